@@ -1,0 +1,132 @@
+"""The FastAPI application: routers, envelope errors, request ids and, in embedded mode, a worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dues import errors, jobs
+from dues.auth.endpoints import router as auth_router
+from dues.companies.endpoints import router as company_router
+from dues.config import Settings, get_settings
+from dues.customers.endpoints import router as customer_router
+from dues.db import Database, resolve_database_url
+from dues.kit import ids
+from dues.kit.envelope import error_response
+from dues.kit.logging import bind_request_id, clear_request, configure
+from dues.uploads.endpoints import router as upload_router
+
+log = structlog.get_logger("dues.http")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+DESCRIPTION = """
+Accounts Receivable for Indian B2B sellers, serving EnKash's AR API.
+
+Every response under `/api/` is EnKash's envelope: `response_code` (0 on success), `response_message`,
+`payload`, and on error `errorResponse` with `errorType`, `errorMessage`, `apiSubErrors` (one per field),
+`requestId` and `timestamp` (IST). Authenticate with a bearer token from `POST /oauth/token`.
+"""
+
+
+class RequestContext:
+    """Gives every request an id (its own X-Request-Id if sane), puts it on every log line and the response,
+    and logs one line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_ID.match(incoming) else ids.request_id()
+        bind_request_id(request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error", path=scope.get("path"))
+            if not response_started:
+                response = error_response(500, "SYSTEM_ERROR", "Something went wrong on our side.", [])
+                await response(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            clear_request()
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = app.state.db is None
+        if owned:
+            app.state.db = Database.connect(resolve_database_url(settings), settings.db_pool_size)
+        jobs.bind(app.state.db)
+        worker: asyncio.Task[None] | None = None
+        if app.state.run_worker:
+            worker = jobs.start_in_process(app.state.db)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker
+            if owned:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="dues",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.db = database
+    app.state.settings = settings
+    app.state.run_worker = (
+        settings.inprocess_worker if settings.inprocess_worker is not None else settings.embedded
+    )
+    errors.install(app)
+    app.add_middleware(RequestContext)
+    app.include_router(auth_router)
+    app.include_router(company_router)
+    app.include_router(customer_router)
+    app.include_router(upload_router)
+    return app
+
+
+def factory() -> FastAPI:
+    """Entry point for uvicorn with several worker processes (``dues serve --workers K``)."""
+    configure(get_settings().log_level, get_settings().log_json)
+    return create_app()

@@ -1,0 +1,41 @@
+"""Who is calling, as FastAPI dependencies: ``CurrentPrincipal``, ``WriterPrincipal``, ``AdminPrincipal``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPBearer
+
+from dues.auth import service
+from dues.auth.service import Principal
+from dues.db import SessionDep
+from dues.errors import Forbidden
+
+# Only documents the scheme in OpenAPI; the service does the checking so every failure gets the envelope.
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /oauth/token")
+
+
+async def current_principal(
+    request: Request, session: SessionDep, _: object = Security(_bearer)
+) -> Principal:
+    principal = await service.authenticate_bearer(session, request.headers.get("authorization"))
+    request.state.principal = principal
+    return principal
+
+
+async def writer_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if principal.role == "VIEWER":
+        raise Forbidden("A VIEWER may only read.")
+    return principal
+
+
+async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if principal.role != "ADMIN":
+        raise Forbidden("Only an ADMIN may do this.")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+WriterPrincipal = Annotated[Principal, Depends(writer_principal)]
+AdminPrincipal = Annotated[Principal, Depends(admin_principal)]

@@ -1,0 +1,240 @@
+"""The ``dues`` command: serve, worker, migrate, and company/user administration."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import structlog
+import typer
+
+from dues.config import get_settings
+from dues.db import Database, resolve_database_url
+from dues.errors import DuesError
+from dues.kit.logging import configure
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="dues: self-hosted Accounts Receivable for Indian B2B sellers (EnKash AR API).\n\n"
+    "With DATABASE_URL unset it runs on an embedded PostgreSQL under DUES_HOME (default ./.dues).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+company_app = typer.Typer(help="Create and inspect companies (sellers).", no_args_is_help=True)
+user_app = typer.Typer(help="Create users, reset passwords, deactivate users.", no_args_is_help=True)
+app.add_typer(company_app, name="company")
+app.add_typer(user_app, name="user")
+
+log = structlog.get_logger("dues.cli")
+
+
+def _database_url() -> str:
+    return resolve_database_url(get_settings())
+
+
+def _migrate(url: str) -> None:
+    from dues.migrations import upgrade
+
+    upgrade(url)
+
+
+def _in_session(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database.connect(url, pool_size=2)
+        try:
+            async with db.sessionmaker() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(err: DuesError) -> None:
+    detail = "; ".join(f"{s.field}: {s.message}" for s in err.sub_errors) or err.message
+    typer.secho(f"error: {detail}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (run once per release before starting servers)."""
+    configure(get_settings().log_level, get_settings().log_json)
+    url = _database_url()
+    _migrate(url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="HTTP worker processes.")] = 1,
+    demo: Annotated[
+        bool | None, typer.Option(help="Create a demo company if none exists (default: on when embedded).")
+    ] = None,
+) -> None:
+    """Serve the API, payment pages and docs; migrates first. Embedded mode also runs a job worker."""
+    import uvicorn
+
+    settings = get_settings()
+    configure(settings.log_level, settings.log_json)
+    url = _database_url()
+    _migrate(url)
+    if settings.embedded:
+        # The HTTP worker processes reach the same embedded server through this URL.
+        os.environ["DUES_DATABASE_URL"] = url
+        os.environ.setdefault("DUES_INPROCESS_WORKER", "true")
+        get_settings.cache_clear()
+    if demo if demo is not None else settings.embedded:
+        _print_demo(url, host, port)
+    uvicorn.run(
+        "dues.app:factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+def _print_demo(url: str, host: str, port: int) -> None:
+    from dues.companies import service
+
+    settings = get_settings()
+    creds_file = settings.home / "demo-credentials.json"
+    if creds_file.exists():
+        creds = json.loads(creds_file.read_text())
+    else:
+        created = _in_session(url, lambda s: service.create_company(s, "Demo Traders Pvt Ltd", "Maharashtra"))
+        creds = {
+            "companyId": created.company_id,
+            "clientId": created.client_id,
+            "clientSecret": created.client_secret,
+            "username": created.username,
+            "password": created.password,
+        }
+        settings.home.mkdir(parents=True, exist_ok=True)
+        creds_file.write_text(json.dumps(creds, indent=2))
+        creds_file.chmod(0o600)
+    base = f"http://{host}:{port}"
+    typer.echo(
+        "\nDemo company (credentials kept in "
+        f"{creds_file}):\n{json.dumps(creds, indent=2)}\n\nGet a token:\n"
+        f"  curl -s -u '{creds['clientId']}:{creds['clientSecret']}' {base}/oauth/token \\\n"
+        f"    -d grant_type=password -d username='{creds['username']}' -d password='{creds['password']}'\n\n"
+        f"API docs: {base}/docs\n"
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once in this process.")] = 4,
+) -> None:
+    """Run background jobs (bulk uploads, mail, webhooks). Start as many as you like, on any machine."""
+    from dues import jobs
+
+    settings = get_settings()
+    configure(settings.log_level, settings.log_json)
+    url = _database_url()
+    db = Database.connect(url, pool_size=max(2, concurrency))
+    log.info("worker starting", concurrency=concurrency)
+    asyncio.run(jobs.run_worker(db, concurrency=concurrency))
+
+
+@company_app.command("create")
+def company_create(
+    name: Annotated[str, typer.Option("--name", help="Legal name of the seller.")],
+    state: Annotated[str, typer.Option("--state", help="State or UT (decides intra- or inter-state GST).")],
+    gstin: Annotated[str | None, typer.Option("--gstin", help="The seller's GSTIN.")] = None,
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="Parent company id (CEK...) for a group.")
+    ] = None,
+    email: Annotated[str | None, typer.Option("--email", help="E-mail of the first ADMIN user.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the credentials as JSON.")] = False,
+) -> None:
+    """Create a company with its API client and first ADMIN user; prints the secrets once."""
+    from dues.companies import service
+
+    url = _database_url()
+    try:
+        created = _in_session(url, lambda s: service.create_company(s, name, state, gstin, parent, email))
+    except DuesError as err:
+        _fail(err)
+        return
+    out = {
+        "companyId": created.company_id,
+        "clientId": created.client_id,
+        "clientSecret": created.client_secret,
+        "username": created.username,
+        "password": created.password,
+    }
+    if as_json:
+        typer.echo(json.dumps(out))
+    else:
+        for k, v in out.items():
+            typer.echo(f"{k}: {v}")
+        typer.echo("Keep the secret and password now: they are stored only as hashes.")
+
+
+@user_app.command("create")
+def user_create(
+    company: Annotated[str, typer.Option("--company", help="Company id (CEK...).")],
+    email: Annotated[str, typer.Option("--email", help="E-mail, used as the username.")],
+    role: Annotated[str, typer.Option("--role", help="ADMIN, MAKER, CHECKER, APPROVER or VIEWER.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the credentials as JSON.")] = False,
+) -> None:
+    """Create a user with a generated password, printed once."""
+    from dues.companies import service
+
+    try:
+        created = _in_session(_database_url(), lambda s: service.create_user(s, company, email, role.upper()))
+    except DuesError as err:
+        _fail(err)
+        return
+    out = {"username": created.username, "password": created.password}
+    typer.echo(json.dumps(out) if as_json else f"username: {created.username}\npassword: {created.password}")
+
+
+@user_app.command("password")
+def user_password(
+    company: Annotated[str, typer.Option("--company", help="Company id (CEK...).")],
+    email: Annotated[str, typer.Option("--email", help="The user's e-mail.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Give a user a new generated password; every token it held stops working."""
+    from dues.companies import service
+
+    try:
+        password = _in_session(_database_url(), lambda s: service.set_password(s, company, email))
+    except DuesError as err:
+        _fail(err)
+        return
+    typer.echo(json.dumps({"username": email, "password": password}) if as_json else f"password: {password}")
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    company: Annotated[str, typer.Option("--company", help="Company id (CEK...).")],
+    email: Annotated[str, typer.Option("--email", help="The user's e-mail.")],
+) -> None:
+    """Deactivate a user; every token it held stops working at once."""
+    from dues.companies import service
+
+    try:
+        _in_session(_database_url(), lambda s: service.deactivate_user(s, company, email))
+    except DuesError as err:
+        _fail(err)
+        return
+    typer.echo(f"{email} deactivated")
+
+
+def main() -> None:
+    app()

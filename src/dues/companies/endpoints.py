@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from dues.auth.deps import AdminPrincipal, CurrentPrincipal
+from dues.companies import service
+from dues.companies.schemas import CompanyPatch, CompanyRead
+from dues.db import DuesRoute, SessionDep
+from dues.kit.envelope import Envelope, JSONBody, ok
+from dues.kit.openapi import ERRORS
+
+router = APIRouter(prefix="/api/v0/company", route_class=DuesRoute, tags=["company"], responses=ERRORS)
+
+
+@router.get("", response_model=Envelope[CompanyRead], summary="The token's company and its settings")
+async def get_company(principal: CurrentPrincipal, session: SessionDep) -> JSONBody:
+    company = await service.get(session, principal.company_id)
+    return ok(CompanyRead.model_validate(company))
+
+
+@router.patch("", response_model=Envelope[CompanyRead], summary="Change company settings (ADMIN)")
+async def patch_company(body: CompanyPatch, principal: AdminPrincipal, session: SessionDep) -> JSONBody:
+    company = await service.update(session, principal, body)
+    return ok(CompanyRead.model_validate(company))

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues.models import ApiClient, Company, User
+
+
+async def get(session: AsyncSession, company_id: str) -> Company | None:
+    return await session.get(Company, company_id)
+
+
+async def get_for_update(session: AsyncSession, company_id: str) -> Company | None:
+    stmt = select(Company).where(Company.company_id == company_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def is_child(session: AsyncSession, parent_id: str, child_id: str) -> bool:
+    stmt = select(Company.company_id).where(
+        Company.company_id == child_id, Company.parent_company_id == parent_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+def add(session: AsyncSession, *objs: Company | ApiClient | User) -> None:
+    session.add_all(objs)

@@ -1,0 +1,194 @@
+"""Companies (sellers), their settings, users and API clients, and which company a token may act for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues.audit import service as audit
+from dues.auth import repository as auth_repository
+from dues.auth.service import Principal
+from dues.companies import repository
+from dues.companies.schemas import CompanyPatch
+from dues.errors import Forbidden, NotFound, ValidationFailed
+from dues.kit import ids, india
+from dues.kit.passwords import hash_secret, new_client_secret, new_password
+from dues.models import ApiClient, Company, User
+from dues.models.company import Role
+
+_REQUIRED = {"legal_name": "legalName", "state": "state", "approval_chain": "approvalChain"}
+
+
+async def resolve_scope(session: AsyncSession, principal: Principal, requested: str | None) -> str:
+    """The company a request acts for: the token's own, or one of its child companies (api.md §1.3)."""
+    if not requested or requested == principal.company_id:
+        return principal.company_id
+    if await repository.is_child(session, principal.company_id, requested):
+        return requested
+    raise Forbidden(f"This token may not act for company {requested}.")
+
+
+async def get(session: AsyncSession, company_id: str) -> Company:
+    company = await repository.get(session, company_id)
+    if company is None:
+        raise NotFound("No such company.")
+    return company
+
+
+async def update(session: AsyncSession, principal: Principal, patch: CompanyPatch) -> Company:
+    company = await repository.get_for_update(session, principal.company_id)
+    if company is None:
+        raise NotFound("No such company.")
+    before = audit.snapshot(company)
+    values = patch.model_dump(exclude_unset=True)
+    for field, value in values.items():
+        if value is None and field in _REQUIRED:
+            raise ValidationFailed.field(_REQUIRED[field], "is required and cannot be cleared", None)
+    for field, value in values.items():
+        setattr(company, field, value)
+    if company.gstin and india.gstin_state(company.gstin) != company.state:
+        raise ValidationFailed.field(
+            "gstin", f"belongs to {india.gstin_state(company.gstin)}, not to {company.state}", company.gstin
+        )
+    await session.flush()
+    old, new = audit.changes(before, audit.snapshot(company))
+    if new:
+        await audit.record(
+            session, company.company_id, principal.user_id, "company", company.company_id, "UPDATE", old, new
+        )
+    return company
+
+
+@dataclass(frozen=True)
+class NewCompany:
+    company_id: str
+    client_id: str
+    client_secret: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user_id: str
+    username: str
+    password: str
+
+
+async def create_company(
+    session: AsyncSession,
+    name: str,
+    state: str,
+    gstin: str | None = None,
+    parent: str | None = None,
+    admin_email: str | None = None,
+    actor: str = "cli",
+) -> NewCompany:
+    """A seller with its API client (client id = company id) and a first ADMIN user."""
+    canonical_state = india.normalize_state(state)
+    if canonical_state is None:
+        raise ValidationFailed.field("state", "is not an Indian state or union territory", state)
+    if gstin:
+        gstin = gstin.strip().upper()
+        problem = india.gstin_problem(gstin)
+        if problem:
+            raise ValidationFailed.field("gstin", problem, gstin)
+        if india.gstin_state(gstin) != canonical_state:
+            raise ValidationFailed.field(
+                "gstin", f"belongs to {india.gstin_state(gstin)}, not {canonical_state}"
+            )
+    if parent and await repository.get(session, parent) is None:
+        raise ValidationFailed.field("parent", "no such company", parent)
+    company_id = ids.company_id()
+    secret = new_client_secret()
+    password = new_password()
+    username = admin_email or f"admin@{company_id.lower()}.dues.local"
+    company = Company(
+        company_id=company_id,
+        legal_name=name.strip(),
+        state=canonical_state,
+        gstin=gstin,
+        parent_company_id=parent,
+        approval_chain="NONE",
+    )
+    repository.add(session, company)
+    await session.flush()
+    client = ApiClient(
+        client_id=company_id, company_id=company_id, secret_hash=hash_secret(secret), active=True
+    )
+    user = User(
+        user_id=ids.user_id(),
+        company_id=company_id,
+        email=username,
+        password_hash=hash_secret(password),
+        role=Role.ADMIN,
+        active=True,
+        failed_logins=0,
+        token_version=1,
+    )
+    repository.add(session, client, user)
+    await session.flush()
+    await audit.record(
+        session, company_id, actor, "company", company_id, "CREATE", None, audit.snapshot(company)
+    )
+    return NewCompany(company_id, company_id, secret, username, password)
+
+
+async def create_user(
+    session: AsyncSession, company_id: str, email: str, role: str, actor: str = "cli"
+) -> NewUser:
+    if await repository.get(session, company_id) is None:
+        raise NotFound(f"No company {company_id}.")
+    if role not in Role.__members__:
+        raise ValidationFailed.field("role", f"must be one of {', '.join(Role)}", role)
+    if not india.EMAIL_RE.match(email):
+        raise ValidationFailed.field("email", "is not an e-mail address", email)
+    if await auth_repository.get_user_by_email(session, company_id, email) is not None:
+        raise ValidationFailed.field("email", "a user with this e-mail already exists in the company", email)
+    password = new_password()
+    user = User(
+        user_id=ids.user_id(),
+        company_id=company_id,
+        email=email,
+        password_hash=hash_secret(password),
+        role=role,
+        active=True,
+        failed_logins=0,
+        token_version=1,
+    )
+    repository.add(session, user)
+    await session.flush()
+    await audit.record(
+        session, company_id, actor, "user", user.user_id, "CREATE", None, {"email": email, "role": role}
+    )
+    return NewUser(user.user_id, email, password)
+
+
+async def _user(session: AsyncSession, company_id: str, email: str) -> User:
+    user = await auth_repository.get_user_by_email(session, company_id, email)
+    if user is None:
+        raise NotFound(f"No user {email} in company {company_id}.")
+    return user
+
+
+async def deactivate_user(session: AsyncSession, company_id: str, email: str, actor: str = "cli") -> None:
+    """Deactivation revokes every token the user holds (their token version moves on)."""
+    user = await _user(session, company_id, email)
+    user.active = False
+    user.token_version += 1
+    await audit.record(session, company_id, actor, "user", user.user_id, "DEACTIVATE")
+
+
+async def set_password(
+    session: AsyncSession, company_id: str, email: str, password: str | None = None, actor: str = "cli"
+) -> str:
+    """A new password (given or generated) revokes every token issued before it."""
+    user = await _user(session, company_id, email)
+    password = password or new_password()
+    user.password_hash = hash_secret(password)
+    user.token_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    await audit.record(session, company_id, actor, "user", user.user_id, "PASSWORD_CHANGE")
+    return password

@@ -1,0 +1,62 @@
+"""Settings, read once from the environment (prefix ``DUES_``; ``DATABASE_URL`` without one)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DUES_", extra="ignore")
+
+    # Unset: an embedded PostgreSQL (pgserver) under ``home``, so a laptop needs no database server.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "DUES_DATABASE_URL")
+    )
+    home: Path = Path(".dues")
+    env: str = "development"
+
+    # Signing key for access and refresh tokens. Dev mode makes one per home directory (see secret_key()).
+    jwt_secret: str | None = None
+    access_token_ttl_seconds: int = 3600
+    refresh_token_ttl_seconds: int = 24 * 3600
+    lockout_attempts: int = 3
+    lockout_minutes: int = 15
+
+    idempotency_ttl_hours: int = 24
+    upload_max_rows: int = 50_000
+    upload_max_bytes: int = 20 * 1024 * 1024
+    upload_chunk_rows: int = 5_000
+
+    db_pool_size: int = 10
+    # Run a job worker inside `dues serve`; default: only with the embedded database.
+    inprocess_worker: bool | None = None
+    log_json: bool | None = None
+    log_level: str = "INFO"
+    public_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def embedded(self) -> bool:
+        return not self.database_url
+
+    def secret_key(self) -> str:
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.env == "production":
+            raise RuntimeError("DUES_JWT_SECRET must be set in production")
+        # Development: one random key kept beside the embedded database, so tokens survive restarts.
+        path = self.home / "jwt-secret"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from dues.companies.schemas import CamelModel
+from dues.kit import india
+from dues.kit.fields import (
+    AccountNumber,
+    Email,
+    Ifsc,
+    IstDateTime,
+    LongText,
+    Money,
+    Name,
+    PanOrGstin,
+    Phone,
+    PinCode,
+    ShortText,
+    StateName,
+)
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class Channel(StrEnum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    WHATSAPP = "WHATSAPP"
+
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+ReminderId = Annotated[str, StringConstraints(pattern=r"^RM[A-Z0-9]{14}$")]
+RefNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _check_channels(channels: list[Channel] | None, email: str | None, mobile: str | None) -> None:
+    if channels and Channel.EMAIL in channels and not email:
+        raise ValueError("channel EMAIL needs the contact's email")
+    if channels and (Channel.SMS in channels or Channel.WHATSAPP in channels) and not mobile:
+        raise ValueError("channels SMS and WHATSAPP need the contact's mobile")
+
+
+class ContactCreate(CamelModel):
+    model_config = CamelModel.model_config | {"extra": "forbid"}
+
+    name: Name
+    designation: ShortText | None = None
+    email: Email | None = None
+    mobile: Phone | None = None
+    primary: bool = False
+    receive_invoices: bool = True
+    receive_reminders: bool = True
+    channels: list[Channel] | None = Field(None, max_length=3)
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _reachable(self) -> ContactCreate:
+        if not self.email and not self.mobile:
+            raise ValueError("a contact needs an email or a mobile")
+        if self.channels is None:
+            self.channels = [Channel.EMAIL] if self.email else [Channel.SMS]
+        self.channels = list(dict.fromkeys(self.channels))
+        _check_channels(self.channels, self.email, self.mobile)
+        return self
+
+
+class ContactPatch(CamelModel):
+    model_config = CamelModel.model_config | {"extra": "forbid"}
+
+    name: Name | None = None
+    designation: ShortText | None = None
+    email: Email | None = None
+    mobile: Phone | None = None
+    primary: bool | None = None
+    receive_invoices: bool | None = None
+    receive_reminders: bool | None = None
+    channels: list[Channel] | None = Field(None, max_length=3)
+    active: bool | None = None
+
+
+class ContactRead(CamelModel):
+    contact_id: str
+    customer_id: str
+    name: str
+    designation: str | None
+    email: str | None
+    mobile: str | None
+    primary: bool
+    receive_invoices: bool
+    receive_reminders: bool
+    channels: list[str]
+    active: bool
+    created_on: IstDateTime
+    updated_on: IstDateTime
+
+
+class _CustomerFields(CamelModel):
+    customer_company_id: ShortText | None = None
+    pan_or_gstin: PanOrGstin | None = None
+    email: Email | None = None
+    contact_number: Phone | None = None
+    address: LongText | None = None
+    state: StateName | None = None
+    pin_code: PinCode | None = None
+    account_number: AccountNumber | None = None
+    ifsc: Ifsc | None = None
+    unique_ref_no: RefNo | None = None
+    assigned_agent: ShortText | None = None
+    branch_codes: list[Code] | None = Field(None, max_length=100)
+    customer_reminders: list[ReminderId] | None = Field(None, max_length=20)
+    bharat_connect_b2b_id: ShortText | None = Field(None, alias="bharatConnectB2BId")
+
+    @field_validator("email", "contact_number", "account_number", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        # EnKash's patterns accept "" for these; stored as absent.
+        return None if isinstance(value, str) and value.strip() == "" else value
+
+
+def gstin_state_problem(pan_or_gstin: str | None, state: str | None) -> str | None:
+    if pan_or_gstin and len(pan_or_gstin) == 15 and state:
+        gst_state = india.gstin_state(pan_or_gstin)
+        if gst_state != state:
+            return f"the GSTIN is registered in {gst_state}, not in {state}"
+    return None
+
+
+class CustomerCreate(_CustomerFields):
+    model_config = CamelModel.model_config | {"extra": "forbid"}
+
+    legal_name: Name
+    status: CustomerStatus = CustomerStatus.ACTIVE
+    customer_key_contacts: list[ContactCreate] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CustomerCreate:
+        if self.pan_or_gstin and len(self.pan_or_gstin) == 15 and not self.state:
+            self.state = india.gstin_state(self.pan_or_gstin)
+        problem = gstin_state_problem(self.pan_or_gstin, self.state)
+        if problem:
+            raise ValueError(problem)
+        if sum(1 for c in self.customer_key_contacts if c.primary) > 1:
+            raise ValueError("only one contact can be primary")
+        return self
+
+
+class CustomerPatch(_CustomerFields):
+    """PATCH (JsonNullable): a field left out is unchanged, null clears it, a value sets it."""
+
+    model_config = CamelModel.model_config | {"extra": "forbid"}
+
+    legal_name: Name | None = None
+    status: CustomerStatus | None = None
+
+
+class CustomerRead(CamelModel):
+    customer_id: str
+    company_id: str
+    legal_name: str
+    customer_company_id: str | None
+    pan_or_gstin: str | None
+    email: str | None
+    contact_number: str | None
+    address: str | None
+    state: str | None
+    pin_code: str | None
+    account_number: str | None
+    ifsc: str | None
+    unique_ref_no: str | None
+    assigned_agent: str | None
+    branch_codes: list[str]
+    customer_key_contacts: list[ContactRead] = Field(default_factory=list)
+    customer_reminders: list[str]
+    status: CustomerStatus
+    deleted: bool
+    bharat_connect_b2b_id: str | None = Field(alias="bharatConnectB2BId")
+    credit_balance: Money
+    created_on: IstDateTime
+    updated_on: IstDateTime
+
+
+class CustomerSearch(CamelModel):
+    model_config = CamelModel.model_config | {"extra": "forbid"}
+
+    customer_ids: list[Annotated[str, StringConstraints(max_length=16)]] | None = Field(None, max_length=5000)
+    legal_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    contact_number: Annotated[str, StringConstraints(max_length=20)] | None = None
+    pan_or_gstin: Annotated[str, StringConstraints(max_length=15)] | None = None
+    unique_ref_no: Annotated[str, StringConstraints(max_length=100)] | None = None
+    status: CustomerStatus | None = None
+    deleted: bool | None = None
+    created_on_from: str | None = Field(None, description="yyyy-MM-dd or yyyy-MM-dd HH:mm:ss (IST)")
+    created_on_to: str | None = Field(None, description="yyyy-MM-dd or yyyy-MM-dd HH:mm:ss (IST)")
+    assigned_agent: Annotated[str, StringConstraints(max_length=100)] | None = None
+    branch_code: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+ORDERABLE = {
+    "createdOn": "created_on",
+    "updatedOn": "updated_on",
+    "legalName": "legal_name",
+    "customerId": "customer_id",
+    "email": "email",
+    "uniqueRefNo": "unique_ref_no",
+    "status": "status",
+    "state": "state",
+    "assignedAgent": "assigned_agent",
+}

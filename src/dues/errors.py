@@ -1,0 +1,218 @@
+"""Typed errors and the one place that turns any error into EnKash's envelope (api.md §1.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from dues.kit.envelope import error_response
+from dues.kit.logging import current_request_id
+
+log = structlog.get_logger("dues.errors")
+
+
+class ErrorType(StrEnum):
+    CLIENT_REQUEST_ABORT = "CLIENT_REQUEST_ABORT"
+    CLIENT_REQUEST_ERROR = "CLIENT_REQUEST_ERROR"
+    INVALID_ACCESS = "INVALID_ACCESS"
+    RECORD_NOT_FOUND = "RECORD_NOT_FOUND"
+    SYSTEM_ERROR = "SYSTEM_ERROR"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    UNKNOWN_ERROR = "UNKNOWN_ERROR"
+    UNPROCESSABLE_REQUEST = "UNPROCESSABLE_REQUEST"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+
+
+@dataclass(frozen=True)
+class SubError:
+    field: str
+    message: str
+    rejected_value: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "rejectedValue": self.rejected_value, "message": self.message}
+
+
+class DuesError(Exception):
+    status_code = 500
+    error_type = ErrorType.SYSTEM_ERROR
+
+    def __init__(self, message: str, sub_errors: Sequence[SubError] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.sub_errors = list(sub_errors)
+
+
+class BadRequest(DuesError):
+    status_code = 400
+    error_type = ErrorType.CLIENT_REQUEST_ERROR
+
+
+class Unauthorized(DuesError):
+    status_code = 401
+    error_type = ErrorType.UNAUTHORIZED
+
+
+class Forbidden(DuesError):
+    status_code = 403
+    error_type = ErrorType.INVALID_ACCESS
+
+
+class NotFound(DuesError):
+    status_code = 404
+    error_type = ErrorType.RECORD_NOT_FOUND
+
+
+class Conflict(DuesError):
+    status_code = 409
+    error_type = ErrorType.UNPROCESSABLE_REQUEST
+
+
+class ValidationFailed(DuesError):
+    """A field rule was broken: 422 with one sub-error per field."""
+
+    status_code = 422
+    error_type = ErrorType.VALIDATION_ERROR
+
+    @classmethod
+    def field(cls, field: str, message: str, rejected_value: Any = None) -> ValidationFailed:
+        return cls(f"{field}: {message}", [SubError(field, message, rejected_value)])
+
+
+class Unprocessable(DuesError):
+    """A state rule was broken ("the customer has invoices under collection")."""
+
+    status_code = 422
+    error_type = ErrorType.UNPROCESSABLE_REQUEST
+
+
+class RateLimited(DuesError):
+    status_code = 429
+    error_type = ErrorType.CLIENT_REQUEST_ABORT
+
+
+_STATUS_TYPES = {
+    400: ErrorType.CLIENT_REQUEST_ERROR,
+    401: ErrorType.UNAUTHORIZED,
+    403: ErrorType.INVALID_ACCESS,
+    404: ErrorType.RECORD_NOT_FOUND,
+    405: ErrorType.CLIENT_REQUEST_ERROR,
+    409: ErrorType.UNPROCESSABLE_REQUEST,
+    413: ErrorType.CLIENT_REQUEST_ERROR,
+    415: ErrorType.CLIENT_REQUEST_ERROR,
+    422: ErrorType.VALIDATION_ERROR,
+    429: ErrorType.CLIENT_REQUEST_ABORT,
+}
+
+_STATUS_MESSAGES = {
+    404: "No such resource: check the path and the id.",
+    405: "This path does not accept that HTTP method.",
+}
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return str(value)
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "form"}:
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if part.isdigit():
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + part
+    return path or "body"
+
+
+def _validation_message(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", "is invalid"))
+    ctx = err.get("ctx") or {}
+    if err.get("type") == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    return msg.removeprefix("Value error, ")
+
+
+def sub_errors_from_pydantic(errors: Sequence[Any]) -> list[SubError]:
+    subs: list[SubError] = []
+    seen: set[str] = set()
+    for err in errors:
+        loc = list(err.get("loc", ()))
+        # pydantic names the union member or the validator in the location; the person wants the field.
+        loc = [p for p in loc if not (isinstance(p, str) and (p.startswith("function-") or "[" in p))]
+        field = _field_path(loc)
+        if field in seen:
+            continue
+        seen.add(field)
+        subs.append(SubError(field, _validation_message(err), _json_safe(err.get("input"))))
+    return subs
+
+
+def _is_malformed_body(errors: Sequence[Any]) -> bool:
+    return any(e.get("type") in {"json_invalid", "model_attributes_type"} for e in errors) or any(
+        e.get("type") == "dict_type" and tuple(e.get("loc", ())) == ("body",) for e in errors
+    )
+
+
+async def _dues_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DuesError)
+    if exc.status_code >= 500:
+        log.error("request failed", error=exc.message)
+    return error_response(exc.status_code, exc.error_type, exc.message, [s.to_json() for s in exc.sub_errors])
+
+
+async def _request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if _is_malformed_body(errors):
+        return error_response(
+            400, ErrorType.CLIENT_REQUEST_ERROR, "The request body is not a valid JSON object.", []
+        )
+    subs = sub_errors_from_pydantic(errors)
+    message = "Validation failed: " + "; ".join(f"{s.field}: {s.message}" for s in subs)
+    return error_response(422, ErrorType.VALIDATION_ERROR, message, [s.to_json() for s in subs])
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    error_type = _STATUS_TYPES.get(
+        status, ErrorType.UNKNOWN_ERROR if status < 500 else ErrorType.SYSTEM_ERROR
+    )
+    message = _STATUS_MESSAGES.get(status) or (
+        exc.detail if isinstance(exc.detail, str) else "Request failed."
+    )
+    response = error_response(status, error_type, message, [])
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error", path=request.url.path, request_id=current_request_id())
+    return error_response(
+        500, ErrorType.SYSTEM_ERROR, "Something went wrong on our side; it has been logged. Try again.", []
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DuesError, _dues_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,83 @@
+"""Background jobs on procrastinate, queued as rows in the caller's own transaction.
+
+A job deferred through ``enqueue`` is part of the request's transaction: it exists only if the change that
+caused it commits, and a rolled-back request leaves no phantom job behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import procrastinate
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues.db import Database, libpq_url
+
+log = structlog.get_logger("dues.jobs")
+
+TASK_MODULES = ["dues.uploads.tasks"]
+
+job_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
+
+_database: Database | None = None
+
+
+def bind(database: Database) -> None:
+    """The database the tasks of this process use."""
+    global _database
+    _database = database
+
+
+def database() -> Database:
+    if _database is None:
+        raise RuntimeError("jobs.bind(database) was not called in this process")
+    return _database
+
+
+_DEFER = text(
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, NULL, CAST(:args AS jsonb), NULL)"
+    "::procrastinate_job_to_defer_v1])"
+)
+
+
+async def enqueue(
+    session: AsyncSession, task: str, *, queue: str = "default", lock: str | None = None, **args: Any
+) -> None:
+    await session.execute(_DEFER, {"queue": queue, "task": task, "lock": lock, "args": json.dumps(args)})
+
+
+def connected_app(database: Database) -> procrastinate.App:
+    return job_app.with_connector(procrastinate.PsycopgConnector(conninfo=libpq_url(database.url)))
+
+
+async def run_worker(
+    database: Database,
+    *,
+    concurrency: int = 4,
+    wait: bool = True,
+    install_signal_handlers: bool = True,
+    name: str | None = None,
+) -> None:
+    """Process jobs until stopped (or, with wait=False, until the queue is empty)."""
+    bind(database)
+    app = connected_app(database)
+    async with app.open_async():
+        await app.run_worker_async(
+            concurrency=concurrency,
+            wait=wait,
+            install_signal_handlers=install_signal_handlers,
+            name=name,
+            fetch_job_polling_interval=1.0,
+        )
+
+
+def start_in_process(database: Database) -> asyncio.Task[None]:
+    """A worker inside the API process (embedded mode), so `make run` needs nothing else running."""
+    return asyncio.create_task(
+        run_worker(database, concurrency=2, install_signal_handlers=False, name="in-process"),
+        name="dues-worker",
+    )

@@ -1,0 +1,114 @@
+"""Indian identifiers and places: PAN, GSTIN (with its check character), states and their GST codes."""
+
+from __future__ import annotations
+
+import re
+
+PAN_RE = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
+GSTIN_RE = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
+PIN_RE = re.compile(r"^[1-9][0-9]{5}$")
+IFSC_RE = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
+PHONE_RE = re.compile(r"^$|^((\+|00)(\d{1,3})[\s-]?)?(\d{10})$")
+ACCOUNT_RE = re.compile(r"^$|^[A-Za-z0-9]{9,36}$")
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+# GST state codes (CBIC). 25 (Daman and Diu) merged into 26 in 2020; 28 is Andhra Pradesh's pre-2014 code.
+STATE_CODES: dict[str, str] = {
+    "01": "Jammu and Kashmir",
+    "02": "Himachal Pradesh",
+    "03": "Punjab",
+    "04": "Chandigarh",
+    "05": "Uttarakhand",
+    "06": "Haryana",
+    "07": "Delhi",
+    "08": "Rajasthan",
+    "09": "Uttar Pradesh",
+    "10": "Bihar",
+    "11": "Sikkim",
+    "12": "Arunachal Pradesh",
+    "13": "Nagaland",
+    "14": "Manipur",
+    "15": "Mizoram",
+    "16": "Tripura",
+    "17": "Meghalaya",
+    "18": "Assam",
+    "19": "West Bengal",
+    "20": "Jharkhand",
+    "21": "Odisha",
+    "22": "Chhattisgarh",
+    "23": "Madhya Pradesh",
+    "24": "Gujarat",
+    "25": "Dadra and Nagar Haveli and Daman and Diu",
+    "26": "Dadra and Nagar Haveli and Daman and Diu",
+    "27": "Maharashtra",
+    "28": "Andhra Pradesh",
+    "29": "Karnataka",
+    "30": "Goa",
+    "31": "Lakshadweep",
+    "32": "Kerala",
+    "33": "Tamil Nadu",
+    "34": "Puducherry",
+    "35": "Andaman and Nicobar Islands",
+    "36": "Telangana",
+    "37": "Andhra Pradesh",
+    "38": "Ladakh",
+    "97": "Other Territory",
+}
+
+STATES: tuple[str, ...] = tuple(sorted(set(STATE_CODES.values())))
+
+_ALIASES = {
+    "orissa": "Odisha",
+    "pondicherry": "Puducherry",
+    "nct of delhi": "Delhi",
+    "new delhi": "Delhi",
+    "jammu & kashmir": "Jammu and Kashmir",
+    "andaman & nicobar islands": "Andaman and Nicobar Islands",
+    "andaman and nicobar": "Andaman and Nicobar Islands",
+    "daman and diu": "Dadra and Nagar Haveli and Daman and Diu",
+    "dadra and nagar haveli": "Dadra and Nagar Haveli and Daman and Diu",
+    "dadra & nagar haveli and daman & diu": "Dadra and Nagar Haveli and Daman and Diu",
+    "uttaranchal": "Uttarakhand",
+}
+_BY_NAME = {name.lower(): name for name in STATES} | _ALIASES
+
+_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def normalize_state(value: str) -> str | None:
+    """The canonical name of a state or union territory given by name, common alias or GST code."""
+    cleaned = " ".join(value.strip().split())
+    if cleaned in STATE_CODES:
+        return STATE_CODES[cleaned]
+    return _BY_NAME.get(cleaned.lower())
+
+
+def gstin_check_char(first14: str) -> str:
+    total = 0
+    for i, ch in enumerate(first14):
+        product = _CHARS.index(ch) * (2 if i % 2 else 1)
+        total += product // 36 + product % 36
+    return _CHARS[(36 - total % 36) % 36]
+
+
+def gstin_problem(value: str) -> str | None:
+    """Why this is not a valid GSTIN, or None when it is."""
+    if not GSTIN_RE.match(value):
+        return "is not a GSTIN: 2-digit state code, PAN, entity number, 'Z' and a check character"
+    if value[:2] not in STATE_CODES:
+        return f"has an unknown state code {value[:2]}"
+    if gstin_check_char(value[:14]) != value[14]:
+        return "has a wrong check character (the last one): check for a typing mistake"
+    return None
+
+
+def gstin_state(gstin: str) -> str:
+    return STATE_CODES[gstin[:2]]
+
+
+def make_gstin(state_code: str, pan: str, entity: str = "1") -> str:
+    """A GSTIN with a correct check character, for test data and demos."""
+    first14 = f"{state_code}{pan}{entity}Z"
+    return first14 + gstin_check_char(first14)

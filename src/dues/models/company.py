@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dues.models.base import Base, Timestamps
+
+
+class ApprovalChain(StrEnum):
+    NONE = "NONE"
+    MAKER_CHECKER = "MAKER_CHECKER"
+    MAKER_CHECKER_APPROVER = "MAKER_CHECKER_APPROVER"
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    MAKER = "MAKER"
+    CHECKER = "CHECKER"
+    APPROVER = "APPROVER"
+    VIEWER = "VIEWER"
+
+
+class Company(Base, Timestamps):
+    __tablename__ = "companies"
+
+    company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    gstin: Mapped[str | None] = mapped_column(String(15))
+    state: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(500))
+    pin_code: Mapped[str | None] = mapped_column(String(6))
+    email: Mapped[str | None] = mapped_column(String(254))
+    upi_vpa: Mapped[str | None] = mapped_column(String(100))
+    upi_payee_name: Mapped[str | None] = mapped_column(String(100))
+    approval_chain: Mapped[str] = mapped_column(String(32), default=ApprovalChain.NONE)
+    invoice_number_prefix: Mapped[str | None] = mapped_column(String(8))
+    parent_company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.company_id"), index=True)
+    default_reminder_id: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        CheckConstraint(
+            "approval_chain IN ('NONE','MAKER_CHECKER','MAKER_CHECKER_APPROVER')", name="approval_chain"
+        ),
+        CheckConstraint(
+            "parent_company_id IS NULL OR parent_company_id <> company_id", name="not_own_parent"
+        ),
+    )
+
+
+class ApiClient(Base):
+    """OAuth client credentials. A company's first client has the company id as its client id (EnKash)."""
+
+    __tablename__ = "api_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.company_id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_on: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class User(Base, Timestamps):
+    __tablename__ = "users"
+
+    user_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.company_id"))
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    # Bumped on deactivation or password change: every token carries it, so older tokens stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        Index("uq_users_company_email", "company_id", func.lower(email), unique=True),
+        CheckConstraint("role IN ('ADMIN','MAKER','CHECKER','APPROVER','VIEWER')", name="role"),
+    )

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, LargeBinary, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dues.models.base import Base
+
+
+class Upload(Base):
+    """A bulk file and its progress. Rows are processed in chunks; each chunk commits its rows and progress
+    together, so a worker that dies resumes at the first row not yet done."""
+
+    __tablename__ = "uploads"
+
+    company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    upload_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="PROCESSING")
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    succeeded: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[datetime] = mapped_column(server_default=func.now())
+    started_on: Mapped[datetime | None] = mapped_column()
+    completed_on: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('PROCESSING','COMPLETED','FAILED')", name="status"),
+        CheckConstraint("rows_done <= total_rows OR total_rows = 0", name="progress"),
+        Index("ix_uploads_company_created", "company_id", "created_on"),
+    )
+
+
+class UploadRow(Base):
+    __tablename__ = "upload_rows"
+
+    company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    upload_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    row: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    errors: Mapped[list[Any] | None] = mapped_column(JSONB)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
