@@ -110,9 +110,12 @@ def _print_demo(url: str, host: str, port: int) -> None:
 
     settings = get_settings()
     creds_file = settings.home / "demo-credentials.json"
-    if creds_file.exists():
-        creds = json.loads(creds_file.read_text())
-    else:
+    creds: dict[str, str] | None = json.loads(creds_file.read_text()) if creds_file.exists() else None
+    if creds is not None:
+        company_id = creds["companyId"]
+        if not _in_session(url, lambda s: service.exists(s, company_id)):
+            creds = None  # the database was reset since; make a new demo company
+    if creds is None:
         created = _in_session(url, lambda s: service.create_company(s, "Demo Traders Pvt Ltd", "Maharashtra"))
         creds = {
             "companyId": created.company_id,

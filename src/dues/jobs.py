@@ -60,7 +60,7 @@ async def run_worker(
     concurrency: int = 4,
     wait: bool = True,
     install_signal_handlers: bool = True,
-    name: str | None = None,
+    name: str = "worker",
 ) -> None:
     """Process jobs until stopped (or, with wait=False, until the queue is empty)."""
     bind(database)

@@ -36,6 +36,10 @@ async def get(session: AsyncSession, company_id: str) -> Company:
     return company
 
 
+async def exists(session: AsyncSession, company_id: str) -> bool:
+    return await repository.get(session, company_id) is not None
+
+
 async def update(session: AsyncSession, principal: Principal, patch: CompanyPatch) -> Company:
     company = await repository.get_for_update(session, principal.company_id)
     if company is None:

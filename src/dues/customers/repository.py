@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.models import Contact, Customer
@@ -108,7 +108,7 @@ async def search(
     column = getattr(Customer, order_column)
     order = [column.desc().nulls_last() if descending else column.asc().nulls_last()]
     order.append(Customer.customer_id.desc() if descending else Customer.customer_id.asc())
-    stmt: Select[tuple[Customer]] = (
+    stmt = (
         select(Customer).where(and_(*conds)).order_by(*order).limit(limit).offset(offset)
     )
     rows = list((await session.execute(stmt)).scalars())

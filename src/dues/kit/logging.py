@@ -53,5 +53,6 @@ def configure(level: str = "INFO", json: bool | None = None) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access",):
+    # Our own request log line replaces uvicorn's access log; the others narrate their internals at INFO.
+    for noisy in ("uvicorn.access", "pgserver", "alembic.runtime.plugins", "procrastinate.blueprints"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
