@@ -18,5 +18,9 @@ class Base(DeclarativeBase):
 
 
 class Timestamps:
+    # updated_on is set by the database; fetch it back with RETURNING, since an expired attribute would need
+    # a lazy load, which async sessions refuse.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
+
     created_on: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_on: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
