@@ -16,6 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("DUES_JWT_SECRET", "test-secret-" + "x" * 40)
 os.environ.setdefault("DUES_ENV", "test")
+os.environ.setdefault("DUES_PASSWORD_HASH_PROFILE", "fast")
 
 import httpx
 import psycopg

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dues import errors, jobs
+from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
 from dues.companies.endpoints import router as company_router
 from dues.config import Settings, get_settings
@@ -121,8 +122,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(RequestContext)
     app.include_router(auth_router)
     app.include_router(company_router)
-    app.include_router(customer_router)
+    app.include_router(audit_router)
+    # Before the customers router: /customer/bulk... must never be taken for /customer/{customerId}.
     app.include_router(upload_router)
+    app.include_router(customer_router)
     return app
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import structlog
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from dues.config import get_settings
 from dues.db import Database, resolve_database_url
@@ -36,6 +37,16 @@ def _database_url() -> str:
     return resolve_database_url(get_settings())
 
 
+def _admin_database_url() -> str:
+    """The database for company and user commands; the embedded one is migrated first, as `serve` does,
+    so these work on a fresh machine before the first `serve`."""
+    settings = get_settings()
+    url = resolve_database_url(settings)
+    if settings.embedded:
+        _migrate(url)
+    return url
+
+
 def _migrate(url: str) -> None:
     from dues.migrations import upgrade
 
@@ -53,7 +64,18 @@ def _in_session(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
         finally:
             await db.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except (DBAPIError, OSError) as exc:
+        # A person at a terminal: one readable line, not a driver traceback.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        typer.secho(
+            f"error: the database refused the command ({reason}). "
+            "Check DATABASE_URL and that `dues migrate` has been run.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=1) from exc
 
 
 def _fail(err: DuesError) -> None:
@@ -166,7 +188,7 @@ def company_create(
     """Create a company with its API client and first ADMIN user; prints the secrets once."""
     from dues.companies import service
 
-    url = _database_url()
+    url = _admin_database_url()
     try:
         created = _in_session(url, lambda s: service.create_company(s, name, state, gstin, parent, email))
     except DuesError as err:
@@ -198,7 +220,9 @@ def user_create(
     from dues.companies import service
 
     try:
-        created = _in_session(_database_url(), lambda s: service.create_user(s, company, email, role.upper()))
+        created = _in_session(
+            _admin_database_url(), lambda s: service.create_user(s, company, email, role.upper())
+        )
     except DuesError as err:
         _fail(err)
         return
@@ -216,7 +240,7 @@ def user_password(
     from dues.companies import service
 
     try:
-        password = _in_session(_database_url(), lambda s: service.set_password(s, company, email))
+        password = _in_session(_admin_database_url(), lambda s: service.set_password(s, company, email))
     except DuesError as err:
         _fail(err)
         return
@@ -232,7 +256,7 @@ def user_deactivate(
     from dues.companies import service
 
     try:
-        _in_session(_database_url(), lambda s: service.deactivate_user(s, company, email))
+        _in_session(_admin_database_url(), lambda s: service.deactivate_user(s, company, email))
     except DuesError as err:
         _fail(err)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
@@ -85,7 +86,12 @@ class DecimalRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = simplejson.loads(await self.body(), parse_float=Decimal)
+            body = await self.body()
+            try:
+                self._json = simplejson.loads(body, parse_float=Decimal)
+            except (simplejson.JSONDecodeError, UnicodeDecodeError) as exc:
+                # FastAPI turns the standard library's error (only) into the envelope's malformed-JSON 400.
+                raise json.JSONDecodeError(str(exc), body.decode("utf-8", "replace"), 0) from exc
         return self._json
 
 

@@ -160,13 +160,17 @@ def sub_errors_from_pydantic(errors: Sequence[Any]) -> list[SubError]:
         if field in seen:
             continue
         seen.add(field)
-        subs.append(SubError(field, _validation_message(err), _json_safe(err.get("input"))))
+        # For a missing field pydantic's input is the whole enclosing object; the field itself had no value.
+        rejected = None if err.get("type") == "missing" else _json_safe(err.get("input"))
+        subs.append(SubError(field, _validation_message(err), rejected))
     return subs
 
 
 def _is_malformed_body(errors: Sequence[Any]) -> bool:
+    """Not JSON, not an object, not sent as JSON, or no body at all: 400 rather than field errors."""
     return any(e.get("type") in {"json_invalid", "model_attributes_type"} for e in errors) or any(
-        e.get("type") == "dict_type" and tuple(e.get("loc", ())) == ("body",) for e in errors
+        e.get("type") in {"dict_type", "model_type", "missing"} and tuple(e.get("loc", ())) == ("body",)
+        for e in errors
     )
 
 

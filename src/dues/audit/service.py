@@ -95,5 +95,8 @@ async def history(
     entity_id: str | None,
     limit: int,
     offset: int,
-) -> list[AuditLog]:
-    return await repository.list_for_entity(session, company_id, entity_type, entity_id, limit, offset)
+) -> tuple[list[AuditLog], int]:
+    """One page of a company's audit rows, newest first, and how many there are in all."""
+    rows = await repository.list_for_entity(session, company_id, entity_type, entity_id, limit, offset)
+    total = await repository.count_for_entity(session, company_id, entity_type, entity_id)
+    return rows, total

@@ -2,17 +2,37 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from dues.auth import service
 from dues.auth.service import OAuthError
 from dues.db import DuesRoute, SessionDep
+from dues.kit.envelope import Envelope
 
 router = APIRouter(route_class=DuesRoute, tags=["auth"])
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class TokenResponse(BaseModel):
+    """RFC 6749 §5.1, not enveloped (documentation of what ``token`` writes)."""
+
+    access_token: str
+    token_type: Literal["bearer"]
+    refresh_token: str
+    expires_in: int
+    scope: str
+
+
+class OAuthErrorResponse(BaseModel):
+    """RFC 6749 §5.2, not enveloped."""
+
+    error: Literal["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type"]
+    error_description: str
 
 
 def _oauth_error(request: Request, err: OAuthError) -> JSONResponse:
@@ -45,9 +65,14 @@ def _basic_credentials(header: str | None) -> tuple[str, str]:
     "/oauth/token",
     summary="Get an access token (OAuth2 password or refresh_token grant)",
     responses={
-        200: {"description": "Tokens (OAuth2, not enveloped)"},
-        400: {"description": "RFC 6749 error: invalid_grant, unsupported_grant_type, invalid_request"},
-        401: {"description": "RFC 6749 error: invalid_client"},
+        200: {"model": TokenResponse, "description": "Tokens (OAuth2, not enveloped)"},
+        400: {
+            "model": OAuthErrorResponse,
+            "description": "RFC 6749 error: invalid_grant, unsupported_grant_type, invalid_request",
+        },
+        401: {"model": OAuthErrorResponse, "description": "RFC 6749 error: invalid_client"},
+        # What the app's one error handler answers when a form field has the wrong type (e.g. a file).
+        422: {"model": Envelope[None], "description": "VALIDATION_ERROR"},
     },
 )
 async def token(

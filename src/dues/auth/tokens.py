@@ -51,11 +51,3 @@ def decode(token: str, kind: str) -> TokenClaims | None:
     if claims.get("typ") != kind:
         return None
     return TokenClaims(str(claims["sub"]), str(claims["cid"]), int(claims["tv"]), kind)
-
-
-def bearer_company(authorization: str | None) -> str | None:
-    """The company a bearer header claims, checked only by signature; used to scope idempotency keys."""
-    if not authorization or not authorization.lower().startswith("bearer "):
-        return None
-    claims = decode(authorization[7:].strip(), "access")
-    return claims.company_id if claims else None

@@ -15,6 +15,14 @@ class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=_camel, populate_by_name=True, from_attributes=True)
 
 
+class CamelInput(CamelModel):
+    """A request body: wire (camelCase) names only and unknown fields refused, so a typo is an error."""
+
+    model_config = ConfigDict(
+        populate_by_name=False, validate_by_name=False, validate_by_alias=True, extra="forbid"
+    )
+
+
 class CompanyRead(CamelModel):
     company_id: str
     legal_name: str
@@ -33,10 +41,8 @@ class CompanyRead(CamelModel):
     updated_on: IstDateTime
 
 
-class CompanyPatch(CamelModel):
+class CompanyPatch(CamelInput):
     """PATCH: a field left out is unchanged, null clears it, a value sets it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     legal_name: Name | None = None
     gstin: Gstin | None = None

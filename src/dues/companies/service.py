@@ -52,8 +52,14 @@ async def update(session: AsyncSession, principal: Principal, patch: CompanyPatc
     for field, value in values.items():
         setattr(company, field, value)
     if company.gstin and india.gstin_state(company.gstin) != company.state:
+        gst_state = india.gstin_state(company.gstin)
+        if "state" in values and "gstin" not in values:
+            # Only the state moved: that is the offending field.
+            raise ValidationFailed.field(
+                "state", f"does not match the company's GSTIN, which belongs to {gst_state}", company.state
+            )
         raise ValidationFailed.field(
-            "gstin", f"belongs to {india.gstin_state(company.gstin)}, not to {company.state}", company.gstin
+            "gstin", f"belongs to {gst_state}, not to {company.state}", company.gstin
         )
     await session.flush()
     old, new = audit.changes(before, audit.snapshot(company))

@@ -3,9 +3,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from dues.companies.schemas import CamelModel
+from dues.companies.schemas import CamelInput, CamelModel
 from dues.kit import india
 from dues.kit.fields import (
     AccountNumber,
@@ -18,8 +26,10 @@ from dues.kit.fields import (
     PanOrGstin,
     Phone,
     PinCode,
+    SearchText,
     ShortText,
     StateName,
+    storable,
 )
 
 
@@ -34,9 +44,32 @@ class Channel(StrEnum):
     WHATSAPP = "WHATSAPP"
 
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(storable)
+]
 ReminderId = Annotated[str, StringConstraints(pattern=r"^RM[A-Z0-9]{14}$")]
-RefNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+RefNo = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(storable)
+]
+
+
+def field_errors(title: str, problems: list[tuple[str, str, Any]]) -> ValidationError:
+    """Errors a model validator finds, each located at its (camelCase) field so apiSubErrors name it.
+
+    pydantic keeps the location of a ValidationError raised inside a validator and prefixes the outer one
+    (``customerKeyContacts[0].channels``); a plain ValueError would be reported at the model itself.
+    """
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{error}", {"error": message}),
+                loc=(field,),
+                input=value,
+            )
+            for field, message, value in problems
+        ],
+    )
 
 
 def _check_channels(channels: list[Channel] | None, email: str | None, mobile: str | None) -> None:
@@ -47,7 +80,7 @@ def _check_channels(channels: list[Channel] | None, email: str | None, mobile: s
 
 
 class ContactCreate(CamelModel):
-    model_config = CamelModel.model_config | {"extra": "forbid"}
+    model_config = CamelInput.model_config
 
     name: Name
     designation: ShortText | None = None
@@ -62,16 +95,21 @@ class ContactCreate(CamelModel):
     @model_validator(mode="after")
     def _reachable(self) -> ContactCreate:
         if not self.email and not self.mobile:
-            raise ValueError("a contact needs an email or a mobile")
+            raise field_errors("ContactCreate", [("email", "a contact needs an email or a mobile", None)])
         if self.channels is None:
             self.channels = [Channel.EMAIL] if self.email else [Channel.SMS]
         self.channels = list(dict.fromkeys(self.channels))
-        _check_channels(self.channels, self.email, self.mobile)
+        try:
+            _check_channels(self.channels, self.email, self.mobile)
+        except ValueError as exc:
+            raise field_errors(
+                "ContactCreate", [("channels", str(exc), [str(c) for c in self.channels])]
+            ) from exc
         return self
 
 
 class ContactPatch(CamelModel):
-    model_config = CamelModel.model_config | {"extra": "forbid"}
+    model_config = CamelInput.model_config
 
     name: Name | None = None
     designation: ShortText | None = None
@@ -132,7 +170,7 @@ def gstin_state_problem(pan_or_gstin: str | None, state: str | None) -> str | No
 
 
 class CustomerCreate(_CustomerFields):
-    model_config = CamelModel.model_config | {"extra": "forbid"}
+    model_config = CamelInput.model_config
 
     legal_name: Name
     status: CustomerStatus = CustomerStatus.ACTIVE
@@ -140,20 +178,23 @@ class CustomerCreate(_CustomerFields):
 
     @model_validator(mode="after")
     def _consistent(self) -> CustomerCreate:
+        problems: list[tuple[str, str, Any]] = []
         if self.pan_or_gstin and len(self.pan_or_gstin) == 15 and not self.state:
             self.state = india.gstin_state(self.pan_or_gstin)
         problem = gstin_state_problem(self.pan_or_gstin, self.state)
         if problem:
-            raise ValueError(problem)
+            problems.append(("state", problem, self.state))
         if sum(1 for c in self.customer_key_contacts if c.primary) > 1:
-            raise ValueError("only one contact can be primary")
+            problems.append(("customerKeyContacts", "only one contact can be primary", None))
+        if problems:
+            raise field_errors("CustomerCreate", problems)
         return self
 
 
 class CustomerPatch(_CustomerFields):
     """PATCH (JsonNullable): a field left out is unchanged, null clears it, a value sets it."""
 
-    model_config = CamelModel.model_config | {"extra": "forbid"}
+    model_config = CamelInput.model_config
 
     legal_name: Name | None = None
     status: CustomerStatus | None = None
@@ -186,20 +227,28 @@ class CustomerRead(CamelModel):
 
 
 class CustomerSearch(CamelModel):
-    model_config = CamelModel.model_config | {"extra": "forbid"}
+    model_config = CamelInput.model_config
 
-    customer_ids: list[Annotated[str, StringConstraints(max_length=16)]] | None = Field(None, max_length=5000)
-    legal_name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    email: Annotated[str, StringConstraints(max_length=254)] | None = None
-    contact_number: Annotated[str, StringConstraints(max_length=20)] | None = None
-    pan_or_gstin: Annotated[str, StringConstraints(max_length=15)] | None = None
-    unique_ref_no: Annotated[str, StringConstraints(max_length=100)] | None = None
+    customer_ids: list[Annotated[SearchText, StringConstraints(max_length=16)]] | None = Field(
+        None, max_length=5000
+    )
+    legal_name: Annotated[SearchText, StringConstraints(max_length=200)] | None = None
+    email: Annotated[SearchText, StringConstraints(max_length=254)] | None = None
+    contact_number: Annotated[SearchText, StringConstraints(max_length=20)] | None = None
+    pan_or_gstin: Annotated[SearchText, StringConstraints(max_length=15)] | None = None
+    unique_ref_no: Annotated[SearchText, StringConstraints(max_length=100)] | None = None
     status: CustomerStatus | None = None
     deleted: bool | None = None
-    created_on_from: str | None = Field(None, description="yyyy-MM-dd or yyyy-MM-dd HH:mm:ss (IST)")
-    created_on_to: str | None = Field(None, description="yyyy-MM-dd or yyyy-MM-dd HH:mm:ss (IST)")
-    assigned_agent: Annotated[str, StringConstraints(max_length=100)] | None = None
-    branch_code: Annotated[str, StringConstraints(max_length=64)] | None = None
+    created_on_from: str | None = Field(
+        None, max_length=32, description="yyyy-MM-dd or yyyy-MM-dd HH:mm:ss (IST)"
+    )
+    created_on_to: str | None = Field(
+        None,
+        max_length=32,
+        description="yyyy-MM-dd or yyyy-MM-dd HH:mm:ss (IST); a date covers the whole day",
+    )
+    assigned_agent: Annotated[SearchText, StringConstraints(max_length=100)] | None = None
+    branch_code: Annotated[SearchText, StringConstraints(max_length=64)] | None = None
 
 
 ORDERABLE = {

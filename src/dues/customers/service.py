@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +27,9 @@ from dues.customers.schemas import (
     _check_channels,
     gstin_state_problem,
 )
-from dues.errors import NotFound, Unprocessable, ValidationFailed
-from dues.kit import ids
+from dues.errors import NotFound, SubError, Unprocessable, ValidationFailed, sub_errors_from_pydantic
+from dues.kit import ids, india
+from dues.kit.logging import current_request_id
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import parse_filter_datetime
 from dues.models import Contact, Customer
@@ -134,12 +139,14 @@ async def search(
         raw = filters.pop(field)
         if raw:
             try:
-                filters["created_from" if not end else "created_to"] = parse_filter_datetime(
-                    raw, end_of_day=end
-                )
+                bound = parse_filter_datetime(raw, end_of_day=end)
             except ValueError as exc:
                 wire = "createdOnFrom" if not end else "createdOnTo"
                 raise ValidationFailed.field(wire, "must be yyyy-MM-dd or yyyy-MM-dd HH:mm:ss", raw) from exc
+            if end and bound.microsecond == 0:
+                # createdOn is shown to the second; an upper bound "10:00:00" includes 10:00:00.7.
+                bound = bound.replace(microsecond=999_999)
+            filters["created_to" if end else "created_from"] = bound
     column = page.column(ORDERABLE, "createdOn")
     rows, total = await repository.search(
         session, company_id, filters, column, page.descending, page.limit, page.offset
@@ -171,16 +178,14 @@ def apply_patch(customer: Customer, patch: CustomerPatch) -> None:
         if field == "status":
             value = str(value)
         setattr(customer, field, value)
-    if (
-        "pan_or_gstin" in values
-        and customer.pan_or_gstin
-        and len(customer.pan_or_gstin) == 15
-        and ("state" not in values)
-    ):
+    has_gstin = bool(customer.pan_or_gstin and len(customer.pan_or_gstin) == 15)
+    if "pan_or_gstin" in values and has_gstin and "state" not in values:
         # A new GSTIN decides the state unless the same request sets one.
-        from dues.kit import india
-
-        customer.state = india.gstin_state(customer.pan_or_gstin)
+        customer.state = india.gstin_state(customer.pan_or_gstin)  # type: ignore[arg-type]
+    if has_gstin and customer.state is None:
+        raise ValidationFailed.field(
+            "state", "cannot be cleared while the customer has a GSTIN (it is the GSTIN's state)", None
+        )
     problem = gstin_state_problem(customer.pan_or_gstin, customer.state)
     if problem:
         field = "state" if "state" in values else "panOrGstin"
@@ -282,6 +287,14 @@ async def delete(
 # Contacts -------------------------------------------------------------------------------------------------
 
 
+async def _for_contact_change(session: AsyncSession, company_id: str, customer_id: str) -> Customer:
+    """The customer, locked: its contacts change one at a time, so the one-primary rule holds."""
+    customer = await _for_change(session, company_id, customer_id)
+    if customer.deleted:
+        raise Unprocessable(f"Customer {customer_id} is deleted; its contacts are kept as they were.")
+    return customer
+
+
 async def list_contacts(session: AsyncSession, company_id: str, customer_id: str) -> list[ContactRead]:
     if await repository.get(session, company_id, customer_id) is None:
         raise _not_found(customer_id)
@@ -292,9 +305,7 @@ async def list_contacts(session: AsyncSession, company_id: str, customer_id: str
 async def add_contact(
     session: AsyncSession, principal: Principal, company_id: str, customer_id: str, data: ContactCreate
 ) -> ContactRead:
-    customer = await _for_change(session, company_id, customer_id)
-    if customer.deleted:
-        raise Unprocessable(f"Customer {customer_id} is deleted.")
+    await _for_contact_change(session, company_id, customer_id)
     existing = await repository.contacts_of(session, company_id, [customer_id])
     contact = new_contact(company_id, customer_id, data)
     if not any(c.primary for c in existing):
@@ -324,7 +335,7 @@ async def update_contact(
     contact_id: str,
     patch: ContactPatch,
 ) -> ContactRead:
-    await _for_change(session, company_id, customer_id)
+    await _for_contact_change(session, company_id, customer_id)
     contact = await repository.get_contact(session, company_id, customer_id, contact_id)
     if contact is None:
         raise NotFound(f"No contact {contact_id} for customer {customer_id}.")
@@ -361,7 +372,7 @@ async def update_contact(
 async def delete_contact(
     session: AsyncSession, principal: Principal, company_id: str, customer_id: str, contact_id: str
 ) -> None:
-    await _for_change(session, company_id, customer_id)
+    await _for_contact_change(session, company_id, customer_id)
     contact = await repository.get_contact(session, company_id, customer_id, contact_id)
     if contact is None:
         raise NotFound(f"No contact {contact_id} for customer {customer_id}.")
@@ -373,11 +384,256 @@ async def delete_contact(
         # Keep the rule "exactly one primary when any exist": the oldest remaining contact takes over.
         remaining = await repository.contacts_of(session, company_id, [customer_id])
         if remaining:
-            remaining[0].primary = True
+            successor = remaining[0]
+            successor.primary = True
             await session.flush()
+            await audit.record(
+                session,
+                company_id,
+                principal.user_id,
+                "contact",
+                successor.contact_id,
+                "UPDATE",
+                {"primary": False},
+                {"primary": True},
+                reason=f"primary contact {contact_id} was removed",
+            )
     await audit.record(session, company_id, principal.user_id, "contact", contact_id, "DELETE", before, None)
 
 
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)
+
+
+# Bulk (uploads) ---------------------------------------------------------------------------------------------
+# The same rules as create and update, applied to thousands of rows with a few statements per batch.
+
+_CUSTOMER_ID_RE = re.compile(r"^KC[A-Z0-9]{14}\Z", re.ASCII)
+
+
+def check_create(values: dict[str, Any]) -> CustomerCreate | list[SubError]:
+    """A row validated exactly as createCustomer's body, or its field errors."""
+    try:
+        return CustomerCreate.model_validate(values)
+    except ValidationError as exc:
+        return sub_errors_from_pydantic(exc.errors())
+
+
+def check_patch(values: dict[str, Any]) -> CustomerPatch | list[SubError]:
+    """A row validated exactly as updateCustomer's body, or its field errors."""
+    try:
+        return CustomerPatch.model_validate(values)
+    except ValidationError as exc:
+        return sub_errors_from_pydantic(exc.errors())
+
+
+@dataclass(frozen=True)
+class BulkCreated:
+    customer_id: str | None
+    """The new customer, or the one that already holds the uniqueRefNo; None in a dry run."""
+    existing: bool
+    """True: not created, because a customer with this uniqueRefNo exists."""
+
+
+def _row(customer_id: str, item: Any) -> dict[str, Any]:
+    row = {name: getattr(item, name) for name in repository.BULK_COLUMNS}
+    row["customer_id"] = customer_id
+    row["status"] = str(row["status"])
+    return row
+
+
+_NOT_STORED = ("customer_key_contacts",)
+
+
+def _created_row(company_id: str, customer_id: str, item: CustomerCreate) -> dict[str, Any]:
+    """The insert's values, which are also its audit ``after``: audit.snapshot's keys for a new customer."""
+    # The model's own field dict (snake_case, as the columns are named): thousands per batch, no getattr each.
+    row = item.__dict__.copy()
+    for name in _NOT_STORED:
+        del row[name]
+    row["customer_id"] = customer_id  # status stays the StrEnum: json.dumps writes it as its text
+    row["branch_codes"] = row["branch_codes"] or []
+    row["customer_reminders"] = row["customer_reminders"] or []
+    row["company_id"] = company_id
+    row["deleted"] = False
+    row["credit_balance"] = "0.00"
+    return row
+
+
+@dataclass(frozen=True)
+class PreparedCreate:
+    """New customers' ids and the insert's document, made ahead of the database work (pure)."""
+
+    customer_ids: list[str]
+    document: str
+
+
+def prepare_create(company_id: str, items: Sequence[CustomerCreate]) -> PreparedCreate:
+    new_ids = ids.many("KC", len(items))
+    rows = [_created_row(company_id, cid, item) for cid, item in zip(new_ids, items, strict=True)]
+    return PreparedCreate(new_ids, repository.rows_document(rows))
+
+
+async def create_many(
+    session: AsyncSession,
+    actor: str,
+    company_id: str,
+    items: Sequence[CustomerCreate],
+    *,
+    reason: str | None = None,
+    dry_run: bool = False,
+    prepared: PreparedCreate | None = None,
+    check_first: bool = False,
+) -> list[BulkCreated]:
+    """Create validated customers with one statement that also writes their CREATE audit rows. A uniqueRefNo
+    that exists already is not created again: it is answered with the customer that holds it. Contacts are
+    not part of bulk creation.
+
+    ``prepared`` is prepare_create(company_id, items), when made ahead. Without ``check_first`` the insert
+    itself skips existing refs (ON CONFLICT, which also covers a ref taken concurrently) and only those are
+    looked up: one statement for new rows. With it, existing refs are looked up first, which is cheaper
+    when most rows exist already (a file uploaded again).
+    """
+    results: list[BulkCreated | None] = [None] * len(items)
+    todo = list(range(len(items)))
+    if dry_run or check_first:
+        taken = await repository.refs_held(
+            session, company_id, [i.unique_ref_no for i in items if i.unique_ref_no]
+        )
+        for k, item in enumerate(items):
+            if item.unique_ref_no in taken:
+                results[k] = BulkCreated(taken[item.unique_ref_no], existing=True)
+            elif dry_run:
+                results[k] = BulkCreated(None, existing=False)
+        todo = [k for k in todo if results[k] is None]
+        if len(todo) < len(items):
+            prepared = None  # made for every row; only some are left
+    if todo:
+        fresh = [items[k] for k in todo]
+        prepared = prepared or prepare_create(company_id, fresh)
+        inserted = await repository.insert_many(
+            session,
+            company_id,
+            prepared.document,
+            actor=actor,
+            request_id=current_request_id(),
+            reason=reason,
+        )
+        skipped = [
+            item.unique_ref_no or ""
+            for item, cid in zip(fresh, prepared.customer_ids, strict=True)
+            if cid not in inserted
+        ]
+        holders = await repository.refs_held(session, company_id, skipped) if skipped else {}
+        for k, item, cid in zip(todo, fresh, prepared.customer_ids, strict=True):
+            if cid in inserted:
+                results[k] = BulkCreated(cid, existing=False)
+            else:
+                results[k] = BulkCreated(holders.get(item.unique_ref_no or ""), existing=True)
+    return [r for r in results if r is not None]
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """One customer to change, named by customerId or (when that is None) by uniqueRefNo."""
+
+    customer_id: str | None
+    unique_ref_no: str | None
+    patch: CustomerPatch
+
+
+@dataclass(frozen=True)
+class BulkUpdated:
+    customer_id: str | None
+    changed: bool
+    errors: list[SubError]
+
+
+def _lookup_key(value: str | None, pattern: Any = None) -> str | None:
+    """A key worth looking up: one that cannot exist (or that PostgreSQL would refuse) finds nothing."""
+    if not value or "\x00" in value or len(value) > 100:
+        return None
+    if pattern is not None and not pattern.match(value):
+        return None
+    return value
+
+
+async def update_many(
+    session: AsyncSession,
+    actor: str,
+    company_id: str,
+    changes: Sequence[BulkChange],
+    *,
+    reason: str | None = None,
+    dry_run: bool = False,
+) -> list[BulkUpdated]:
+    """Apply PATCHes to many customers: the rows are locked in one query, each patch follows updateCustomer's
+    rules (apply_patch) on a detached copy, and the changed rows are written with one UPDATE and audited."""
+    by_key_ids = [_lookup_key(c.customer_id, _CUSTOMER_ID_RE) for c in changes]
+    by_key_refs = [None if c.customer_id else _lookup_key(c.unique_ref_no) for c in changes]
+    rows = await repository.lock_many(
+        session,
+        company_id,
+        [k for k in by_key_ids if k],
+        [r for r in by_key_refs if r],
+    )
+    by_id = {r["customer_id"]: r for r in rows}
+    by_ref = {r["unique_ref_no"]: r for r in rows if r["unique_ref_no"] is not None}
+    new_refs = [
+        c.patch.unique_ref_no
+        for c in changes
+        if "unique_ref_no" in c.patch.model_fields_set and c.patch.unique_ref_no
+    ]
+    taken = await repository.refs_held(session, company_id, new_refs)
+    claimed: set[str] = set()
+    seen: set[str] = set()
+    results: list[BulkUpdated] = []
+    written: list[dict[str, Any]] = []
+    for change, id_key, ref_key in zip(changes, by_key_ids, by_key_refs, strict=True):
+        if change.customer_id:
+            row = by_id.get(id_key or "")
+            key_field, key = "customerId", change.customer_id
+        else:
+            row = by_ref.get(ref_key or "")
+            key_field, key = "uniqueRefNo", change.unique_ref_no
+        if row is None:
+            results.append(BulkUpdated(None, False, [SubError(key_field, "no customer has this value", key)]))
+            continue
+        cid = row["customer_id"]
+        if row["deleted"]:
+            error = SubError(key_field, f"customer {cid} is deleted and cannot be changed", key)
+            results.append(BulkUpdated(cid, False, [error]))
+            continue
+        if cid in seen:
+            message = f"customer {cid} is changed by an earlier row of the same upload; put both in one row"
+            results.append(BulkUpdated(cid, False, [SubError(key_field, message, key)]))
+            continue
+        seen.add(cid)
+        new_ref = change.patch.unique_ref_no if "unique_ref_no" in change.patch.model_fields_set else None
+        if new_ref and new_ref != row["unique_ref_no"]:
+            holder = taken.get(new_ref)
+            if (holder and holder != cid) or new_ref in claimed:
+                message = f"is already used by customer {holder}" if holder else "is set by an earlier row"
+                results.append(BulkUpdated(cid, False, [SubError("uniqueRefNo", message, new_ref)]))
+                continue
+            claimed.add(new_ref)
+        customer = Customer(**row)  # detached: nothing is flushed from it, the UPDATE below writes it
+        try:
+            apply_patch(customer, change.patch)
+        except ValidationFailed as exc:
+            results.append(BulkUpdated(cid, False, exc.sub_errors))
+            continue
+        # apply_patch changes only these columns, so comparing them is audit.changes(snapshot, snapshot).
+        values = _row(cid, customer)
+        changed = [k for k in repository.BULK_COLUMNS if values[k] != row[k]]
+        results.append(BulkUpdated(cid, bool(changed), []))
+        if changed:
+            before = {k: row[k] for k in changed}
+            after = {k: values[k] for k in changed}
+            written.append({"customer_id": cid, "values": values, "before": before, "after": after})
+    if not dry_run and written:
+        await repository.update_many(
+            session, company_id, written, actor=actor, request_id=current_request_id(), reason=reason
+        )
+    return results

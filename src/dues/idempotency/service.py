@@ -15,10 +15,10 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from dues.auth.tokens import bearer_company
+from dues.auth.service import authenticate_bearer
 from dues.config import get_settings
 from dues.db import body_fingerprint
-from dues.errors import Conflict, ValidationFailed
+from dues.errors import Conflict, Unauthorized, ValidationFailed
 from dues.idempotency import repository
 from dues.kit.timefmt import now
 
@@ -37,11 +37,14 @@ async def claim(session: AsyncSession, request: Request) -> Claim | None:
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None or not request.url.path.startswith("/api/"):
         return None
+    try:
+        # A full check, not just the signature: a revoked token must not read a stored answer back.
+        principal = await authenticate_bearer(session, request.headers.get("authorization"))
+    except Unauthorized:
+        return None  # the endpoint's own authentication answers 401
     if not 1 <= len(key) <= 255:
         raise ValidationFailed.field("Idempotency-Key", "must be 1 to 255 characters", key[:300])
-    company_id = bearer_company(request.headers.get("authorization"))
-    if company_id is None:
-        return None  # the endpoint's own authentication answers 401
+    company_id = principal.company_id
     fingerprint = body_fingerprint(request.method, request.url.path, request.url.query, await request.body())
     ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
     await repository.delete_expired(session, company_id, key, now() - ttl)

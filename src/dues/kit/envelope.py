@@ -63,7 +63,10 @@ def _default(value: Any) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    return simplejson.dumps(value, use_decimal=True, default=_default, ensure_ascii=False).encode("utf-8")
+    text = simplejson.dumps(value, use_decimal=True, default=_default, ensure_ascii=False)
+    # An unpaired surrogate (a client may send "\ud800"; an error echoes it as rejectedValue) has no UTF-8
+    # form: written back as the same \uXXXX escape, the body stays valid JSON instead of failing with a 500.
+    return text.encode("utf-8", errors="backslashreplace")
 
 
 class JSONBody(Response):

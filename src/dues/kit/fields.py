@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -18,6 +19,32 @@ def _strip(value: object) -> object:
 
 def _upper(value: object) -> object:
     return value.strip().upper() if isinstance(value, str) else value
+
+
+# Scanned by the regex engine, not character by character in Python: bulk uploads run these on every cell of
+# tens of thousands of rows, where a per-character loop was a third of the validation time.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def storable(value: str) -> str:
+    """Refuse what PostgreSQL cannot store in text (NUL) or UTF-8 cannot encode (unpaired surrogates)."""
+    if _UNSTORABLE.search(value):
+        raise ValueError("contains a character that cannot be stored (NUL or an unpaired surrogate)")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def _single_line(value: str) -> str:
+    storable(value)
+    if _CONTROL.search(value):
+        raise ValueError("must be one line of text, without control characters")
+    return value
 
 
 def _pan_or_gstin(value: str) -> str:
@@ -87,9 +114,21 @@ Email = Annotated[
     StringConstraints(max_length=254),
     AfterValidator(_pattern(india.EMAIL_RE, "is not an e-mail address")),
 ]
-Name = Annotated[str, BeforeValidator(_strip), StringConstraints(min_length=1, max_length=200)]
-ShortText = Annotated[str, BeforeValidator(_strip), StringConstraints(max_length=100)]
-LongText = Annotated[str, BeforeValidator(_strip), StringConstraints(max_length=500)]
+Name = Annotated[
+    str,
+    BeforeValidator(_strip),
+    AfterValidator(_not_blank),
+    StringConstraints(max_length=200),
+    AfterValidator(_single_line),
+]
+ShortText = Annotated[
+    str, BeforeValidator(_strip), StringConstraints(max_length=100), AfterValidator(_single_line)
+]
+LongText = Annotated[
+    str, BeforeValidator(_strip), StringConstraints(max_length=500), AfterValidator(storable)
+]
+# A free-text search filter: compared in SQL, so it must be storable, but is not otherwise checked.
+SearchText = Annotated[str, AfterValidator(storable)]
 
 IstDateTime = Annotated[
     datetime,

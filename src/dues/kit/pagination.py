@@ -46,7 +46,10 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="1..5000")] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     orderBy: Annotated[str | None, Query(max_length=64, description="a field name of the resource")] = None,
-    direction: Annotated[str, Query(pattern="^(?i)(asc|desc)$", description="ASC or DESC")] = "DESC",
+    # Spelled out rather than "(?i)": the pattern is published in OpenAPI, where regexes are ECMA-262.
+    direction: Annotated[
+        str, Query(pattern="^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$", description="ASC or DESC")
+    ] = "DESC",
 ) -> PageParams:
     return PageParams(limit, offset, orderBy, direction.upper() == "DESC")
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-_hasher = PasswordHash((Argon2Hasher(),))
+
+def _argon2() -> Argon2Hasher:
+    # The test suite creates hundreds of users; "fast" keeps argon2id but with test-sized cost. Every hash
+    # records its own parameters, so hashes made under either profile verify under both.
+    if os.environ.get("DUES_PASSWORD_HASH_PROFILE", "strong") == "fast":
+        return Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return Argon2Hasher()
+
+
+_hasher = PasswordHash((_argon2(),))
 # Checked when the user does not exist, so the time taken does not tell which e-mails are registered.
 _DUMMY = _hasher.hash(secrets.token_urlsafe(16))
 

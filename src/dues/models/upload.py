@@ -27,6 +27,10 @@ class Upload(Base):
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     succeeded: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    # Rows not written because the record already exists (a uniqueRefNo taken before this upload).
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The header row as the file gives it, so errors.csv can hand back the same columns in the same order.
+    columns: Mapped[list[str] | None] = mapped_column(JSONB)
     error_message: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(64))
     created_on: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -36,6 +40,7 @@ class Upload(Base):
     __table_args__ = (
         CheckConstraint("status IN ('PROCESSING','COMPLETED','FAILED')", name="status"),
         CheckConstraint("rows_done <= total_rows OR total_rows = 0", name="progress"),
+        CheckConstraint("succeeded + failed + skipped = rows_done", name="counts"),
         Index("ix_uploads_company_created", "company_id", "created_on"),
     )
 
@@ -49,4 +54,6 @@ class UploadRow(Base):
     entity_id: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(16))
     errors: Mapped[list[Any] | None] = mapped_column(JSONB)
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    message: Mapped[str | None] = mapped_column(String(500))
+    # The row's cells as uploaded (failed rows only), in the order of Upload.columns.
+    data: Mapped[list[Any] | dict[str, Any] | None] = mapped_column(JSONB)

@@ -1,0 +1,271 @@
+"""Customer bulk upload, end to end: POST the file, a real procrastinate worker processes it, poll until done.
+
+Measures what a user waits for: from the start of the upload request to the moment GET /api/v0/upload/{id}
+first answers COMPLETED. The API runs in this process (httpx over ASGI, no sockets) and so does the
+worker, sharing one event loop, as `dues serve` does in embedded mode. Then the same file is uploaded
+again, which must create nothing.
+
+    python bench/customer_bulk_upload.py                          # embedded PostgreSQL under ./.dues-bench
+    python bench/customer_bulk_upload.py --database-url postgresql://postgres@127.0.0.1:5432/dues_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import io
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from dues import jobs
+from dues.app import create_app
+from dues.companies import service as companies
+from dues.config import Settings, get_settings
+from dues.db import Database, start_embedded
+from dues.kit import india
+from dues.kit.logging import configure
+from dues.migrations import upgrade
+
+HEADER = [
+    "legalName",
+    "panOrGstin",
+    "email",
+    "contactNumber",
+    "address",
+    "state",
+    "pinCode",
+    "uniqueRefNo",
+    "branchCodes",
+    "assignedAgent",
+]
+
+
+def _gstin(n: int) -> str:
+    letters = "".join(chr(ord("A") + (n // 26**i) % 26) for i in range(3))
+    return india.make_gstin("27", f"AB{letters}{n % 10000:04d}C")
+
+
+def make_csv(rows: int, bad: int, run: str) -> bytes:
+    """``rows`` customers, ``bad`` of them (spread evenly) with an e-mail that is not one."""
+    every = rows // bad if bad else rows + 1
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for n in range(rows):
+        email = f"accounts{n}@example.com" if (n + 1) % every else f"accounts{n}-at-example.com"
+        writer.writerow(
+            [
+                f"Customer {n} Private Limited",
+                _gstin(n),
+                email,
+                f"98{n % 100000000:08d}",
+                f"{n} MG Road, Pune",
+                "Maharashtra",
+                "411001",
+                f"{run}-{n:06d}",
+                "PUN;MUM",
+                "agent@example.com",
+            ]
+        )
+    return out.getvalue().encode()
+
+
+async def login(http: httpx.AsyncClient, created: companies.NewCompany) -> dict[str, str]:
+    response = await http.post(
+        "/oauth/token",
+        data={"grant_type": "password", "username": created.username, "password": created.password},
+        auth=(created.client_id, created.client_secret),
+    )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def upload_and_wait(
+    http: httpx.AsyncClient, headers: dict[str, str], content: bytes, poll: float, quiet: bool = False
+) -> tuple[float, float, dict[str, Any]]:
+    """Seconds until a poll saw COMPLETED, the wall-clock time the upload started, and the last payload."""
+    wall = time.time()
+    started = time.perf_counter()
+    response = await http.post(
+        "/api/v0/customer/bulk", headers=headers, files={"file": ("customers.csv", content, "text/csv")}
+    )
+    if response.status_code != 200:
+        sys.exit(f"upload refused: {response.status_code} {response.text}")
+    if not quiet:
+        print(f"  upload answered in {time.perf_counter() - started:.3f}s")
+    upload_id = response.json()["payload"]["uploadId"]
+    while True:
+        got = await http.get(f"/api/v0/upload/{upload_id}", headers=headers, params={"limit": 1})
+        payload = got.json()["payload"]
+        if payload["status"] != "PROCESSING":
+            return time.perf_counter() - started, wall, payload
+        await asyncio.sleep(poll)
+
+
+async def customer_total(http: httpx.AsyncClient, headers: dict[str, str]) -> int:
+    response = await http.post("/api/v0/customer/search", headers=headers, json={}, params={"limit": 1})
+    return int(response.json()["payload"]["total"])
+
+
+def report(label: str, rows: int, seconds: float, payload: dict[str, Any]) -> None:
+    print(
+        f"{label}: rows={rows} seconds={seconds:.3f} rows/s={rows / seconds:,.0f} "
+        f"status={payload['status']} succeeded={payload['succeeded']} failed={payload['failed']} "
+        f"skipped={payload['skipped']}"
+    )
+
+
+async def timeline(database: Database, upload_id: str, wall: float) -> None:
+    """Where the time went, from the upload's own timestamps (polling adds up to one poll interval)."""
+    async with database.sessionmaker() as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT extract(epoch FROM created_on), extract(epoch FROM started_on), "
+                    "extract(epoch FROM completed_on) FROM uploads WHERE upload_id = :u"
+                ),
+                {"u": upload_id},
+            )
+        ).one()
+    created, started, completed = (float(v) for v in row)
+    print(
+        f"  timeline: upload request began +{created - wall:.3f}s, job began +{started - wall:.3f}s, "
+        f"last chunk +{completed - wall:.3f}s"
+    )
+
+
+Worker = asyncio.Task[None] | asyncio.subprocess.Process
+
+
+async def start_worker(kind: str, url: str, database: Database) -> Worker:
+    """A procrastinate worker in this process (as `dues serve` runs one in embedded mode), or a separate
+    `dues worker` process (as in production), started and listening before the clock starts."""
+    if kind == "inprocess":
+        return asyncio.create_task(
+            jobs.run_worker(database, concurrency=1, install_signal_handlers=False, name="bench")
+        )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DUES_LOG_LEVEL": "WARNING",
+        "DUES_UPLOAD_CHUNK_ROWS": os.environ["DUES_UPLOAD_CHUNK_ROWS"],
+    }
+    dues = Path(sys.executable).with_name("dues")
+    process = await asyncio.create_subprocess_exec(str(dues), "worker", "--concurrency", "1", env=env)
+    async with database.sessionmaker() as session:
+        for _ in range(200):
+            alive = await session.execute(text("SELECT count(*) FROM procrastinate_workers"))
+            if alive.scalar_one():
+                break
+            await asyncio.sleep(0.1)
+    return process
+
+
+async def stop_worker(worker: Worker) -> None:
+    if isinstance(worker, asyncio.Task):
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    else:
+        worker.terminate()
+        await worker.wait()
+
+
+async def run(args: argparse.Namespace) -> int:
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    where = url or f"embedded PostgreSQL under {args.home}"
+    if not url:
+        url = start_embedded(Path(args.home), database="dues_bench")
+    upgrade(url)
+    database = Database.connect(url, pool_size=5)
+    try:
+        async with database.sessionmaker() as session:
+            created = await companies.create_company(session, "Bench Traders Pvt Ltd", "Maharashtra")
+            await session.commit()
+        settings = Settings(
+            database_url=url,
+            jwt_secret=secrets.token_urlsafe(48),
+            inprocess_worker=False,
+            upload_chunk_rows=args.chunk_rows,
+        )
+        jobs.bind(database)
+        app = create_app(settings, database)
+        worker = await start_worker(args.worker, url, database)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120) as http:
+                headers = await login(http, created)
+                content = make_csv(args.rows, args.bad, created.company_id)
+                print(f"database: {where}; worker: {args.worker}")
+                print(f"file: {args.rows} rows, {args.bad} bad, {len(content) / 1e6:.2f} MB CSV")
+                # Warm-up, untimed: a running server has compiled its statements and loaded its code paths
+                # long before a user's upload; a fresh process pays that once (about 0.2 s) on its first.
+                warm = make_csv(20, 0, f"warm-{created.company_id}")
+                await upload_and_wait(http, headers, warm, args.poll, quiet=True)
+                await asyncio.sleep(0.5)
+
+                seconds, wall, first = await upload_and_wait(http, headers, content, args.poll)
+                report("first upload", args.rows, seconds, first)
+                await timeline(database, first["uploadId"], wall)
+                total = await customer_total(http, headers) - 20
+                print(f"customers created by the upload: {total}")
+
+                seconds, wall, again = await upload_and_wait(http, headers, content, args.poll)
+                report("same file again", args.rows, seconds, again)
+                await timeline(database, again["uploadId"], wall)
+                after = await customer_total(http, headers) - 20
+                print(f"customers after uploading it again: {after} ({after - total} new)")
+                ok = (
+                    first["status"] == again["status"] == "COMPLETED"
+                    and first["succeeded"] == args.rows - args.bad
+                    and first["failed"] == args.bad
+                    and after == total
+                    and again["succeeded"] == 0
+                )
+                return 0 if ok else 1
+        finally:
+            await stop_worker(worker)
+    finally:
+        await database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=10_000, help="data rows in the file (default 10000)")
+    parser.add_argument("--bad", type=int, default=100, help="rows with an invalid e-mail (default 100)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL URL (default: $DATABASE_URL, else an embedded server under --home)",
+    )
+    parser.add_argument("--home", default=".dues-bench", help="embedded server directory")
+    parser.add_argument("--chunk-rows", type=int, default=5_000, help="rows per transaction (default 5000)")
+    parser.add_argument("--poll", type=float, default=0.05, help="seconds between progress polls")
+    parser.add_argument(
+        "--worker",
+        choices=["inprocess", "process"],
+        default="inprocess",
+        help="run the job worker in this process, or as a separate `dues worker` (default inprocess)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="show the service's log lines")
+    args = parser.parse_args()
+    # The job reads the process's settings (as `dues worker` does), not the app's.
+    os.environ["DUES_UPLOAD_CHUNK_ROWS"] = str(args.chunk_rows)
+    get_settings.cache_clear()
+    configure("INFO" if args.verbose else "WARNING", json=False)
+    sys.exit(asyncio.run(run(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,306 @@
+"""Bulk files (api.md §4.1): accepted at once, processed by a job in chunks, reported per row.
+
+The request checks the file as a whole (format, size, header, row count), stores it and queues the job in its
+own transaction. The job re-reads the stored file and works through it in chunks; each chunk commits its
+records, its per-row results and the upload's progress together under a row lock on the upload, so a worker
+that dies (or two that race) resume at ``rows_done`` with no row lost or written twice.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues import jobs
+from dues.auth.service import Principal
+from dues.config import get_settings
+from dues.db import Database
+from dues.errors import NotFound, ValidationFailed
+from dues.kit import files, ids
+from dues.kit.timefmt import now
+from dues.models import Upload
+from dues.uploads import repository
+from dues.uploads.customer_rows import ERRORS_COLUMN, CustomerRows, RowResult, columns_for
+from dues.uploads.schemas import (
+    SUCCEEDED,
+    RowError,
+    RowOutcome,
+    UploadAccepted,
+    UploadKind,
+    UploadRead,
+    UploadRowRead,
+    UploadStatus,
+)
+
+log = structlog.get_logger("dues.uploads")
+
+TASK = "dues.uploads.process"
+_UPLOAD_ID = re.compile(r"^UP[A-Z0-9]{14}\Z", re.ASCII)
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def _file_name(name: str | None) -> str:
+    cleaned = _UNSAFE_NAME.sub("_", (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip()
+    return cleaned[-255:] or "upload"
+
+
+async def start(
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    kind: UploadKind,
+    file_name: str | None,
+    content: bytes,
+    *,
+    dry_run: bool,
+    max_rows: int,
+) -> UploadAccepted:
+    """Check the file as a whole, store it and queue its processing; rows are judged later, one by one."""
+    name = _file_name(file_name)
+    if not content:
+        raise ValidationFailed.field("file", "is empty: send a CSV or XLSX file with a header row", name)
+    try:
+        fmt = files.detect_format(name, content)
+        table = files.read_table(content, fmt, max_rows=max_rows)
+    except files.FileProblem as exc:
+        raise ValidationFailed.field("file", str(exc), name) from exc
+    columns_for(kind, table.header)
+    if not table.rows:
+        raise ValidationFailed.field("file", "has a header row but no data rows", name)
+    upload = Upload(
+        company_id=company_id,
+        upload_id=ids.upload_id(),
+        kind=str(kind),
+        file_name=name,
+        content=content,
+        dry_run=dry_run,
+        status=UploadStatus.PROCESSING.value,
+        total_rows=len(table.rows),
+        rows_done=0,
+        succeeded=0,
+        failed=0,
+        skipped=0,
+        columns=table.header,
+        created_by=principal.user_id,
+    )
+    repository.add(session, upload)
+    await session.flush()
+    await jobs.enqueue(session, TASK, upload_id=upload.upload_id, company_id=company_id)
+    log.info(
+        "upload accepted",
+        upload_id=upload.upload_id,
+        kind=str(kind),
+        rows=upload.total_rows,
+        bytes=len(content),
+        dry_run=dry_run,
+    )
+    return UploadAccepted(upload_id=upload.upload_id, status=UploadStatus.PROCESSING)
+
+
+async def _get(session: AsyncSession, company_id: str, upload_id: str) -> Upload:
+    upload = None
+    if _UPLOAD_ID.match(upload_id):
+        upload = await repository.get(session, company_id, upload_id)
+    if upload is None:
+        raise NotFound(f"No upload {upload_id}.")
+    return upload
+
+
+async def read(
+    session: AsyncSession, company_id: str, upload_id: str, *, limit: int, offset: int
+) -> UploadRead:
+    upload = await _get(session, company_id, upload_id)
+    rows = await repository.list_rows(session, company_id, upload_id, limit, offset)
+    return UploadRead(
+        upload_id=upload.upload_id,
+        kind=UploadKind(upload.kind),
+        status=UploadStatus(upload.status),
+        file_name=upload.file_name,
+        dry_run=upload.dry_run,
+        total_rows=upload.total_rows,
+        rows_done=upload.rows_done,
+        progress=f"{upload.rows_done}/{upload.total_rows}",
+        succeeded=upload.succeeded,
+        failed=upload.failed,
+        skipped=upload.skipped,
+        error_message=upload.error_message,
+        created_on=upload.created_on,
+        started_on=upload.started_on,
+        completed_on=upload.completed_on,
+        rows=[
+            UploadRowRead(
+                row=r.row,
+                outcome=RowOutcome(r.outcome),
+                id=r.entity_id,
+                errors=[RowError(**e) for e in r.errors or []],
+                message=r.message,
+            )
+            for r in rows
+        ],
+    )
+
+
+def _errors_text(row: int, errors: Sequence[dict[str, Any]]) -> str:
+    return f"row {row}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+
+
+async def errors_csv(session: AsyncSession, company_id: str, upload_id: str) -> bytes:
+    """The failed rows as uploaded, plus an ``errors`` column: fix the cells and upload the file again."""
+    upload = await _get(session, company_id, upload_id)
+    header = list(upload.columns or [])
+    lowered = [h.strip().lower() for h in header]
+    if ERRORS_COLUMN in lowered:
+        position = lowered.index(ERRORS_COLUMN)
+    else:
+        position = len(header)
+        header.append(ERRORS_COLUMN)
+    out = []
+    for r in await repository.failed_rows(session, company_id, upload_id):
+        cells = [str(c) for c in (r.data or [])]  # type: ignore[union-attr]
+        cells += [""] * (len(header) - len(cells))
+        cells[position] = _errors_text(r.row, r.errors or [])
+        out.append(cells)
+    return files.write_csv(header, out)
+
+
+# Processing (runs in the job) -------------------------------------------------------------------------------
+
+
+def _storable(value: Any) -> Any:
+    """JSONB refuses NUL in a string: a cell that carried one is kept with U+FFFD in its place."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    return value
+
+
+def _row_record(result: RowResult, width: int) -> dict[str, Any]:
+    record: dict[str, Any] = {"row": result.row, "outcome": result.outcome.value}
+    if result.entity_id:
+        record["entity_id"] = result.entity_id
+    if result.errors:
+        record["errors"] = [_storable(e.to_json()) for e in result.errors]
+    if result.message:
+        record["message"] = result.message[:500]
+    if result.outcome is RowOutcome.FAILED and result.cells is not None:
+        record["data"] = _storable(list(result.cells[:width]) + [""] * (width - len(result.cells)))
+    return record
+
+
+async def mark_failed(database: Database, upload_id: str, company_id: str, message: str) -> None:
+    async with database.sessionmaker() as session, session.begin():
+        upload = await repository.get(session, company_id, upload_id, for_update=True)
+        if upload is None or upload.status != UploadStatus.PROCESSING:
+            return
+        upload.status = UploadStatus.FAILED.value
+        upload.error_message = message[:500]
+        upload.completed_on = now()
+    log.warning("upload failed", upload_id=upload_id, error=message)
+
+
+async def process(
+    database: Database,
+    upload_id: str,
+    company_id: str,
+    *,
+    chunk_rows: int | None = None,
+    max_chunks: int | None = None,
+) -> None:
+    """Work through an upload from its first row not yet done. ``max_chunks`` stops early (tests use it to
+    play a worker that dies between chunks); the job itself always runs to the end."""
+    size = chunk_rows or get_settings().upload_chunk_rows
+    clock = time.perf_counter()
+    begun = now()
+    async with database.sessionmaker() as session:
+        upload = await repository.get(session, company_id, upload_id, with_content=True)
+    if upload is None:
+        log.warning("upload not found", upload_id=upload_id, company_id=company_id)
+        return
+    if upload.status != UploadStatus.PROCESSING:
+        log.info("upload already finished", upload_id=upload_id, status=upload.status)
+        return
+    kind = UploadKind(upload.kind)
+    try:
+        table = files.read_table(
+            upload.content, files.detect_format(upload.file_name, upload.content), max_rows=upload.total_rows
+        )
+        fields = columns_for(kind, table.header)
+    except (files.FileProblem, ValidationFailed) as exc:
+        await mark_failed(database, upload_id, company_id, f"The stored file could not be read again: {exc}")
+        return
+    if len(table.rows) != upload.total_rows:
+        await mark_failed(database, upload_id, company_id, "The stored file no longer has the rows it had.")
+        return
+    handler = CustomerRows(kind, fields, table.rows, company_id=company_id, dry_run=upload.dry_run)
+    reason = f"bulk upload {upload_id}"
+    width = len(table.header)
+    resumed_at = upload.rows_done
+    log.info(
+        "upload started",
+        upload_id=upload_id,
+        kind=upload.kind,
+        total_rows=upload.total_rows,
+        resume_at=resumed_at,
+        dry_run=upload.dry_run,
+    )
+    chunks = 0
+    while True:
+        async with database.sessionmaker() as session, session.begin():
+            # The lock makes chunks strictly sequential across workers: a second worker on the same upload
+            # waits here and then starts from the rows_done the first one committed.
+            state = await repository.get(session, company_id, upload_id, for_update=True)
+            if state is None or state.status != UploadStatus.PROCESSING:
+                return
+            first = state.rows_done
+            batch = table.rows[first : first + size]
+            results = await handler.run(session, state.created_by, company_id, reason, state.dry_run, batch)
+            if len(results) != len(batch):
+                raise RuntimeError(f"{len(batch)} rows gave {len(results)} results")
+            await repository.add_rows(
+                session, company_id, upload_id, [_row_record(r, width) for r in results]
+            )
+            tally = Counter(r.outcome for r in results)
+            state.rows_done = first + len(batch)
+            state.succeeded += sum(n for outcome, n in tally.items() if outcome in SUCCEEDED)
+            state.failed += tally[RowOutcome.FAILED]
+            state.skipped += tally[RowOutcome.SKIPPED]
+            if state.started_on is None:
+                state.started_on = begun
+            finished = state.rows_done >= state.total_rows
+            if finished:
+                state.status = UploadStatus.COMPLETED.value
+                state.completed_on = now()
+            else:
+                handler.prefetch(table.rows[state.rows_done : state.rows_done + size])
+            counts = {
+                "rows_done": state.rows_done,
+                "total_rows": state.total_rows,
+                "succeeded": state.succeeded,
+                "failed": state.failed,
+                "skipped": state.skipped,
+            }
+        chunks += 1
+        log.info("upload chunk", upload_id=upload_id, chunk=chunks, **counts)
+        if finished:
+            seconds = time.perf_counter() - clock
+            done = counts["rows_done"] - resumed_at
+            log.info(
+                "upload completed",
+                upload_id=upload_id,
+                kind=upload.kind,
+                seconds=round(seconds, 3),
+                rows_per_s=round(done / seconds) if seconds else None,
+                **counts,
+            )
+            return
+        if max_chunks is not None and chunks >= max_chunks:
+            return

@@ -1,0 +1,170 @@
+"""Bearer tokens on /api/ (api.md §2): 401 for anything but a live token, revocation, and roles."""
+
+from __future__ import annotations
+
+import httpx
+import jwt
+import pytest
+from sqlalchemy import text
+
+from dues.auth import tokens
+from dues.companies import service as companies
+from dues.db import Database
+from tests.support import Tenant, TenantFactory
+
+
+def _assert_unauthorized(response: httpx.Response) -> None:
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert body["response_code"] == 401
+    assert body["payload"] is None
+    assert body["errorResponse"]["errorType"] == "UNAUTHORIZED"
+    assert body["errorResponse"]["requestId"] == response.headers["x-request-id"]
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Token abc",
+        "Bearer not-a-jwt",
+        "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+    ],
+)
+async def test_missing_malformed_or_garbage_token_is_401(
+    client: httpx.AsyncClient, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    _assert_unauthorized(await client.get("/api/v0/company", headers=headers))
+    _assert_unauthorized(
+        await client.post("/api/v0/customer", headers=headers, json={"legalName": "X", "state": "Goa"})
+    )
+
+
+async def test_expired_token_is_401(tenant: Tenant, db: Database) -> None:
+    async with db.sessionmaker() as session:
+        user_id, version = (
+            await session.execute(
+                text("SELECT user_id, token_version FROM users WHERE company_id = :c"),
+                {"c": tenant.company_id},
+            )
+        ).one()
+    expired = tokens.issue(user_id, tenant.company_id, version, "access", ttl_seconds=-10)
+    live = tokens.issue(user_id, tenant.company_id, version, "access", ttl_seconds=60)
+    ok = await tenant.http.get("/api/v0/company", headers={"Authorization": f"Bearer {live}"})
+    assert ok.status_code == 200, ok.text
+    _assert_unauthorized(
+        await tenant.http.get("/api/v0/company", headers={"Authorization": f"Bearer {expired}"})
+    )
+
+
+async def test_token_signed_with_another_key_is_401(tenant: Tenant) -> None:
+    claims = jwt.decode(tenant.token, options={"verify_signature": False})
+    forged = jwt.encode(claims, "another-secret-" + "y" * 40, algorithm="HS256")
+    _assert_unauthorized(
+        await tenant.http.get("/api/v0/company", headers={"Authorization": f"Bearer {forged}"})
+    )
+
+
+async def test_an_unsigned_token_is_401(tenant: Tenant) -> None:
+    claims = jwt.decode(tenant.token, options={"verify_signature": False})
+    unsigned = jwt.encode(claims, None, algorithm="none")
+    _assert_unauthorized(
+        await tenant.http.get("/api/v0/company", headers={"Authorization": f"Bearer {unsigned}"})
+    )
+
+
+async def test_bearer_scheme_is_case_insensitive(tenant: Tenant) -> None:
+    response = await tenant.http.get("/api/v0/company", headers={"Authorization": f"bearer {tenant.token}"})
+    assert response.status_code == 200, response.text
+
+
+async def _refresh(tenant: Tenant) -> httpx.Response:
+    return await tenant.http.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": tenant.refresh_token},
+        auth=(tenant.client_id, tenant.client_secret),
+    )
+
+
+async def test_deactivating_a_user_revokes_its_tokens(
+    tenants: TenantFactory, tenant: Tenant, db: Database
+) -> None:
+    maker = await tenants.user(tenant, "MAKER")
+    assert (await maker.get("/api/v0/company")).status_code == 200
+    async with db.sessionmaker() as session:
+        await companies.deactivate_user(session, tenant.company_id, maker.username)
+        await session.commit()
+    _assert_unauthorized(await maker.get("/api/v0/company"))
+    refreshed = await _refresh(maker)
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    login = await maker.login()
+    assert login.status_code == 400 and login.json()["error"] == "invalid_grant"
+    # The company's other users are untouched.
+    assert (await tenant.get("/api/v0/company")).status_code == 200
+
+
+async def test_changing_the_password_revokes_older_tokens(tenant: Tenant, db: Database) -> None:
+    old = Tenant(**{**tenant.__dict__})
+    async with db.sessionmaker() as session:
+        new_password = await companies.set_password(session, tenant.company_id, tenant.username)
+        await session.commit()
+    _assert_unauthorized(await old.get("/api/v0/company"))
+    refreshed = await _refresh(old)
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    assert (await tenant.login(tenant.password)).status_code == 400
+    assert (await tenant.login(new_password)).status_code == 200
+    assert (await tenant.get("/api/v0/company")).status_code == 200
+
+
+async def test_a_viewer_may_read_but_not_write(tenants: TenantFactory, tenant: Tenant) -> None:
+    customer = await tenant.create_customer()
+    viewer = await tenants.user(tenant, "VIEWER")
+    created = await viewer.post("/api/v0/customer", json={"legalName": "Nope Ltd", "state": "Goa"})
+    assert created.status_code == 403, created.text
+    assert created.json()["errorResponse"]["errorType"] == "INVALID_ACCESS"
+    patched = await viewer.patch(f"/api/v0/customer/{customer['customerId']}", json={"address": "x"})
+    assert patched.status_code == 403
+    deleted = await viewer.delete(f"/api/v0/customer/{customer['customerId']}")
+    assert deleted.status_code == 403
+    got = await viewer.get(f"/api/v0/customer/{customer['customerId']}")
+    assert got.status_code == 200, got.text
+    found = await viewer.post("/api/v0/customer/search", json={})
+    assert found.status_code == 200, found.text
+    assert found.json()["payload"]["total"] == 1
+    assert (await viewer.get("/api/v0/company")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["MAKER", "CHECKER", "APPROVER", "VIEWER"])
+async def test_only_an_admin_may_change_company_settings(
+    tenants: TenantFactory, tenant: Tenant, role: str
+) -> None:
+    user = await tenants.user(tenant, role)
+    response = await user.patch("/api/v0/company", json={"address": "1 MG Road"})
+    assert response.status_code == 403, response.text
+    assert response.json()["errorResponse"]["errorType"] == "INVALID_ACCESS"
+    assert (await user.get("/api/v0/company")).json()["payload"]["address"] is None
+    admin = await tenant.patch("/api/v0/company", json={"address": "1 MG Road"})
+    assert admin.status_code == 200, admin.text
+    assert admin.json()["payload"]["address"] == "1 MG Road"
+
+
+async def test_a_maker_may_create_customers(tenants: TenantFactory, tenant: Tenant) -> None:
+    maker = await tenants.user(tenant, "MAKER")
+    response = await maker.post("/api/v0/customer", json={"legalName": "Maker Ltd", "state": "Goa"})
+    assert response.status_code == 200, response.text
+
+
+async def test_a_token_sees_only_its_own_company(tenants: TenantFactory) -> None:
+    a = await tenants.create("A Pvt Ltd")
+    b = await tenants.create("B Pvt Ltd")
+    customer = await a.create_customer()
+    assert (await b.get(f"/api/v0/customer/{customer['customerId']}")).status_code == 404
+    assert (await b.get("/api/v0/company")).json()["payload"]["companyId"] == b.company_id
+    other = await b.post("/api/v0/customer/search", json={}, params={"companyId": a.company_id})
+    assert other.status_code == 403
+    assert other.json()["errorResponse"]["errorType"] == "INVALID_ACCESS"

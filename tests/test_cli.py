@@ -1,0 +1,251 @@
+"""The ``dues`` command (api.md §1.7): company and user administration against a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from dues.app import create_app
+from dues.cli import app as cli
+from dues.config import Settings, get_settings
+from dues.db import Database
+from tests.support import gstin_for
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def dues_env(database_url: str, committed: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The CLI pointed at the test database; what it commits is emptied afterwards (``committed``)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
+
+
+def dues(*args: str) -> Any:
+    result = runner.invoke(cli, list(args))
+    return result
+
+
+def dues_json(*args: str) -> dict[str, Any]:
+    result = dues(*args, "--json")
+    assert result.exit_code == 0, (result.output, result.exception)
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def token(url: str, client_id: str, client_secret: str, username: str, password: str) -> httpx.Response:
+    """Log in through the real app, as an API client would with the printed credentials."""
+
+    async def run() -> httpx.Response:
+        database = Database.connect(url, pool_size=1)
+        try:
+            settings = Settings(
+                database_url=url, jwt_secret=os.environ["DUES_JWT_SECRET"], inprocess_worker=False
+            )
+            transport = httpx.ASGITransport(app=create_app(settings, database))
+            async with httpx.AsyncClient(transport=transport, base_url="http://dues.test") as http:
+                return await http.post(
+                    "/oauth/token",
+                    data={"grant_type": "password", "username": username, "password": password},
+                    auth=(client_id, client_secret),
+                )
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def assert_refused(result: Any, *words: str) -> None:
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    text = result.output
+    assert "Traceback" not in text
+    assert "error" in text.lower()
+    for word in words:
+        assert word.lower() in text.lower(), text
+
+
+def test_company_create_prints_working_credentials(dues_env: str) -> None:
+    out = dues_json("company", "create", "--name", "Cli Traders Pvt Ltd", "--state", "Maharashtra")
+    assert set(out) == {"companyId", "clientId", "clientSecret", "username", "password"}
+    assert re.match(r"^CEK[A-Z0-9]{7}$", out["companyId"])
+    assert out["clientId"] == out["companyId"]
+    response = token(dues_env, out["clientId"], out["clientSecret"], out["username"], out["password"])
+    assert response.status_code == 200, response.text
+    assert response.json()["scope"] == "admin"
+
+
+def test_company_create_with_gstin_parent_and_admin_email(dues_env: str) -> None:
+    parent = dues_json("company", "create", "--name", "Group Ltd", "--state", "Karnataka")
+    gstin = gstin_for("29")
+    child = dues_json(
+        "company",
+        "create",
+        "--name",
+        "Group Retail Ltd",
+        "--state",
+        "karnataka",
+        "--gstin",
+        gstin,
+        "--parent",
+        parent["companyId"],
+        "--email",
+        "finance@retail.example.com",
+    )
+    assert child["username"] == "finance@retail.example.com"
+    response = token(dues_env, child["clientId"], child["clientSecret"], child["username"], child["password"])
+    assert response.status_code == 200, response.text
+
+
+def test_company_create_without_json_prints_readable_lines(dues_env: str) -> None:
+    result = dues("company", "create", "--name", "Plain Ltd", "--state", "Goa")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^companyId: CEK[A-Z0-9]{7}$", result.stdout, re.M)
+    assert "clientSecret: " in result.stdout and "password: " in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--state", "Atlantis"], ["state"]),
+        (["--state", "Maharashtra", "--gstin", "29AAAAA0000A1Z5"], ["gstin"]),
+        (["--state", "Karnataka", "--gstin", gstin_for("27")], ["gstin", "Maharashtra"]),
+        (["--state", "Goa", "--parent", "CEKNOSUCH1"], ["parent"]),
+    ],
+)
+def test_company_create_refuses_bad_input_readably(dues_env: str, extra: list[str], words: list[str]) -> None:
+    assert_refused(dues("company", "create", "--name", "Bad Ltd", *extra), *words)
+
+
+def test_user_create_prints_working_credentials(dues_env: str) -> None:
+    company = dues_json("company", "create", "--name", "Users Ltd", "--state", "Goa")
+    user = dues_json(
+        "user",
+        "create",
+        "--company",
+        company["companyId"],
+        "--email",
+        "maker@users.example.com",
+        "--role",
+        "MAKER",
+    )
+    assert user["username"] == "maker@users.example.com"
+    assert set(user) == {"username", "password"}
+    response = token(
+        dues_env, company["clientId"], company["clientSecret"], user["username"], user["password"]
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["scope"] == "maker"
+    lower = dues_json(
+        "user",
+        "create",
+        "--company",
+        company["companyId"],
+        "--email",
+        "viewer@users.example.com",
+        "--role",
+        "viewer",
+    )
+    assert lower["username"] == "viewer@users.example.com"
+
+
+@pytest.mark.parametrize(
+    ("company", "email", "role", "words"),
+    [
+        (None, "x@users.example.com", "OWNER", ["role"]),
+        (None, "not-an-email", "MAKER", ["email"]),
+        (None, "admin-dup", "MAKER", ["email"]),
+        ("CEKNOSUCH1", "x@users.example.com", "MAKER", ["CEKNOSUCH1"]),
+    ],
+)
+def test_user_create_refuses_bad_input_readably(
+    dues_env: str, company: str | None, email: str, role: str, words: list[str]
+) -> None:
+    created = dues_json("company", "create", "--name", "Users Ltd", "--state", "Goa")
+    email = created["username"] if email == "admin-dup" else email
+    result = dues(
+        "user", "create", "--company", company or created["companyId"], "--email", email, "--role", role
+    )
+    assert_refused(result, *words)
+
+
+def test_user_password_and_deactivate(dues_env: str) -> None:
+    company = dues_json("company", "create", "--name", "Reset Ltd", "--state", "Goa")
+    creds = (company["clientId"], company["clientSecret"], company["username"])
+    reset = dues_json("user", "password", "--company", company["companyId"], "--email", company["username"])
+    assert reset["password"] != company["password"]
+    assert token(dues_env, *creds, company["password"]).status_code == 400
+    assert token(dues_env, *creds, reset["password"]).status_code == 200
+    result = dues("user", "deactivate", "--company", company["companyId"], "--email", company["username"])
+    assert result.exit_code == 0, result.output
+    assert token(dues_env, *creds, reset["password"]).json()["error"] == "invalid_grant"
+    assert_refused(
+        dues("user", "deactivate", "--company", company["companyId"], "--email", "ghost@x.example.com"),
+        "ghost@x.example.com",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ([], ["company", "user", "serve", "migrate", "worker"]),
+        (["company"], ["create"]),
+        (["company", "create"], ["--name", "--state", "--gstin", "--parent", "--json"]),
+        (["user"], ["create", "password", "deactivate"]),
+        (["user", "create"], ["--company", "--email", "--role", "--json"]),
+        (["user", "password"], ["--company", "--email"]),
+        (["user", "deactivate"], ["--company", "--email"]),
+        (["serve"], ["--host", "--port", "--workers"]),
+        (["worker"], ["--concurrency"]),
+        (["migrate"], ["schema"]),
+    ],
+)
+def test_help_explains_every_command(args: list[str], words: list[str]) -> None:
+    result = dues(*args, "--help")
+    assert result.exit_code == 0, result.output
+    for word in words:
+        assert word in result.stdout, (word, result.stdout)
+
+
+def test_no_arguments_shows_help() -> None:
+    result = dues()
+    assert "Usage" in result.output
+    assert "company" in result.output
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A database on the test server that nobody has migrated."""
+    import secrets
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from dues.db import libpq_url
+
+    name = f"dues_empty_{secrets.token_hex(4)}"
+    admin = libpq_url(database_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_an_unmigrated_database_is_a_readable_error(empty_database_url: str) -> None:
+    result = dues("company", "create", "--name", "Early Ltd", "--state", "Goa", "--json")
+    assert_refused(result, "dues migrate")
+    assert len(result.output.strip().splitlines()) <= 3, result.output
