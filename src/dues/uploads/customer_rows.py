@@ -159,7 +159,9 @@ class CustomerRows:
         self.fields = fields
         self.company_id = company_id
         self.dry_run = dry_run
-        self._index = {name: fields.index(name) for name in ("customerId", "uniqueRefNo") if name in fields}
+        self._index: dict[str, int] = {
+            name: fields.index(name) for name in ("customerId", "uniqueRefNo") if name in fields
+        }
         self.first: dict[tuple[str, str], int] = {}
         for number, cells in rows:
             key = self._key(cells)
