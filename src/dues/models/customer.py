@@ -55,7 +55,6 @@ class Customer(Base, Timestamps):
         Index("ix_customers_company_created", "company_id", "created_on"),
         Index("ix_customers_company_pan", "company_id", "pan_or_gstin"),
         Index("ix_customers_company_email", "company_id", text("lower(email)")),
-        Index("ix_customers_company_name", "company_id", text("lower(legal_name)")),
     )
 
 

@@ -167,12 +167,6 @@ def upgrade() -> None:
         ["company_id", sa.literal_column("lower(email)")],
         unique=False,
     )
-    op.create_index(
-        "ix_customers_company_name",
-        "customers",
-        ["company_id", sa.literal_column("lower(legal_name)")],
-        unique=False,
-    )
     op.create_index("ix_customers_company_pan", "customers", ["company_id", "pan_or_gstin"], unique=False)
     op.create_index(
         "uq_customers_company_ref",
@@ -270,7 +264,6 @@ def downgrade() -> None:
         postgresql_where=sa.text("unique_ref_no IS NOT NULL"),
     )
     op.drop_index("ix_customers_company_pan", table_name="customers")
-    op.drop_index("ix_customers_company_name", table_name="customers")
     op.drop_index("ix_customers_company_email", table_name="customers")
     op.drop_index("ix_customers_company_created", table_name="customers")
     op.drop_table("customers")
