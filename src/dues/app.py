@@ -39,10 +39,12 @@ Every response under `/api/` is EnKash's envelope: `response_code` (0 on success
 
 class RequestContext:
     """Gives every request an id (its own X-Request-Id if sane), puts it on every log line and the response,
-    and logs one line per request."""
+    and logs one line per request. Bodies declared larger than ``max_body`` are refused before any of them
+    is read, so an oversized upload costs neither memory nor disk."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,6 +67,14 @@ class RequestContext:
             await send(message)
 
         try:
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > self.max_body:
+                limit_mb = self.max_body // (1024 * 1024)
+                response = error_response(
+                    413, "CLIENT_REQUEST_ERROR", f"The request body is larger than {limit_mb} MB.", []
+                )
+                await response(scope, receive, send_with_id)
+                return
             await self.app(scope, receive, send_with_id)
         except Exception:
             log.exception("unhandled error", path=scope.get("path"))
@@ -119,7 +129,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         settings.inprocess_worker if settings.inprocess_worker is not None else settings.embedded
     )
     errors.install(app)
-    app.add_middleware(RequestContext)
+    # Room for the multipart envelope around the largest file an upload may carry.
+    app.add_middleware(RequestContext, max_body=settings.upload_max_bytes + 1024 * 1024)
     app.include_router(auth_router)
     app.include_router(company_router)
     app.include_router(audit_router)

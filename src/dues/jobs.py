@@ -61,10 +61,6 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def connected_app(database: Database) -> procrastinate.App:
-    return job_app.with_connector(procrastinate.PsycopgConnector(conninfo=libpq_url(database.url)))
-
-
 async def run_worker(
     database: Database,
     *,
@@ -76,15 +72,18 @@ async def run_worker(
     """Process jobs until stopped (or, with wait=False, until the queue is empty)."""
     freeze_heap()
     bind(database)
-    app = connected_app(database)
-    async with app.open_async():
-        await app.run_worker_async(
-            concurrency=concurrency,
-            wait=wait,
-            install_signal_handlers=install_signal_handlers,
-            name=name,
-            fetch_job_polling_interval=1.0,
-        )
+    # The tasks are registered on job_app itself, so it is job_app that gets the real connector (a copy made
+    # with with_connector would leave the tasks, and periodic deferral, on the unopened original).
+    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(database.url))
+    with job_app.replace_connector(connector) as app:
+        async with app.open_async():
+            await app.run_worker_async(
+                concurrency=concurrency,
+                wait=wait,
+                install_signal_handlers=install_signal_handlers,
+                name=name,
+                fetch_job_polling_interval=1.0,
+            )
 
 
 def start_in_process(database: Database) -> asyncio.Task[None]:

@@ -34,8 +34,8 @@ async def requeue_stalled(app: procrastinate.App) -> int:
 @job_app.task(name=service.TASK, retry=_RETRY, pass_context=True)
 async def process_upload(context: JobContext, upload_id: str, company_id: str) -> None:
     database = jobs.database()
-    # Each upload job also rescues the uploads a dead worker left behind (a periodic task would be the
-    # natural home, but periodic deferral does not work with jobs.connected_app's connector copy).
+    # Each upload job also rescues the uploads a dead worker left behind, at once rather than at the next
+    # minute of the periodic sweep below.
     await requeue_stalled(context.app)
     try:
         await service.process(database, upload_id, company_id)
@@ -51,3 +51,11 @@ async def process_upload(context: JobContext, upload_id: str, company_id: str) -
                 "reported stand. The error is in the service log; upload the remaining rows again.",
             )
         raise
+
+
+@job_app.periodic(cron="* * * * *", periodic_id="requeue-stalled-uploads")
+@job_app.task(name="dues.uploads.requeue_stalled", queueing_lock="requeue-stalled-uploads", pass_context=True)
+async def requeue_stalled_uploads(context: JobContext, timestamp: int) -> None:
+    """Every minute, on whichever worker takes it: uploads of dead workers go back in the queue even when no
+    new upload arrives to notice them."""
+    await requeue_stalled(context.app)
