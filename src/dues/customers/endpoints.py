@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.auth.service import Principal
-from dues.companies.service import resolve_scope
+from dues.companies.deps import CompanyScope as Scope
 from dues.customers import service
 from dues.customers.schemas import (
     ContactCreate,
@@ -24,23 +24,8 @@ from dues.kit.pagination import Page, Paging
 
 router = APIRouter(prefix="/api/v0/customer", route_class=DuesRoute, tags=["customers"], responses=ERRORS)
 
-CompanyParam = Annotated[
-    str | None, Query(pattern=r"^CEK[A-Z0-9]{7}$", description="Owner company; default the token's company")
-]
 CustomerIdPath = Annotated[str, Path(max_length=16, description="KC + 14 characters")]
 ContactIdPath = Annotated[str, Path(max_length=16, description="CC + 14 characters")]
-
-
-async def _scope(
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    parentCompanyId: CompanyParam = None,
-    companyId: CompanyParam = None,
-) -> str:
-    return await resolve_scope(session, principal, parentCompanyId or companyId)
-
-
-Scope = Annotated[str, Depends(_scope)]
 
 
 @router.post("", response_model=Envelope[CustomerRead], summary="createCustomer")

@@ -591,6 +591,7 @@ async def update_many(
     results: list[BulkUpdated] = []
     written: list[dict[str, Any]] = []
     for change, id_key, ref_key in zip(changes, by_key_ids, by_key_refs, strict=True):
+        key: str | None
         if change.customer_id:
             row = by_id.get(id_key or "")
             key_field, key = "customerId", change.customer_id

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from starlette.responses import Response
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
-from dues.companies.service import resolve_scope
+from dues.companies.deps import CompanyScope as Scope
 from dues.config import Settings
 from dues.db import DuesRoute, SessionDep
 from dues.errors import ValidationFailed
@@ -17,9 +17,6 @@ from dues.uploads.schemas import UploadAccepted, UploadKind, UploadRead
 
 router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["uploads"], responses=ERRORS)
 
-CompanyParam = Annotated[
-    str | None, Query(pattern=r"^CEK[A-Z0-9]{7}$", description="Owner company; default the token's company")
-]
 UploadIdPath = Annotated[str, Path(max_length=16, description="UP + 14 characters")]
 FileParam = Annotated[
     UploadFile | None,
@@ -33,18 +30,6 @@ FILE_HELP = (
     "those a spreadsheet shows (header = row 1). List columns (branchCodes, customerReminders) take values "
     "separated by `;` or `,`. Contacts are not part of bulk files."
 )
-
-
-async def _scope(
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    parentCompanyId: CompanyParam = None,
-    companyId: CompanyParam = None,
-) -> str:
-    return await resolve_scope(session, principal, parentCompanyId or companyId)
-
-
-Scope = Annotated[str, Depends(_scope)]
 
 
 async def _content(request: Request, file: UploadFile | None) -> tuple[str | None, bytes]:

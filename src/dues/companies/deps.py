@@ -1,0 +1,28 @@
+"""Which company a request acts for, as a dependency: ``CompanyScope`` (api.md §1.3)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from dues.auth.deps import CurrentPrincipal
+from dues.companies.service import resolve_scope
+from dues.db import SessionDep
+
+CompanyParam = Annotated[
+    str | None, Query(pattern=r"^CEK[A-Z0-9]{7}$", description="Owner company; default the token's company")
+]
+
+
+async def company_scope(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    parentCompanyId: CompanyParam = None,
+    companyId: CompanyParam = None,
+) -> str:
+    """The token's own company, or the child company named by ``parentCompanyId`` or ``companyId``."""
+    return await resolve_scope(session, principal, parentCompanyId or companyId)
+
+
+CompanyScope = Annotated[str, Depends(company_scope)]
