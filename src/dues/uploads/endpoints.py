@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
+from dues.auth.service import Principal
 from dues.companies.deps import CompanyScope as Scope
 from dues.config import Settings
 from dues.db import DuesRoute, SessionDep
@@ -45,6 +47,23 @@ async def _content(request: Request, file: UploadFile | None) -> tuple[str | Non
     return file.filename, content
 
 
+async def _accept(
+    request: Request,
+    principal: Principal,
+    company_id: str,
+    session: AsyncSession,
+    file: UploadFile | None,
+    dry_run: bool,
+    kind: UploadKind,
+) -> JSONBody:
+    name, content = await _content(request, file)
+    max_rows = request.app.state.settings.upload_max_rows
+    accepted = await service.start(
+        session, principal, company_id, kind, name, content, dry_run=dry_run, max_rows=max_rows
+    )
+    return ok(accepted)
+
+
 @router.post(
     "/customer/bulk",
     response_model=Envelope[UploadAccepted],
@@ -59,20 +78,7 @@ async def create_customers_from_file(
     file: FileParam = None,
     dryRun: DryRun = False,
 ) -> JSONBody:
-    name, content = await _content(request, file)
-    settings: Settings = request.app.state.settings
-    return ok(
-        await service.start(
-            session,
-            principal,
-            company_id,
-            UploadKind.CUSTOMER_CREATE,
-            name,
-            content,
-            dry_run=dryRun,
-            max_rows=settings.upload_max_rows,
-        )
-    )
+    return await _accept(request, principal, company_id, session, file, dryRun, UploadKind.CUSTOMER_CREATE)
 
 
 @router.post(
@@ -91,20 +97,7 @@ async def update_customers_from_file(
     file: FileParam = None,
     dryRun: DryRun = False,
 ) -> JSONBody:
-    name, content = await _content(request, file)
-    settings: Settings = request.app.state.settings
-    return ok(
-        await service.start(
-            session,
-            principal,
-            company_id,
-            UploadKind.CUSTOMER_UPDATE,
-            name,
-            content,
-            dry_run=dryRun,
-            max_rows=settings.upload_max_rows,
-        )
-    )
+    return await _accept(request, principal, company_id, session, file, dryRun, UploadKind.CUSTOMER_UPDATE)
 
 
 @router.get("/upload/{uploadId}", response_model=Envelope[UploadRead], summary="Upload progress and rows")
