@@ -124,6 +124,21 @@ async def tenant(tenants: TenantFactory) -> Tenant:
     return await tenants.create()
 
 
+@pytest_asyncio.fixture(loop_scope="session")
+async def live(
+    committed: Database, app_factory: Callable[[Database], object]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on an app whose requests really commit: for background jobs and concurrent requests."""
+    transport = httpx.ASGITransport(app=app_factory(committed))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://dues.test") as c:
+        yield c
+
+
+@pytest.fixture
+def live_tenants(committed: Database, live: httpx.AsyncClient) -> TenantFactory:
+    return TenantFactory(committed, live)
+
+
 async def run_jobs(database: Database) -> None:
     """Run every queued job to completion with a real procrastinate worker, then return."""
     await jobs.run_worker(database, concurrency=2, wait=False, install_signal_handlers=False)

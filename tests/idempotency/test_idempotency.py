@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import text
 
 from dues.companies import service as companies
@@ -163,18 +161,9 @@ async def test_without_a_token_a_bad_key_is_still_401(client: httpx.AsyncClient)
 # Concurrency needs real commits: each request runs in its own transaction on its own connection.
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def live(
-    committed: Database, app_factory: Callable[[Database], object]
-) -> AsyncIterator[TenantFactory]:
-    transport = httpx.ASGITransport(app=app_factory(committed))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://dues.test") as http:
-        yield TenantFactory(committed, http)
-
-
 @pytest.mark.parametrize("n", [2, 10])
-async def test_concurrent_twins_create_one_customer(live: TenantFactory, n: int) -> None:
-    tenant = await live.create()
+async def test_concurrent_twins_create_one_customer(live_tenants: TenantFactory, n: int) -> None:
+    tenant = await live_tenants.create()
     responses = await asyncio.gather(*(_create(tenant, "twins") for _ in range(n)))
     statuses = [r.status_code for r in responses]
     assert all(s in (200, 409) for s in statuses), [r.text for r in responses]
@@ -186,8 +175,8 @@ async def test_concurrent_twins_create_one_customer(live: TenantFactory, n: int)
     assert sum("idempotent-replayed" not in r.headers for r in successes) == 1
 
 
-async def test_concurrent_requests_with_one_key_and_different_bodies(live: TenantFactory) -> None:
-    tenant = await live.create()
+async def test_concurrent_requests_with_one_key_and_different_bodies(live_tenants: TenantFactory) -> None:
+    tenant = await live_tenants.create()
     bodies = [{**CUSTOMER, "uniqueRefNo": f"ERP-C{i}"} for i in range(8)]
     responses = await asyncio.gather(*(_create(tenant, "racing", body) for body in bodies))
     statuses = sorted(r.status_code for r in responses)
@@ -199,10 +188,10 @@ async def test_concurrent_requests_with_one_key_and_different_bodies(live: Tenan
     assert retry.content == winner.content
 
 
-async def test_the_stored_answer_survives_in_the_database(live: TenantFactory) -> None:
-    tenant = await live.create()
+async def test_the_stored_answer_survives_in_the_database(live_tenants: TenantFactory) -> None:
+    tenant = await live_tenants.create()
     first = await _create(tenant, "stored")
-    async with live.db.sessionmaker() as session:
+    async with live_tenants.db.sessionmaker() as session:
         row = (
             await session.execute(
                 text(
