@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from dues.kit import fields
 from dues.kit.envelope import error_response
 from dues.kit.logging import current_request_id
 
@@ -144,8 +145,17 @@ def _field_path(loc: Sequence[Any]) -> str:
 def _validation_message(err: dict[str, Any]) -> str:
     msg = str(err.get("msg", "is invalid"))
     ctx = err.get("ctx") or {}
-    if err.get("type") == "value_error" and "error" in ctx:
+    kind = err.get("type")
+    if kind == "value_error" and "error" in ctx:
         return str(ctx["error"])
+    if kind == "string_pattern_mismatch":
+        worded = fields.pattern_message(str(ctx.get("pattern")), err.get("input"))
+        if worded:
+            return worded
+    if kind == "string_unicode":
+        return fields.UNSTORABLE
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return "must not be blank"
     return msg.removeprefix("Value error, ")
 
 

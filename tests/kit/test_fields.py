@@ -7,11 +7,19 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from dues.errors import sub_errors_from_pydantic
 from dues.kit import fields
 
 
 def check(kind: Any, value: object) -> object:
     return TypeAdapter(kind).validate_python(value)
+
+
+def problem(kind: Any, value: object) -> str:
+    """The message a person gets (an apiSubErrors entry) for a value the type refuses."""
+    with pytest.raises(ValidationError) as refused:
+        check(kind, value)
+    return sub_errors_from_pydantic(refused.value.errors())[0].message
 
 
 def test_pan_or_gstin_normalises_case_and_spaces() -> None:
@@ -34,15 +42,13 @@ def test_state_is_canonical() -> None:
 @pytest.mark.parametrize("kind", [fields.Name, fields.ShortText, fields.LongText, fields.SearchText])
 @pytest.mark.parametrize("value", ["a\x00b", "a\ud800b"])
 def test_text_refuses_what_postgres_cannot_store(kind: Any, value: str) -> None:
-    with pytest.raises(ValidationError, match="cannot be stored"):
-        check(kind, value)
+    assert "cannot be stored" in problem(kind, value)
 
 
 @pytest.mark.parametrize("kind", [fields.Name, fields.ShortText])
 @pytest.mark.parametrize("value", ["two\nlines", "tab\there", "bell\x07"])
 def test_one_line_text_refuses_control_characters(kind: Any, value: str) -> None:
-    with pytest.raises(ValidationError, match="one line"):
-        check(kind, value)
+    assert problem(kind, value) == "must be one line of text, without control characters"
 
 
 def test_long_text_keeps_lines() -> None:
@@ -59,3 +65,35 @@ def test_name_is_stripped_and_required() -> None:
 
 def test_unicode_names_are_fine() -> None:
     assert check(fields.Name, "आनंद ट्रेडर्स") == "आनंद ट्रेडर्स"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        (fields.Name, "   ", "must not be blank"),
+        (fields.PinCode, "011001", "must be 6 digits, not starting with 0"),
+        (fields.Ifsc, "HDFC1001234", "is not an IFSC: 4 letters, 0, then 6 letters or digits"),
+        (fields.Phone, "98765", "must be a 10-digit number, optionally with +CC or 00CC in front"),
+        (
+            fields.Phone,
+            "９８７６５４３２１０",
+            "must be a 10-digit number, optionally with +CC or 00CC in front",
+        ),
+        (fields.AccountNumber, "12345678", "must be 9 to 36 letters or digits"),
+        (fields.Email, "accounts@example", "is not an e-mail address"),
+        (
+            fields.PanOrGstin,
+            "27AAPFU0939F1ZA",
+            "has a wrong check character (the last one): check for a typing mistake",
+        ),
+    ],
+)
+def test_each_refusal_says_what_a_valid_value_looks_like(kind: Any, value: str, message: str) -> None:
+    assert problem(kind, value) == message
+
+
+def test_codes_are_normalised_before_they_are_checked() -> None:
+    assert check(fields.Ifsc, " hdfc0001234 ") == "HDFC0001234"
+    assert check(fields.PinCode, " 411001 ") == "411001"
+    assert check(fields.Phone, " +91 9876543210 ") == "+91 9876543210"
+    assert check(fields.Email, " accounts@example.com ") == "accounts@example.com"

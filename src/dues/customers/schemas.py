@@ -4,7 +4,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     Field,
     StringConstraints,
     ValidationError,
@@ -16,6 +15,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from dues.companies.schemas import CamelInput, CamelModel
 from dues.kit import india
 from dues.kit.fields import (
+    STORABLE,
     AccountNumber,
     Email,
     Ifsc,
@@ -29,7 +29,6 @@ from dues.kit.fields import (
     SearchText,
     ShortText,
     StateName,
-    storable,
 )
 
 
@@ -44,12 +43,10 @@ class Channel(StrEnum):
     WHATSAPP = "WHATSAPP"
 
 
-Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(storable)
-]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=STORABLE)]
 ReminderId = Annotated[str, StringConstraints(pattern=r"^RM[A-Z0-9]{14}$")]
 RefNo = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(storable)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=STORABLE)
 ]
 
 
