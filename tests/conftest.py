@@ -83,8 +83,8 @@ async def db(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
 
 
 _TABLES = (
-    "upload_rows, uploads, customer_contacts, customers, audit_log, idempotency_keys, users, api_clients, "
-    "companies, procrastinate_jobs, procrastinate_events"
+    "upload_chunks, upload_rows, uploads, customer_contacts, customers, audit_log, idempotency_keys, users, "
+    "api_clients, companies, procrastinate_jobs, procrastinate_events"
 )
 
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     upload_max_rows: int = 50_000
     upload_max_bytes: int = 20 * 1024 * 1024
     upload_chunk_rows: int = 5_000
+    # Chunks of one upload written at once, each in its own transaction and connection.
+    upload_lanes: int = Field(2, ge=1, le=16)
 
     db_pool_size: int = 10
     # Run a job worker inside `dues serve`; default: only with the embedded database.

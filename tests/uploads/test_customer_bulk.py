@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import openpyxl
@@ -337,6 +338,25 @@ async def test_progress_is_reported_while_processing_and_when_done(
     assert [r["row"] for r in page["rows"]] == [4, 5, 6]
 
 
+async def _ledger(database: Database, company_id: str, upload_id: str) -> tuple[int, ...]:
+    """Customers, distinct refs, CREATE audit rows, per-row results and chunks recorded for one upload."""
+    async with database.sessionmaker() as session:
+        counts = (
+            await session.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM customers WHERE company_id = :c), "
+                    "(SELECT count(DISTINCT unique_ref_no) FROM customers WHERE company_id = :c), "
+                    "(SELECT count(*) FROM audit_log WHERE company_id = :c AND action = 'CREATE' "
+                    " AND entity_type = 'customer'), "
+                    "(SELECT count(*) FROM upload_rows WHERE company_id = :c AND upload_id = :u), "
+                    "(SELECT count(*) FROM upload_chunks WHERE company_id = :c AND upload_id = :u)"
+                ),
+                {"c": company_id, "u": upload_id},
+            )
+        ).one()
+    return tuple(counts)
+
+
 async def test_a_job_stopped_after_its_first_chunk_finishes_without_duplicates(
     committed: Database, seller: Tenant
 ) -> None:
@@ -356,19 +376,60 @@ async def test_a_job_stopped_after_its_first_chunk_finishes_without_duplicates(
     assert (done["rowsDone"], done["succeeded"], done["failed"], done["skipped"]) == (120, 119, 1, 0)
     assert [r["row"] for r in done["rows"]] == list(range(2, 122))
     assert await customer_total(seller) == 119
+    # The first call fixed the chunk size at 50: three chunks in all, each written once.
+    assert await _ledger(committed, seller.company_id, upload_id) == (119, 119, 119, 120, 3)
+
+
+async def test_chunks_written_at_once_report_every_row_once(committed: Database, seller: Tenant) -> None:
+    rows = [good_row(n) for n in range(230)]
+    rows[101][2] = "broken-email"  # spreadsheet row 103, in the third chunk
+    upload_id = await accepted(seller, csv_bytes(HEADER, rows))
+
+    # 230 rows in chunks of 30: eight chunks over three lanes, which commit in whatever order they finish.
+    await service.process(committed, upload_id, seller.company_id, chunk_rows=30, lanes=3)
+
+    done = await status(seller, upload_id, limit=500)
+    assert (done["status"], done["progress"]) == ("COMPLETED", "230/230")
+    assert (done["succeeded"], done["failed"], done["skipped"]) == (229, 1, 0)
+    assert [r["row"] for r in done["rows"]] == list(range(2, 232))
+    assert by_row(done)[103]["outcome"] == "FAILED"
+    assert await _ledger(committed, seller.company_id, upload_id) == (229, 229, 229, 230, 8)
+
+
+async def test_two_workers_on_one_upload_write_each_chunk_once(committed: Database, seller: Tenant) -> None:
+    upload_id = await accepted(seller, csv_bytes(HEADER, [good_row(n) for n in range(150)]))
+
+    # A job retried while the first attempt still runs: both go through the same chunks at the same time.
+    await asyncio.gather(
+        service.process(committed, upload_id, seller.company_id, chunk_rows=20, lanes=2),
+        service.process(committed, upload_id, seller.company_id, chunk_rows=20, lanes=3),
+    )
+
+    done = await status(seller, upload_id, limit=500)
+    assert (done["status"], done["rowsDone"], done["succeeded"]) == ("COMPLETED", 150, 150)
+    assert done["skipped"] == 0
+    assert [r["row"] for r in done["rows"]] == list(range(2, 152))
+    assert await _ledger(committed, seller.company_id, upload_id) == (150, 150, 150, 150, 8)
+
+
+async def test_an_upload_half_done_before_chunks_were_recorded_resumes_where_it_stopped(
+    committed: Database, seller: Tenant
+) -> None:
+    upload_id = await accepted(seller, csv_bytes(HEADER, [good_row(n) for n in range(40)]))
+    await service.process(committed, upload_id, seller.company_id, chunk_rows=15, max_chunks=1)
     async with committed.sessionmaker() as session:
-        counts = (
-            await session.execute(
-                text(
-                    "SELECT (SELECT count(*) FROM customers WHERE company_id = :c), "
-                    "(SELECT count(DISTINCT unique_ref_no) FROM customers WHERE company_id = :c), "
-                    "(SELECT count(*) FROM audit_log WHERE company_id = :c AND action = 'CREATE' "
-                    " AND entity_type = 'customer')"
-                ),
-                {"c": seller.company_id},
-            )
-        ).one()
-    assert tuple(counts) == (119, 119, 119)
+        # What the previous version left: 15 rows done and counted, no chunk size and no chunk rows.
+        forget = "UPDATE uploads SET chunk_rows = NULL, chunk_base = NULL WHERE upload_id = :u"
+        await session.execute(text(forget), {"u": upload_id})
+        await session.execute(text("DELETE FROM upload_chunks WHERE upload_id = :u"), {"u": upload_id})
+        await session.commit()
+
+    await service.process(committed, upload_id, seller.company_id, chunk_rows=10)
+
+    done = await status(seller, upload_id, limit=500)
+    assert (done["status"], done["rowsDone"], done["succeeded"]) == ("COMPLETED", 40, 40)
+    assert [r["row"] for r in done["rows"]] == list(range(2, 42))
+    assert (await _ledger(committed, seller.company_id, upload_id))[:4] == (40, 40, 40, 40)
 
 
 async def test_an_upload_whose_file_cannot_be_read_again_fails_with_a_message(

@@ -58,6 +58,16 @@ def test_the_row_limit_counts_data_rows_only() -> None:
         files.read_table(content, "csv", max_rows=1)
 
 
+def test_a_survey_counts_the_rows_read_table_keeps_and_refuses_the_same_files() -> None:
+    # The upload request surveys the file (answering at once); the job reads its rows later: they must agree.
+    content = '\ufeffname,note\r\nA,"two\nlines"\r\n\r\n,\r\nB,x\r\n'.encode()
+    assert files.survey(content, "csv", max_rows=10) == (["name", "note"], 2)
+    with pytest.raises(files.FileProblem, match="more than 1 data rows"):
+        files.survey(content, "csv", max_rows=1)
+    with pytest.raises(files.FileProblem, match="no header"):
+        files.survey(b" , \r\n1,2\r\n", "csv", max_rows=10)
+
+
 def test_errors_csv_reads_back_with_the_same_cells() -> None:
     written = files.write_csv(["name", "errors"], [['Café, "Pune"', "row 2: x"], ["=1+1", ""]])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -54,7 +54,28 @@ def detect_format(file_name: str, content: bytes) -> Format:
 
 def read_table(content: bytes, fmt: Format, *, max_rows: int) -> Table:
     """The header row and the non-blank data rows; more than ``max_rows`` data rows is a FileProblem."""
+    data: list[tuple[int, list[str]]] = []
+    header = _scan(content, fmt, max_rows, data.append)
+    return Table(header=header, rows=data)
+
+
+def survey(content: bytes, fmt: Format, *, max_rows: int) -> tuple[list[str], int]:
+    """The header and the number of non-blank data rows, checked as read_table checks them, keeping no rows:
+    what an upload request needs to answer at once (the rows themselves are read again by the job)."""
+    count = 0
+
+    def tally(_: tuple[int, list[str]]) -> None:
+        nonlocal count
+        count += 1
+
+    return _scan(content, fmt, max_rows, tally), count
+
+
+def _scan(
+    content: bytes, fmt: Format, max_rows: int, keep: Callable[[tuple[int, list[str]]], None]
+) -> list[str]:
     rows = _rows(content, fmt)
+    kept = 0
     with _readable(fmt):
         header_row = next(rows, None)
         if header_row is None:
@@ -62,22 +83,15 @@ def read_table(content: bytes, fmt: Format, *, max_rows: int) -> Table:
         header = _trim(header_row)
         if not any(header):
             raise FileProblem("has no header: row 1 must hold the column names")
-        data: list[tuple[int, list[str]]] = []
-        append = data.append
         for number, cells in enumerate(rows, start=2):
             # any() first: most rows have a non-empty first cell, and join+strip is only for the rest.
             if not any(cells) or not "".join(cells).strip():
                 continue
-            if len(data) >= max_rows:
+            if kept >= max_rows:
                 raise FileProblem(f"has more than {max_rows} data rows; split it into smaller files")
-            append((number, cells))
-    return Table(header=[h.strip() for h in header], rows=data)
-
-
-def read_header(content: bytes, fmt: Format) -> list[str]:
-    with _readable(fmt):
-        header = next(_rows(content, fmt), None)
-    return [h.strip() for h in _trim(header or [])]
+            kept += 1
+            keep((number, cells))
+    return [h.strip() for h in header]
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -5,7 +5,7 @@ from dues.models.base import Base
 from dues.models.company import ApiClient, Company, User
 from dues.models.customer import Contact, Customer
 from dues.models.idempotency import IdempotencyKey
-from dues.models.upload import Upload, UploadRow
+from dues.models.upload import Upload, UploadChunk, UploadRow
 
 __all__ = [
     "ApiClient",
@@ -16,6 +16,7 @@ __all__ = [
     "Customer",
     "IdempotencyKey",
     "Upload",
+    "UploadChunk",
     "UploadRow",
     "User",
 ]

@@ -3,7 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, LargeBinary, String, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -11,8 +20,9 @@ from dues.models.base import Base
 
 
 class Upload(Base):
-    """A bulk file and its progress. Rows are processed in chunks; each chunk commits its rows and progress
-    together, so a worker that dies resumes at the first row not yet done."""
+    """A bulk file and its progress. Rows are processed in chunks, several at once; each chunk commits its
+    records, its rows' results, its UploadChunk and the progress together, so a worker that dies resumes
+    with the chunks not yet done."""
 
     __tablename__ = "uploads"
 
@@ -36,6 +46,10 @@ class Upload(Base):
     created_on: Mapped[datetime] = mapped_column(server_default=func.now())
     started_on: Mapped[datetime | None] = mapped_column()
     completed_on: Mapped[datetime | None] = mapped_column()
+    # Fixed by the first job that works on the upload, so that every later job (or a second worker) cuts the
+    # file into the same chunks: chunk k is rows chunk_base + k * chunk_rows onwards (0-based, data rows).
+    chunk_rows: Mapped[int | None] = mapped_column(Integer)
+    chunk_base: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         CheckConstraint("status IN ('PROCESSING','COMPLETED','FAILED')", name="status"),
@@ -57,3 +71,24 @@ class UploadRow(Base):
     message: Mapped[str | None] = mapped_column(String(500))
     # The row's cells as uploaded (failed rows only), in the order of Upload.columns.
     data: Mapped[list[Any] | dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class UploadChunk(Base):
+    """A chunk of an upload that is done (or, while its transaction is open, being done). Inserting it first
+    claims the chunk: a second worker on the same chunk waits on the key, then finds it taken."""
+
+    __tablename__ = "upload_chunks"
+
+    company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    upload_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_row: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    done_on: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["company_id", "upload_id"], ["uploads.company_id", "uploads.upload_id"], ondelete="CASCADE"
+        ),
+        CheckConstraint("chunk >= 0 AND first_row >= 0 AND rows > 0", name="range"),
+    )

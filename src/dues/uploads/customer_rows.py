@@ -231,10 +231,12 @@ class CustomerRows:
         return asyncio.get_running_loop().run_in_executor(None, self.check, piece)
 
     def prefetch(self, batch: Sequence[tuple[int, list[str]]]) -> None:
-        """Start checking the first rows of the next batch while this one commits."""
+        """Start checking the first rows of the next batch while this one is still being written."""
         if batch:
             piece = self._pieces(batch)[0]
-            self._ahead[(piece[0][0], len(piece))] = self._checking(piece)
+            key = (piece[0][0], len(piece))
+            if key not in self._ahead:
+                self._ahead[key] = self._checking(piece)
 
     async def run(
         self,
@@ -244,7 +246,9 @@ class CustomerRows:
         reason: str,
         dry_run: bool,
         batch: Sequence[tuple[int, list[str]]],
+        then: Sequence[tuple[int, list[str]]] = (),
     ) -> list[RowResult]:
+        """Write ``batch``; ``then`` (the next batch) starts being checked while the last piece is written."""
         pieces = self._pieces(batch)
         results: list[RowResult] = []
         pending = self._checking(pieces[0]) if pieces else None
@@ -252,7 +256,11 @@ class CustomerRows:
             for k in range(len(pieces)):
                 assert pending is not None
                 piece = await pending
-                pending = self._checking(pieces[k + 1]) if k + 1 < len(pieces) else None
+                if k + 1 < len(pieces):
+                    pending = self._checking(pieces[k + 1])
+                else:
+                    pending = None
+                    self.prefetch(then)
                 if self.kind is UploadKind.CUSTOMER_CREATE:
                     results += await self._create(session, actor, company_id, reason, dry_run, piece)
                 else:
