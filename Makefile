@@ -35,7 +35,7 @@ worker: $(STAMP)
 	$(BIN)/dues worker
 
 bench: $(STAMP)
-	$(BIN)/python bench/customer_bulk_upload.py
+	$(BIN)/python bench/customer_bulk_upload.py --repeat 3
 
 clean:
 	rm -rf $(VENV) .dues .pytest_cache
