@@ -20,6 +20,7 @@ from dues.companies.endpoints import router as company_router
 from dues.config import Settings, get_settings
 from dues.customers.endpoints import router as customer_router
 from dues.db import Database, resolve_database_url
+from dues.invoices.endpoints import router as invoice_router
 from dues.kit import ids
 from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Before the customers router: /customer/bulk... must never be taken for /customer/{customerId}.
     app.include_router(upload_router)
     app.include_router(customer_router)
+    app.include_router(invoice_router)
     return app
 
 

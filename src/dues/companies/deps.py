@@ -26,3 +26,17 @@ async def company_scope(
 
 
 CompanyScope = Annotated[str, Depends(company_scope)]
+
+
+async def seller_scope(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    sellerId: CompanyParam = None,
+    parentCompanyId: CompanyParam = None,
+    companyId: CompanyParam = None,
+) -> str:
+    """For invoices, EnKash names the company ``sellerId``; the other two names work as for customers."""
+    return await resolve_scope(session, principal, sellerId or parentCompanyId or companyId)
+
+
+SellerScope = Annotated[str, Depends(seller_scope)]

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, any_, func, select, text, update
+from sqlalchemy import ColumnElement, and_, any_, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.models import Contact, Customer
+from dues.models import Contact, Customer, Invoice
 
 # An id that cannot have been issued is not looked up: it answers "not found" like any unknown id, and a
 # NUL in it would make PostgreSQL refuse the query outright.
@@ -33,6 +33,18 @@ async def get(
 async def get_by_ref(session: AsyncSession, company_id: str, unique_ref_no: str) -> Customer | None:
     stmt = select(Customer).where(Customer.company_id == company_id, Customer.unique_ref_no == unique_ref_no)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def has_invoices_under_collection(session: AsyncSession, company_id: str, customer_id: str) -> bool:
+    stmt = select(
+        exists().where(
+            Invoice.company_id == company_id,
+            Invoice.customer_id == customer_id,
+            Invoice.status.in_(("DISPATCHED", "PARTIALLY_PAID")),
+            Invoice.balance_amount > 0,
+        )
+    )
+    return bool((await session.execute(stmt)).scalar_one())
 
 
 def add(session: AsyncSession, *objs: Customer | Contact) -> None:

@@ -124,6 +124,11 @@ async def create(
     return to_read(customer, contacts)
 
 
+async def get_model(session: AsyncSession, company_id: str, customer_id: str) -> Customer | None:
+    """The customer row itself, for other domains (an invoice's buyer); None when it is not this company's."""
+    return await repository.get(session, company_id, customer_id)
+
+
 async def get(session: AsyncSession, company_id: str, customer_id: str) -> CustomerRead:
     customer = await repository.get(session, company_id, customer_id)
     if customer is None:
@@ -255,9 +260,9 @@ async def deactivate(
 
 
 async def has_invoices_under_collection(session: AsyncSession, company_id: str, customer_id: str) -> bool:
-    """Whether deleting must be refused (api.md §3). Invoices arrive with the invoices issue, which replaces
-    this with a query on dispatched invoices that still have a balance."""
-    return False
+    """Whether deleting must be refused (api.md §3): an invoice of the customer is out for collection
+    (dispatched or part paid) and still has a balance."""
+    return await repository.has_invoices_under_collection(session, company_id, customer_id)
 
 
 async def delete(

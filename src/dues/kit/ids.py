@@ -35,6 +35,10 @@ def customer_id() -> str:
     return "KC" + _random(14)
 
 
+def invoice_id() -> str:
+    return "INV" + _random(13)
+
+
 def contact_id() -> str:
     return "CC" + _random(14)
 

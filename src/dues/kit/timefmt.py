@@ -13,6 +13,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def today_ist() -> date:
+    """Today's date in India: an invoice dated at 01:00 IST belongs to that day, not to the UTC one before."""
+    return datetime.now(IST).date()
+
+
 def format_ist(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)

@@ -5,6 +5,7 @@ from dues.models.base import Base
 from dues.models.company import ApiClient, Company, User
 from dues.models.customer import Contact, Customer
 from dues.models.idempotency import IdempotencyKey
+from dues.models.invoice import Event, Invoice, InvoiceLine, InvoiceSeries
 from dues.models.upload import Upload, UploadChunk, UploadRow
 
 __all__ = [
@@ -14,7 +15,11 @@ __all__ = [
     "Company",
     "Contact",
     "Customer",
+    "Event",
     "IdempotencyKey",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSeries",
     "Upload",
     "UploadChunk",
     "UploadRow",

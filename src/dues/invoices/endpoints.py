@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from dues.auth.deps import CurrentPrincipal, WriterPrincipal
+from dues.companies.deps import SellerScope as Scope
+from dues.companies.service import resolve_scope
+from dues.db import DuesRoute, SessionDep
+from dues.invoices import service
+from dues.invoices.schemas import InvoiceCreate, InvoiceRead
+from dues.kit.envelope import Envelope, JSONBody, ok
+from dues.kit.openapi import ERRORS
+
+router = APIRouter(prefix="/api/v0/invoice", route_class=DuesRoute, tags=["invoices"], responses=ERRORS)
+
+InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 characters")]
+
+
+@router.post("", response_model=Envelope[InvoiceRead], summary="createInvoice")
+async def create_invoice(
+    body: InvoiceCreate, principal: WriterPrincipal, company_id: Scope, session: SessionDep
+) -> JSONBody:
+    if body.seller_id is not None and body.seller_id != company_id:
+        company_id = await resolve_scope(session, principal, body.seller_id)
+    return ok(await service.create(session, principal, company_id, body))
+
+
+@router.get("/{invoiceId}", response_model=Envelope[InvoiceRead], summary="getInvoice")
+async def get_invoice(
+    invoiceId: InvoiceIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+) -> JSONBody:
+    return ok(await service.get(session, company_id, invoiceId))

@@ -1,0 +1,171 @@
+"""Invoice bodies and answers (api.md §4): EnKash's field names, amounts as exact decimals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, field_validator
+
+from dues.companies.schemas import CamelInput, CamelModel
+from dues.kit.fields import STORABLE, Email, IstDateTime, LongText, Money, StateName
+from dues.kit.money import is_money
+
+
+class ApprovalStatus(StrEnum):
+    MAKER_APPROVAL_PENDING = "MAKER_APPROVAL_PENDING"
+    MAKER_APPROVED = "MAKER_APPROVED"
+    MAKER_REJECTED = "MAKER_REJECTED"
+    CHECKER_APPROVAL_PENDING = "CHECKER_APPROVAL_PENDING"
+    CHECKER_APPROVED = "CHECKER_APPROVED"
+    CHECKER_REJECTED = "CHECKER_REJECTED"
+    APPROVER_APPROVAL_PENDING = "APPROVER_APPROVAL_PENDING"
+    APPROVER_APPROVED = "APPROVER_APPROVED"
+    APPROVER_REJECTED = "APPROVER_REJECTED"
+    BANK_APPROVED = "BANK_APPROVED"
+
+
+class InvoiceStatus(StrEnum):
+    CREATED = "CREATED"
+    DISPATCHED = "DISPATCHED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    COLLECTION_DELETED = "COLLECTION_DELETED"
+
+
+class CollectionMode(StrEnum):
+    UPI = "UPI"
+    CARD = "CARD"
+    NETBANKING = "NETBANKING"
+    BANK_TRANSFER = "BANK_TRANSFER"
+    CHEQUE = "CHEQUE"
+    CASH = "CASH"
+    BHARAT_CONNECT = "BHARAT_CONNECT"
+
+
+class CreatedVia(StrEnum):
+    API = "API"
+    BULK_UPLOAD = "BULK_UPLOAD"
+    DASHBOARD = "DASHBOARD"
+    BHARAT_CONNECT = "BHARAT_CONNECT"
+
+
+InvoiceNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9/-]{1,16}$")]
+HsnSac = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4,8}$")]
+CustomerId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16, pattern=STORABLE)]
+ExternalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=STORABLE)
+]
+
+
+def _money(value: Decimal | None, *, places_message: str = "must have at most 2 decimal places") -> Any:
+    if value is not None and not is_money(value):
+        raise ValueError(places_message)
+    return value
+
+
+class LineItem(CamelModel):
+    model_config = CamelInput.model_config
+
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    hsn_sac: HsnSac
+    quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
+    unit_price: Money = Field(ge=0)
+    gst_rate: Decimal = Field(ge=0, le=40, decimal_places=2)
+
+    @field_validator("unit_price")
+    @classmethod
+    def _paise(cls, value: Decimal) -> Decimal:
+        return _money(value)  # type: ignore[no-any-return]
+
+
+class _InvoiceAmounts(CamelModel):
+    base_amount: Money | None = None
+    cgst: Money | None = Field(None, ge=0)
+    sgst: Money | None = Field(None, ge=0)
+    igst: Money | None = Field(None, ge=0)
+    cess: Money | None = Field(None, ge=0)
+
+    @field_validator("base_amount", "cgst", "sgst", "igst", "cess")
+    @classmethod
+    def _paise(cls, value: Decimal | None) -> Decimal | None:
+        return _money(value)  # type: ignore[no-any-return]
+
+
+class InvoiceCreate(_InvoiceAmounts):
+    model_config = CamelInput.model_config
+
+    seller_id: str | None = Field(None, description="ignored when it names the token's company")
+    customer_id: CustomerId
+    invoice_number: InvoiceNumber | None = None
+    invoice_date: date | None = None
+    due_date: date
+    gst_exclusive: bool = True
+    charge_customer: bool = False
+    description: LongText | None = None
+    email_address: Email | None = None
+    external_id: ExternalId | None = None
+    dispatch_now: bool = False
+    partial_payment_allowed: bool = False
+    minimum_partial_amount: Money | None = Field(None, gt=0)
+    collection_mode: list[CollectionMode] | None = Field(None, max_length=7)
+    line_items: list[LineItem] | None = Field(None, min_length=1, max_length=500)
+    place_of_supply: StateName | None = None
+
+    @field_validator("minimum_partial_amount")
+    @classmethod
+    def _min_paise(cls, value: Decimal | None) -> Decimal | None:
+        return _money(value)  # type: ignore[no-any-return]
+
+
+class LineItemRead(CamelModel):
+    line_no: int
+    description: str
+    hsn_sac: str
+    quantity: Decimal
+    unit_price: Money
+    gst_rate: Decimal
+    base_amount: Money
+    cgst: Money
+    sgst: Money
+    igst: Money
+
+
+class InvoiceRead(CamelModel):
+    invoice_id: str
+    seller_id: str
+    customer_id: str
+    customer_legal_name: str | None = None
+    invoice_number: str
+    invoice_date: date
+    due_date: date
+    place_of_supply: str
+    gst_exclusive: bool
+    base_amount: Money
+    cgst: Money
+    sgst: Money
+    igst: Money
+    cess: Money
+    total_amount: Money
+    paid_amount: Money
+    balance_amount: Money
+    charge_customer: bool
+    description: str | None
+    email_address: str | None
+    external_id: str | None
+    partial_payment_allowed: bool
+    minimum_partial_amount: Money | None
+    approval_status: ApprovalStatus
+    status: InvoiceStatus
+    overdue: bool
+    collection_mode: list[str]
+    created_via: CreatedVia
+    dispatched: bool
+    dispatched_on: IstDateTime | None
+    payment_link: str | None = None
+    line_items: list[LineItemRead] = Field(default_factory=list)
+    created_by: str
+    created_on: IstDateTime
+    updated_on: IstDateTime

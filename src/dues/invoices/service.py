@@ -1,0 +1,304 @@
+"""Invoices (api.md §4): GST rules, amounts, numbering and the first approval state live here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues.audit import service as audit
+from dues.auth.service import Principal
+from dues.companies import service as companies
+from dues.customers import service as customers
+from dues.errors import Forbidden, NotFound, SubError, ValidationFailed
+from dues.invoices import repository
+from dues.invoices.schemas import (
+    ApprovalStatus,
+    CreatedVia,
+    InvoiceCreate,
+    InvoiceRead,
+    InvoiceStatus,
+    LineItemRead,
+)
+from dues.kit import gst, ids
+from dues.kit.money import ZERO
+from dues.kit.timefmt import today_ist
+from dues.models import Company, Customer, Invoice, InvoiceLine
+
+MIN_BASE_AMOUNT = Decimal("0.10")
+CREATOR_ROLES = frozenset({"ADMIN", "MAKER"})
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """An invoice's money, exact to the paisa, and its lines' figures when it has lines."""
+
+    base: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    cess: Decimal
+    total: Decimal
+    lines: list[gst.LineTax]
+
+
+def _problem(field: str, message: str, value: object) -> SubError:
+    return SubError(field, message, str(value) if isinstance(value, Decimal) else value)
+
+
+def amounts(data: InvoiceCreate, intra_state: bool, place: str) -> Amounts:
+    """The invoice's amounts under the GST rules of §4, or 422 naming every field that breaks them.
+
+    Within the seller's state the tax is CGST and SGST in equal halves; across states it is IGST alone. With
+    lineItems the figures are computed per line (half-up to the paisa) and any amount also given must agree.
+    """
+    problems: list[SubError] = []
+    lines: list[gst.LineTax] = []
+    given = {"baseAmount": data.base_amount, "cgst": data.cgst, "sgst": data.sgst, "igst": data.igst}
+    if data.line_items:
+        lines = [
+            gst.line_tax(
+                item.quantity,
+                item.unit_price,
+                item.gst_rate,
+                intra_state=intra_state,
+                inclusive=not data.gst_exclusive,
+            )
+            for item in data.line_items
+        ]
+        summed = gst.sum_lines(lines)
+        computed = {"baseAmount": summed.base, "cgst": summed.cgst, "sgst": summed.sgst, "igst": summed.igst}
+        for field, value in given.items():
+            if value is not None and value != computed[field]:
+                problems.append(
+                    _problem(field, f"does not agree with lineItems, which give {computed[field]:.2f}", value)
+                )
+        base, cgst, sgst, igst = (computed[k] for k in ("baseAmount", "cgst", "sgst", "igst"))
+        if not data.gst_exclusive:
+            # An inclusive invoice's amount is what the lines charge in all; the taxable value is inside it.
+            base = summed.base + summed.cgst + summed.sgst + summed.igst
+    else:
+        if data.base_amount is None:
+            problems.append(_problem("baseAmount", "is required (or give lineItems)", None))
+        base = data.base_amount or ZERO
+        cgst, sgst, igst = data.cgst or ZERO, data.sgst or ZERO, data.igst or ZERO
+        if intra_state:
+            if cgst != sgst:
+                problems.append(
+                    _problem(
+                        "sgst",
+                        f"must equal cgst ({cgst:.2f}): supply within {place} splits GST in halves",
+                        sgst,
+                    )
+                )
+            if igst:
+                problems.append(
+                    _problem("igst", f"must be 0: supply within {place} is taxed as CGST and SGST", igst)
+                )
+        else:
+            for field, value in (("cgst", cgst), ("sgst", sgst)):
+                if value:
+                    problems.append(
+                        _problem(
+                            field, f"must be 0: supply to {place}, another state, is taxed as IGST", value
+                        )
+                    )
+    if data.line_items and base < MIN_BASE_AMOUNT:
+        problems.append(_problem("lineItems", f"come to {base:.2f}; an invoice is at least 0.10", None))
+    elif not data.line_items and data.base_amount is not None and base < MIN_BASE_AMOUNT:
+        problems.append(_problem("baseAmount", "must be at least 0.10", data.base_amount))
+    if problems:
+        raise ValidationFailed(
+            "Validation failed: " + "; ".join(f"{p.field}: {p.message}" for p in problems), problems
+        )
+    cess = data.cess or ZERO
+    total = base + cess if not data.gst_exclusive else base + cgst + sgst + igst + cess
+    return Amounts(base, cgst, sgst, igst, cess, total, lines)
+
+
+def _number(prefix: str | None, financial_year: int, sequence: int) -> str:
+    """The series number: prefix, the financial year as 2627, and the sequence, within 16 characters."""
+    head = f"{prefix or 'INV'}{financial_year % 100:02d}{(financial_year + 1) % 100:02d}-"
+    return f"{head}{sequence:0{max(1, 16 - len(head))}d}"
+
+
+async def _customer(session: AsyncSession, company_id: str, customer_id: str) -> Customer:
+    customer = await customers.get_model(session, company_id, customer_id)
+    if customer is None:
+        raise ValidationFailed.field("customerId", "is not a customer of this company", customer_id)
+    if customer.deleted:
+        raise ValidationFailed.field("customerId", "is a deleted customer", customer_id)
+    if customer.status != "ACTIVE":
+        raise ValidationFailed.field("customerId", "is an inactive customer: activate it first", customer_id)
+    return customer
+
+
+def _place_of_supply(data: InvoiceCreate, customer: Customer) -> str:
+    place = data.place_of_supply or customer.state
+    if place is None:
+        raise ValidationFailed.field(
+            "placeOfSupply", "is required: the customer has no state to take it from", None
+        )
+    return place
+
+
+def _first_approval(company: Company) -> ApprovalStatus:
+    if company.approval_chain == "NONE":
+        return ApprovalStatus.APPROVER_APPROVED
+    return ApprovalStatus.CHECKER_APPROVAL_PENDING
+
+
+async def create(
+    session: AsyncSession, principal: Principal, company_id: str, data: InvoiceCreate
+) -> InvoiceRead:
+    if principal.role not in CREATOR_ROLES:
+        raise Forbidden("Only an ADMIN or a MAKER creates invoices.")
+    if data.dispatch_now:
+        raise ValidationFailed.field(
+            "dispatchNow", "dispatch is not available in this version; create the invoice without it", True
+        )
+    company = await companies.get(session, company_id)
+    customer = await _customer(session, company_id, data.customer_id)
+    place = _place_of_supply(data, customer)
+    money = amounts(data, place == company.state, place)
+    invoice_date = data.invoice_date or today_ist()
+    if data.due_date < invoice_date:
+        raise ValidationFailed.field(
+            "dueDate",
+            f"must not be before the invoice date ({invoice_date.isoformat()})",
+            data.due_date.isoformat(),
+        )
+    if data.minimum_partial_amount is not None and data.minimum_partial_amount > money.total:
+        raise ValidationFailed.field(
+            "minimumPartialAmount",
+            f"must not exceed the total ({money.total:.2f})",
+            str(data.minimum_partial_amount),
+        )
+    if data.external_id:
+        holder = await repository.by_external_id(session, company_id, data.external_id)
+        if holder is not None:
+            raise ValidationFailed.field(
+                "externalId", f"is already used by invoice {holder.invoice_id}", data.external_id
+            )
+    fy = gst.financial_year(invoice_date)
+    number = await _invoice_number(session, company, fy, data.invoice_number)
+    approval = _first_approval(company)
+    invoice = Invoice(
+        company_id=company_id,
+        invoice_id=ids.invoice_id(),
+        customer_id=customer.customer_id,
+        invoice_number=number,
+        financial_year=fy,
+        invoice_date=invoice_date,
+        due_date=data.due_date,
+        place_of_supply=place,
+        gst_exclusive=data.gst_exclusive,
+        base_amount=money.base,
+        cgst=money.cgst,
+        sgst=money.sgst,
+        igst=money.igst,
+        cess=money.cess,
+        total_amount=money.total,
+        paid_amount=ZERO,
+        balance_amount=money.total,
+        charge_customer=data.charge_customer,
+        description=data.description,
+        email_address=data.email_address,
+        external_id=data.external_id,
+        partial_payment_allowed=data.partial_payment_allowed,
+        minimum_partial_amount=data.minimum_partial_amount,
+        approval_status=approval.value,
+        status=InvoiceStatus.CREATED.value,
+        collection_mode=[str(m) for m in dict.fromkeys(data.collection_mode or [])],
+        created_via=CreatedVia.API.value,
+        dispatched=False,
+        created_by=principal.user_id,
+    )
+    lines = [
+        InvoiceLine(
+            company_id=company_id,
+            invoice_id=invoice.invoice_id,
+            line_no=n,
+            description=item.description,
+            hsn_sac=item.hsn_sac,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            gst_rate=item.gst_rate,
+            base_amount=tax.base,
+            cgst=tax.cgst,
+            sgst=tax.sgst,
+            igst=tax.igst,
+        )
+        for n, (item, tax) in enumerate(zip(data.line_items or [], money.lines, strict=True), start=1)
+    ]
+    repository.add(session, invoice)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # Another create took the number or the externalId between the check and the insert.
+        raise ValidationFailed(
+            "Validation failed: invoiceNumber or externalId was taken by a concurrent create; send it again.",
+            [SubError("invoiceNumber", "was taken by a concurrent create; send the request again", number)],
+        ) from exc
+    repository.add(session, *lines)
+    await session.flush()
+    after = audit.snapshot(invoice)
+    await audit.record(
+        session, company_id, principal.user_id, "invoice", invoice.invoice_id, "CREATE", None, after
+    )
+    await repository.add_event(session, company_id, "invoice.created", invoice.invoice_id, after)
+    if approval is ApprovalStatus.APPROVER_APPROVED:
+        await repository.add_event(session, company_id, "invoice.approved", invoice.invoice_id, after)
+    return to_read(invoice, lines, customer.legal_name)
+
+
+async def _invoice_number(session: AsyncSession, company: Company, fy: int, given: str | None) -> str:
+    label = gst.financial_year_label(fy)
+    if given is not None:
+        if await repository.number_taken(session, company.company_id, fy, given):
+            raise ValidationFailed.field("invoiceNumber", f"is already used in financial year {label}", given)
+        return given
+    # A number typed by hand may sit on the series' path: step over it rather than fail the create.
+    while True:
+        number = _number(
+            company.invoice_number_prefix, fy, await repository.next_number(session, company.company_id, fy)
+        )
+        if len(number) > 16:
+            raise ValidationFailed.field(
+                "invoiceNumber", f"the series of {label} is exhausted; give invoice numbers by hand", None
+            )
+        if not await repository.number_taken(session, company.company_id, fy, number):
+            return number
+
+
+def to_read(invoice: Invoice, lines: list[InvoiceLine], customer_legal_name: str | None) -> InvoiceRead:
+    read = InvoiceRead.model_validate(
+        {
+            **{c: getattr(invoice, c) for c in Invoice.__table__.columns.keys()},
+            "seller_id": invoice.company_id,
+            "customer_legal_name": customer_legal_name,
+            "overdue": is_overdue(invoice),
+            "line_items": [LineItemRead.model_validate(line) for line in lines],
+        }
+    )
+    return read
+
+
+def is_overdue(invoice: Invoice, today: date | None = None) -> bool:
+    return (
+        invoice.balance_amount > 0
+        and invoice.due_date < (today or today_ist())
+        and invoice.status != (InvoiceStatus.COLLECTION_DELETED.value)
+    )
+
+
+async def get(session: AsyncSession, company_id: str, invoice_id: str) -> InvoiceRead:
+    invoice = await repository.get(session, company_id, invoice_id)
+    if invoice is None:
+        raise NotFound(f"No invoice {invoice_id}.")
+    customer = await customers.get_model(session, company_id, invoice.customer_id)
+    lines = await repository.lines_of(session, company_id, [invoice_id])
+    return to_read(invoice, lines, customer.legal_name if customer else None)
