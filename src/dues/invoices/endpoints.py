@@ -9,9 +9,10 @@ from dues.companies.deps import SellerScope as Scope
 from dues.companies.service import resolve_scope
 from dues.db import DuesRoute, SessionDep
 from dues.invoices import service
-from dues.invoices.schemas import InvoiceCreate, InvoiceRead
+from dues.invoices.schemas import InvoiceCreate, InvoiceRead, InvoiceSearch
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.openapi import ERRORS
+from dues.kit.pagination import Page, Paging
 
 router = APIRouter(prefix="/api/v0/invoice", route_class=DuesRoute, tags=["invoices"], responses=ERRORS)
 
@@ -25,6 +26,13 @@ async def create_invoice(
     if body.seller_id is not None and body.seller_id != company_id:
         company_id = await resolve_scope(session, principal, body.seller_id)
     return ok(await service.create(session, principal, company_id, body))
+
+
+@router.post("/search", response_model=Envelope[Page[InvoiceRead]], summary="searchCollectionInvoices")
+async def search_invoices(
+    body: InvoiceSearch, paging: Paging, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+) -> JSONBody:
+    return ok(await service.search(session, company_id, body, paging))
 
 
 @router.get("/{invoiceId}", response_model=Envelope[InvoiceRead], summary="getInvoice")

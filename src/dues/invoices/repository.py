@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import ColumnElement, and_, exists, func, not_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.models import Event, Invoice, InvoiceLine
+from dues.models import Customer, Event, Invoice, InvoiceLine
 
 # An id that cannot have been issued is not looked up (a NUL in it would make PostgreSQL refuse the query).
 _INVOICE_ID = re.compile(r"^INV[A-Z0-9]{13}\Z", re.ASCII)
@@ -75,3 +76,82 @@ async def add_event(
     session: AsyncSession, company_id: str, event_type: str, entity_id: str, payload: dict[str, Any]
 ) -> None:
     session.add(Event(company_id=company_id, event_type=event_type, entity_id=entity_id, payload=payload))
+
+
+def _filters(company_id: str, f: dict[str, Any], today: date) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Invoice.company_id == company_id]
+    ranges: tuple[tuple[str, Any], ...] = (
+        ("balance_amount", Invoice.balance_amount),
+        ("base_amount", Invoice.base_amount),
+        ("due_date", Invoice.due_date),
+        ("created_on", Invoice.created_on),
+        ("dispatched_on", Invoice.dispatched_on),
+    )
+    for name, column in ranges:
+        if f.get(f"{name}_from") is not None:
+            conds.append(column >= f[f"{name}_from"])
+        if f.get(f"{name}_to") is not None:
+            conds.append(column <= f[f"{name}_to"])
+    lists: tuple[tuple[str, Any], ...] = (
+        ("approval_statuses", Invoice.approval_status),
+        ("statuses", Invoice.status),
+        ("invoice_ids", Invoice.invoice_id),
+        ("customer_ids", Invoice.customer_id),
+        ("external_ids", Invoice.external_id),
+    )
+    for name, column in lists:
+        if f.get(name):
+            conds.append(column.in_([str(v) for v in f[name]]))
+    if f.get("collection_mode"):
+        conds.append(Invoice.collection_mode.overlap([str(m) for m in f["collection_mode"]]))
+    if f.get("created_via") is not None:
+        conds.append(Invoice.created_via == str(f["created_via"]))
+    if f.get("dispatched") is not None:
+        conds.append(Invoice.dispatched.is_(f["dispatched"]))
+    if f.get("invoice_number"):
+        conds.append(Invoice.invoice_number == f["invoice_number"])
+    if f.get("overdue") is not None:
+        overdue = and_(
+            Invoice.balance_amount > 0, Invoice.due_date < today, Invoice.status != "COLLECTION_DELETED"
+        )
+        conds.append(overdue if f["overdue"] else not_(overdue))
+    if f.get("customer_deleted") is not None:
+        conds.append(Customer.deleted.is_(f["customer_deleted"]))
+    if f.get("customer_status") is not None:
+        conds.append(Customer.status == f["customer_status"])
+    if f.get("customer_legal_name"):
+        escaped = (
+            f["customer_legal_name"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        )
+        conds.append(func.lower(Customer.legal_name).like(f"%{escaped}%", escape="\\"))
+    return conds
+
+
+async def search(
+    session: AsyncSession,
+    company_id: str,
+    filters: dict[str, Any],
+    order_column: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+    today: date,
+) -> tuple[list[tuple[Invoice, str]], int]:
+    """A page of the seller's invoices matching every filter, each with its customer's legal name; and the
+    number of matches."""
+    conds = _filters(company_id, filters, today)
+    joined = and_(Customer.company_id == Invoice.company_id, Customer.customer_id == Invoice.customer_id)
+    column = getattr(Invoice, order_column)
+    order = [column.desc().nulls_last() if descending else column.asc().nulls_last()]
+    order.append(Invoice.invoice_id.desc() if descending else Invoice.invoice_id.asc())
+    stmt = (
+        select(Invoice, Customer.legal_name)
+        .join(Customer, joined)
+        .where(and_(*conds))
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [(invoice, name) for invoice, name in (await session.execute(stmt)).all()]
+    count = select(func.count()).select_from(Invoice).join(Customer, joined).where(and_(*conds))
+    return rows, int((await session.execute(count)).scalar_one())

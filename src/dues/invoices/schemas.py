@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
 from dues.companies.schemas import CamelInput, CamelModel
-from dues.kit.fields import STORABLE, Email, IstDateTime, LongText, Money, StateName
+from dues.kit.fields import STORABLE, Email, IstDateTime, LongText, Money, SearchText, StateName
 from dues.kit.money import is_money
 
 
@@ -169,3 +169,53 @@ class InvoiceRead(CamelModel):
     created_by: str
     created_on: IstDateTime
     updated_on: IstDateTime
+
+
+SearchId = Annotated[SearchText, StringConstraints(max_length=100)]
+DateTimeBound = Annotated[
+    str | None, Field(None, max_length=32, description="yyyy-MM-dd or yyyy-MM-dd HH:mm:ss (IST)")
+]
+
+
+class InvoiceSearch(CamelModel):
+    """searchCollectionInvoices filters: every one given must hold (AND); a list matches any of its values."""
+
+    model_config = CamelInput.model_config
+
+    approval_statuses: list[ApprovalStatus] | None = Field(None, max_length=10)
+    balance_amount_from: Money | None = None
+    balance_amount_to: Money | None = None
+    base_amount_from: Money | None = None
+    base_amount_to: Money | None = None
+    collection_mode: list[CollectionMode] | None = Field(None, max_length=7)
+    created_on_from: DateTimeBound = None
+    created_on_to: DateTimeBound = None
+    created_via: CreatedVia | None = None
+    customer_deleted: bool | None = None
+    customer_ids: list[SearchId] | None = Field(None, max_length=5000)
+    customer_legal_name: Annotated[SearchText, StringConstraints(max_length=200)] | None = None
+    customer_status: Literal["ACTIVE", "INACTIVE"] | None = None
+    dispatched: bool | None = None
+    dispatched_on_from: DateTimeBound = None
+    dispatched_on_to: DateTimeBound = None
+    due_date_from: date | None = None
+    due_date_to: date | None = None
+    invoice_ids: list[SearchId] | None = Field(None, max_length=5000)
+    invoice_number: Annotated[SearchText, StringConstraints(max_length=16)] | None = None
+    external_ids: list[SearchId] | None = Field(None, max_length=5000)
+    statuses: list[InvoiceStatus] | None = Field(None, max_length=5)
+    overdue: bool | None = None
+
+
+ORDERABLE = {
+    "createdOn": "created_on",
+    "updatedOn": "updated_on",
+    "invoiceDate": "invoice_date",
+    "dueDate": "due_date",
+    "invoiceNumber": "invoice_number",
+    "baseAmount": "base_amount",
+    "totalAmount": "total_amount",
+    "balanceAmount": "balance_amount",
+    "status": "status",
+    "dispatchedOn": "dispatched_on",
+}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,16 +18,19 @@ from dues.customers import service as customers
 from dues.errors import Forbidden, NotFound, SubError, ValidationFailed
 from dues.invoices import repository
 from dues.invoices.schemas import (
+    ORDERABLE,
     ApprovalStatus,
     CreatedVia,
     InvoiceCreate,
     InvoiceRead,
+    InvoiceSearch,
     InvoiceStatus,
     LineItemRead,
 )
 from dues.kit import gst, ids
 from dues.kit.money import ZERO
-from dues.kit.timefmt import today_ist
+from dues.kit.pagination import Page, PageParams
+from dues.kit.timefmt import parse_filter_datetime, today_ist
 from dues.models import Company, Customer, Invoice, InvoiceLine
 
 MIN_BASE_AMOUNT = Decimal("0.10")
@@ -293,6 +298,43 @@ def is_overdue(invoice: Invoice, today: date | None = None) -> bool:
         and invoice.due_date < (today or today_ist())
         and invoice.status != (InvoiceStatus.COLLECTION_DELETED.value)
     )
+
+
+def _time_bounds(filters: dict[str, Any]) -> None:
+    """createdOn and dispatchedOn bounds (IST dates or date-times); a bare upper date covers its day."""
+    for name, wire in (("created_on", "createdOn"), ("dispatched_on", "dispatchedOn")):
+        for end, suffix in ((False, "from"), (True, "to")):
+            raw = filters.get(f"{name}_{suffix}")
+            if not raw:
+                continue
+            try:
+                bound = parse_filter_datetime(raw, end_of_day=end)
+            except ValueError as exc:
+                field = f"{wire}{suffix.capitalize()}"
+                raise ValidationFailed.field(field, "must be yyyy-MM-dd or yyyy-MM-dd HH:mm:ss", raw) from exc
+            if end and bound.microsecond == 0:
+                bound = bound.replace(
+                    microsecond=999_999
+                )  # shown to the second: "10:00:00" includes 10:00:00.7
+            filters[f"{name}_{suffix}"] = bound
+
+
+async def search(
+    session: AsyncSession, company_id: str, query: InvoiceSearch, page: PageParams
+) -> Page[InvoiceRead]:
+    filters: dict[str, Any] = query.model_dump()
+    _time_bounds(filters)
+    column = page.column(ORDERABLE, "createdOn")
+    today = today_ist()
+    rows, total = await repository.search(
+        session, company_id, filters, column, page.descending, page.limit, page.offset, today
+    )
+    lines = await repository.lines_of(session, company_id, [invoice.invoice_id for invoice, _ in rows])
+    by_invoice: dict[str, list[InvoiceLine]] = defaultdict(list)
+    for line in lines:
+        by_invoice[line.invoice_id].append(line)
+    items = [to_read(invoice, by_invoice[invoice.invoice_id], name) for invoice, name in rows]
+    return Page[InvoiceRead](items=items, total=total, offset=page.offset, limit=page.limit)
 
 
 async def get(session: AsyncSession, company_id: str, invoice_id: str) -> InvoiceRead:
