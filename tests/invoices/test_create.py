@@ -257,3 +257,15 @@ async def test_a_customer_with_an_invoice_under_collection_cannot_be_deleted(
 
     error = assert_error(refused, 422, "UNPROCESSABLE_REQUEST")
     assert "under collection" in error["errorMessage"]
+
+
+async def test_amounts_are_answered_with_two_decimals(tenant: Tenant) -> None:
+    customer = await _customer(tenant)
+
+    response = await _create(
+        tenant, _body(customer, baseAmount=1000, cgst=90, sgst=90, minimumPartialAmount=100)
+    )
+
+    raw = response.text
+    assert '"baseAmount": 1000.00' in raw and '"totalAmount": 1180.00' in raw
+    assert '"minimumPartialAmount": 100.00' in raw and '"cess": 0.00' in raw

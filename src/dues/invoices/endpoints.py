@@ -9,7 +9,7 @@ from dues.companies.deps import SellerScope as Scope
 from dues.companies.service import resolve_scope
 from dues.db import DuesRoute, SessionDep
 from dues.invoices import service
-from dues.invoices.schemas import InvoiceCreate, InvoiceRead, InvoiceSearch
+from dues.invoices.schemas import InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.openapi import ERRORS
 from dues.kit.pagination import Page, Paging
@@ -40,3 +40,14 @@ async def get_invoice(
     invoiceId: InvoiceIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
     return ok(await service.get(session, company_id, invoiceId))
+
+
+@router.patch("/{invoiceId}", response_model=Envelope[InvoiceRead], summary="updateInvoice")
+async def update_invoice(
+    invoiceId: InvoiceIdPath,
+    body: InvoicePatch,
+    principal: WriterPrincipal,
+    company_id: Scope,
+    session: SessionDep,
+) -> JSONBody:
+    return ok(await service.update(session, principal, company_id, invoiceId, body))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, select, text
+from sqlalchemy import ColumnElement, and_, delete, exists, func, not_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.models import Customer, Event, Invoice, InvoiceLine
@@ -66,6 +66,12 @@ _NEXT_NUMBER = text(
 async def next_number(session: AsyncSession, company_id: str, financial_year: int) -> int:
     result = await session.execute(_NEXT_NUMBER, {"company_id": company_id, "fy": financial_year})
     return int(result.scalar_one())
+
+
+async def delete_lines(session: AsyncSession, company_id: str, invoice_id: str) -> None:
+    await session.execute(
+        delete(InvoiceLine).where(InvoiceLine.company_id == company_id, InvoiceLine.invoice_id == invoice_id)
+    )
 
 
 def add(session: AsyncSession, *objs: Invoice | InvoiceLine | Event) -> None:

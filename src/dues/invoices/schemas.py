@@ -219,3 +219,51 @@ ORDERABLE = {
     "status": "status",
     "dispatchedOn": "dispatched_on",
 }
+
+
+class InvoicePatch(_InvoiceAmounts):
+    """PATCH (JsonNullable): a field left out is unchanged, null clears it (where it can be empty), a value
+    sets it. The result is checked as a whole, exactly as a create would be."""
+
+    model_config = CamelInput.model_config
+
+    customer_id: CustomerId | None = None
+    invoice_number: InvoiceNumber | None = None
+    invoice_date: date | None = None
+    due_date: date | None = None
+    gst_exclusive: bool | None = None
+    charge_customer: bool | None = None
+    description: LongText | None = None
+    email_address: Email | None = None
+    external_id: ExternalId | None = None
+    partial_payment_allowed: bool | None = None
+    minimum_partial_amount: Money | None = Field(None, gt=0)
+    collection_mode: list[CollectionMode] | None = Field(None, max_length=7)
+    line_items: list[LineItem] | None = Field(None, min_length=1, max_length=500)
+    place_of_supply: StateName | None = None
+
+    @field_validator("minimum_partial_amount")
+    @classmethod
+    def _min_paise(cls, value: Decimal | None) -> Decimal | None:
+        return _money(value)  # type: ignore[no-any-return]
+
+
+# What a payment freezes (api.md §4): the amounts, the customer and the dates.
+FROZEN_ONCE_PAID = frozenset(
+    {
+        "customer_id",
+        "invoice_date",
+        "due_date",
+        "base_amount",
+        "cgst",
+        "sgst",
+        "igst",
+        "cess",
+        "gst_exclusive",
+        "line_items",
+        "place_of_supply",
+    }
+)
+CLEARABLE = frozenset(
+    {"description", "email_address", "external_id", "minimum_partial_amount", "collection_mode", "line_items"}
+)

@@ -15,20 +15,24 @@ from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.companies import service as companies
 from dues.customers import service as customers
-from dues.errors import Forbidden, NotFound, SubError, ValidationFailed
+from dues.errors import Forbidden, NotFound, SubError, Unprocessable, ValidationFailed
 from dues.invoices import repository
 from dues.invoices.schemas import (
+    CLEARABLE,
+    FROZEN_ONCE_PAID,
     ORDERABLE,
     ApprovalStatus,
     CreatedVia,
     InvoiceCreate,
+    InvoicePatch,
     InvoiceRead,
     InvoiceSearch,
     InvoiceStatus,
+    LineItem,
     LineItemRead,
 )
 from dues.kit import gst, ids
-from dues.kit.money import ZERO
+from dues.kit.money import ZERO, to_paise
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import parse_filter_datetime, today_ist
 from dues.models import Company, Customer, Invoice, InvoiceLine
@@ -121,6 +125,8 @@ def amounts(data: InvoiceCreate, intra_state: bool, place: str) -> Amounts:
         )
     cess = data.cess or ZERO
     total = base + cess if not data.gst_exclusive else base + cgst + sgst + igst + cess
+    # Exact already (two places at most); quantized so that 1180 is stored, audited and answered as 1180.00.
+    base, cgst, sgst, igst, cess, total = (to_paise(v) for v in (base, cgst, sgst, igst, cess, total))
     return Amounts(base, cgst, sgst, igst, cess, total, lines)
 
 
@@ -214,7 +220,7 @@ async def create(
         email_address=data.email_address,
         external_id=data.external_id,
         partial_payment_allowed=data.partial_payment_allowed,
-        minimum_partial_amount=data.minimum_partial_amount,
+        minimum_partial_amount=_paise(data.minimum_partial_amount),
         approval_status=approval.value,
         status=InvoiceStatus.CREATED.value,
         collection_mode=[str(m) for m in dict.fromkeys(data.collection_mode or [])],
@@ -222,23 +228,7 @@ async def create(
         dispatched=False,
         created_by=principal.user_id,
     )
-    lines = [
-        InvoiceLine(
-            company_id=company_id,
-            invoice_id=invoice.invoice_id,
-            line_no=n,
-            description=item.description,
-            hsn_sac=item.hsn_sac,
-            quantity=item.quantity,
-            unit_price=item.unit_price,
-            gst_rate=item.gst_rate,
-            base_amount=tax.base,
-            cgst=tax.cgst,
-            sgst=tax.sgst,
-            igst=tax.igst,
-        )
-        for n, (item, tax) in enumerate(zip(data.line_items or [], money.lines, strict=True), start=1)
-    ]
+    lines = _lines(company_id, invoice.invoice_id, data, money)
     repository.add(session, invoice)
     try:
         await session.flush()
@@ -277,6 +267,181 @@ async def _invoice_number(session: AsyncSession, company: Company, fy: int, give
             )
         if not await repository.number_taken(session, company.company_id, fy, number):
             return number
+
+
+def _as_create(invoice: Invoice, lines: list[InvoiceLine], patch: InvoicePatch) -> InvoiceCreate:
+    """The invoice as the create body that would make it, with the patch applied: checked like a create."""
+    changed = {name: getattr(patch, name) for name in patch.model_fields_set}
+    current: dict[str, Any] = {
+        name: getattr(invoice, name)
+        for name in (
+            "customer_id",
+            "invoice_number",
+            "invoice_date",
+            "due_date",
+            "gst_exclusive",
+            "charge_customer",
+            "description",
+            "email_address",
+            "external_id",
+            "partial_payment_allowed",
+            "minimum_partial_amount",
+            "collection_mode",
+            "place_of_supply",
+            "cess",
+        )
+    }
+    existing = [
+        LineItem.model_construct(
+            description=line.description,
+            hsn_sac=line.hsn_sac,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            gst_rate=line.gst_rate,
+        )
+        for line in lines
+    ]
+    items = changed.pop("line_items") if "line_items" in changed else existing
+    if items:
+        # Lines bring their own amounts; only amounts the patch gives are checked against them.
+        current["line_items"] = items
+    else:
+        current.update({name: getattr(invoice, name) for name in ("base_amount", "cgst", "sgst", "igst")})
+    current.update(changed)
+    return InvoiceCreate.model_construct(**current)
+
+
+async def update(
+    session: AsyncSession, principal: Principal, company_id: str, invoice_id: str, patch: InvoicePatch
+) -> InvoiceRead:
+    if principal.role not in CREATOR_ROLES:
+        raise Forbidden("Only an ADMIN or a MAKER changes invoices.")
+    invoice = await repository.get(session, company_id, invoice_id, for_update=True)
+    if invoice is None:
+        raise NotFound(f"No invoice {invoice_id}.")
+    given = patch.model_fields_set
+    problems = [
+        SubError(_wire(name), "cannot be cleared", None)
+        for name in sorted(given)
+        if getattr(patch, name) is None and name not in CLEARABLE
+    ]
+    if problems:
+        raise ValidationFailed(
+            "Validation failed: " + "; ".join(f"{p.field}: {p.message}" for p in problems), problems
+        )
+    if invoice.status == InvoiceStatus.COLLECTION_DELETED:
+        raise Unprocessable(f"Invoice {invoice_id}'s collection was deleted; it can no longer change.")
+    if invoice.paid_amount > 0 and given & FROZEN_ONCE_PAID:
+        frozen = sorted(_wire(name) for name in given & FROZEN_ONCE_PAID)
+        raise Unprocessable(
+            f"Invoice {invoice_id} has received {invoice.paid_amount:.2f}; its amounts, customer and dates "
+            f"can no longer change ({', '.join(frozen)})."
+        )
+    lines = await repository.lines_of(session, company_id, [invoice_id])
+    data = _as_create(invoice, lines, patch)
+    company = await companies.get(session, company_id)
+    customer = await _customer(session, company_id, data.customer_id)
+    if "customer_id" in given and "place_of_supply" not in given:
+        data = data.model_copy(update={"place_of_supply": None})
+    place = _place_of_supply(data, customer)
+    money = amounts(data, place == company.state, place)
+    if data.due_date < data.invoice_date:  # type: ignore[operator]
+        raise ValidationFailed.field(
+            "dueDate", f"must not be before the invoice date ({data.invoice_date})", str(data.due_date)
+        )
+    if money.total < invoice.paid_amount:
+        raise ValidationFailed.field(
+            "baseAmount", f"would bring the total below what was paid ({invoice.paid_amount:.2f})"
+        )
+    fy = gst.financial_year(data.invoice_date)  # type: ignore[arg-type]
+    if data.invoice_number != invoice.invoice_number or fy != invoice.financial_year:
+        if data.invoice_number is not None and "invoice_number" in given:
+            if await repository.number_taken(session, company_id, fy, data.invoice_number):
+                label = gst.financial_year_label(fy)
+                raise ValidationFailed.field(
+                    "invoiceNumber", f"is already used in financial year {label}", data.invoice_number
+                )
+        elif fy != invoice.financial_year:
+            data = data.model_copy(
+                update={"invoice_number": await _invoice_number(session, company, fy, None)}
+            )
+    if "external_id" in given and data.external_id and data.external_id != invoice.external_id:
+        holder = await repository.by_external_id(session, company_id, data.external_id)
+        if holder is not None:
+            raise ValidationFailed.field(
+                "externalId", f"is already used by invoice {holder.invoice_id}", data.external_id
+            )
+    before = audit.snapshot(invoice)
+    invoice.customer_id = customer.customer_id
+    invoice.invoice_number = data.invoice_number  # type: ignore[assignment]
+    invoice.financial_year = fy
+    invoice.invoice_date = data.invoice_date  # type: ignore[assignment]
+    invoice.due_date = data.due_date
+    invoice.place_of_supply = place
+    invoice.gst_exclusive = data.gst_exclusive
+    invoice.base_amount, invoice.cgst, invoice.sgst = money.base, money.cgst, money.sgst
+    invoice.igst, invoice.cess, invoice.total_amount = money.igst, money.cess, money.total
+    invoice.balance_amount = money.total - invoice.paid_amount
+    invoice.charge_customer = data.charge_customer
+    invoice.description = data.description
+    invoice.email_address = data.email_address
+    invoice.external_id = data.external_id
+    invoice.partial_payment_allowed = data.partial_payment_allowed
+    invoice.minimum_partial_amount = _paise(data.minimum_partial_amount)
+    invoice.collection_mode = [str(m) for m in dict.fromkeys(data.collection_mode or [])]
+    if "line_items" in given:
+        await repository.delete_lines(session, company_id, invoice_id)
+        lines = _lines(company_id, invoice_id, data, money)
+        repository.add(session, *lines)
+    material = given & (FROZEN_ONCE_PAID | {"invoice_number"})
+    if material and company.approval_chain != "NONE" and invoice.approval_status in _APPROVED:
+        # A checked invoice that changes is checked again.
+        invoice.approval_status = ApprovalStatus.CHECKER_APPROVAL_PENDING.value
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            "Validation failed: invoiceNumber or externalId was taken by a concurrent change; send it again.",
+            [SubError("invoiceNumber", "was taken by a concurrent change; send the request again", None)],
+        ) from exc
+    after = audit.snapshot(invoice)
+    old, new = audit.changes(before, after)
+    if new:
+        await audit.record(session, company_id, principal.user_id, "invoice", invoice_id, "UPDATE", old, new)
+        await repository.add_event(session, company_id, "invoice.updated", invoice_id, after)
+    return to_read(invoice, lines, customer.legal_name)
+
+
+def _paise(value: Decimal | None) -> Decimal | None:
+    return None if value is None else to_paise(value)
+
+
+_APPROVED = frozenset({ApprovalStatus.CHECKER_APPROVED.value, ApprovalStatus.APPROVER_APPROVED.value})
+
+
+def _wire(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _lines(company_id: str, invoice_id: str, data: InvoiceCreate, money: Amounts) -> list[InvoiceLine]:
+    return [
+        InvoiceLine(
+            company_id=company_id,
+            invoice_id=invoice_id,
+            line_no=n,
+            description=item.description,
+            hsn_sac=item.hsn_sac,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            gst_rate=item.gst_rate,
+            base_amount=tax.base,
+            cgst=tax.cgst,
+            sgst=tax.sgst,
+            igst=tax.igst,
+        )
+        for n, (item, tax) in enumerate(zip(data.line_items or [], money.lines, strict=True), start=1)
+    ]
 
 
 def to_read(invoice: Invoice, lines: list[InvoiceLine], customer_legal_name: str | None) -> InvoiceRead:
