@@ -9,7 +9,7 @@ from dues.companies.deps import SellerScope as Scope
 from dues.companies.service import resolve_scope
 from dues.db import DuesRoute, SessionDep
 from dues.invoices import service
-from dues.invoices.schemas import InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
+from dues.invoices.schemas import ApprovalRequest, InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.openapi import ERRORS
 from dues.kit.pagination import Page, Paging
@@ -51,3 +51,16 @@ async def update_invoice(
     session: SessionDep,
 ) -> JSONBody:
     return ok(await service.update(session, principal, company_id, invoiceId, body))
+
+
+@router.post(
+    "/{invoiceId}/approval", response_model=Envelope[InvoiceRead], summary="Approve, reject or submit"
+)
+async def invoice_approval(
+    invoiceId: InvoiceIdPath,
+    body: ApprovalRequest,
+    principal: WriterPrincipal,
+    company_id: Scope,
+    session: SessionDep,
+) -> JSONBody:
+    return ok(await service.act(session, principal, company_id, invoiceId, body))

@@ -267,3 +267,16 @@ FROZEN_ONCE_PAID = frozenset(
 CLEARABLE = frozenset(
     {"description", "email_address", "external_id", "minimum_partial_amount", "collection_mode", "line_items"}
 )
+
+
+class ApprovalAction(StrEnum):
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+    SUBMIT = "SUBMIT"
+
+
+class ApprovalRequest(CamelModel):
+    model_config = CamelInput.model_config
+
+    action: ApprovalAction
+    remarks: LongText | None = None

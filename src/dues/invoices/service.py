@@ -16,11 +16,12 @@ from dues.auth.service import Principal
 from dues.companies import service as companies
 from dues.customers import service as customers
 from dues.errors import Forbidden, NotFound, SubError, Unprocessable, ValidationFailed
-from dues.invoices import repository
+from dues.invoices import approvals, repository
 from dues.invoices.schemas import (
     CLEARABLE,
     FROZEN_ONCE_PAID,
     ORDERABLE,
+    ApprovalRequest,
     ApprovalStatus,
     CreatedVia,
     InvoiceCreate,
@@ -410,6 +411,45 @@ async def update(
         await audit.record(session, company_id, principal.user_id, "invoice", invoice_id, "UPDATE", old, new)
         await repository.add_event(session, company_id, "invoice.updated", invoice_id, after)
     return to_read(invoice, lines, customer.legal_name)
+
+
+async def act(
+    session: AsyncSession, principal: Principal, company_id: str, invoice_id: str, request: ApprovalRequest
+) -> InvoiceRead:
+    """An approval step (§4.2) on a locked invoice, audited with the remarks; invoice.approved when final."""
+    invoice = await repository.get(session, company_id, invoice_id, for_update=True)
+    if invoice is None:
+        raise NotFound(f"No invoice {invoice_id}.")
+    company = await companies.get(session, company_id)
+    before = ApprovalStatus(invoice.approval_status)
+    after = approvals.next_status(
+        before,
+        company.approval_chain,
+        request.action,
+        role=principal.role,
+        actor=principal.user_id,
+        creator=invoice.created_by,
+    )
+    invoice.approval_status = after.value
+    await session.flush()
+    await audit.record(
+        session,
+        company_id,
+        principal.user_id,
+        "invoice",
+        invoice_id,
+        str(request.action),
+        {"approval_status": before.value},
+        {"approval_status": after.value},
+        reason=request.remarks,
+    )
+    if approvals.is_approved(after, company.approval_chain):
+        await repository.add_event(
+            session, company_id, "invoice.approved", invoice_id, audit.snapshot(invoice)
+        )
+    customer = await customers.get_model(session, company_id, invoice.customer_id)
+    lines = await repository.lines_of(session, company_id, [invoice_id])
+    return to_read(invoice, lines, customer.legal_name if customer else None)
 
 
 def _paise(value: Decimal | None) -> Decimal | None:
