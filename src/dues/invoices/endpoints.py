@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from fastapi.responses import Response
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
@@ -40,6 +41,21 @@ async def get_invoice(
     invoiceId: InvoiceIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
     return ok(await service.get(session, company_id, invoiceId))
+
+
+@router.get(
+    "/{invoiceId}/pdf",
+    summary="Invoice PDF",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the GST tax invoice"}},
+)
+async def invoice_pdf(
+    invoiceId: InvoiceIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+) -> Response:
+    name, content = await service.pdf(session, company_id, invoiceId)
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
 
 
 @router.patch("/{invoiceId}", response_model=Envelope[InvoiceRead], summary="updateInvoice")

@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.companies import service as companies
+from dues.config import get_settings
 from dues.customers import service as customers
 from dues.errors import Forbidden, NotFound, SubError, Unprocessable, ValidationFailed
 from dues.invoices import approvals, repository
+from dues.invoices.pdf import Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
 from dues.invoices.schemas import (
     CLEARABLE,
     FROZEN_ONCE_PAID,
@@ -452,6 +454,70 @@ async def act(
     return to_read(invoice, lines, customer.legal_name if customer else None)
 
 
+def _party(
+    legal_name: str, address: str | None, pin_code: str | None, state: str | None, tax_id: str | None
+) -> Party:
+    lines = [part for part in (address, pin_code) if part]
+    gstin = tax_id if tax_id and len(tax_id) == 15 else None
+    pan = tax_id if tax_id and len(tax_id) == 10 else None
+    return Party(legal_name=legal_name, address="\n".join(lines), state=state, gstin=gstin, pan=pan)
+
+
+async def pdf(session: AsyncSession, company_id: str, invoice_id: str) -> tuple[str, bytes]:
+    """The GST tax invoice as a PDF, and a file name for it."""
+    invoice = await repository.get(session, company_id, invoice_id)
+    if invoice is None:
+        raise NotFound(f"No invoice {invoice_id}.")
+    company = await companies.get(session, company_id)
+    customer = await customers.get_model(session, company_id, invoice.customer_id)
+    assert customer is not None  # the foreign key keeps an invoice's customer
+    lines = await repository.lines_of(session, company_id, [invoice_id])
+    document = TaxInvoiceDocument(
+        invoice_number=invoice.invoice_number,
+        invoice_date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        seller=_party(company.legal_name, company.address, company.pin_code, company.state, company.gstin),
+        buyer=_party(
+            customer.legal_name, customer.address, customer.pin_code, customer.state, customer.pan_or_gstin
+        ),
+        place_of_supply=invoice.place_of_supply,
+        taxable_value=invoice.base_amount,
+        total=invoice.total_amount,
+        cgst=invoice.cgst,
+        sgst=invoice.sgst,
+        igst=invoice.igst,
+        cess=invoice.cess,
+        amount_paid=invoice.paid_amount,
+        balance_due=invoice.balance_amount,
+        lines=tuple(
+            PdfLine(
+                description=line.description,
+                hsn_sac=line.hsn_sac,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                gst_rate=line.gst_rate,
+                taxable_value=line.base_amount,
+                cgst=line.cgst,
+                sgst=line.sgst,
+                igst=line.igst,
+            )
+            for line in lines
+        ),
+        description=invoice.description,
+        intra_state=invoice.place_of_supply == company.state,
+        payment_url=payment_link(invoice),
+    )
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in invoice.invoice_number)
+    return f"invoice-{safe}.pdf", render_invoice_pdf(document)
+
+
+def payment_link(invoice: Invoice) -> str | None:
+    """The hosted payment page of a dispatched invoice (api.md §5)."""
+    if not invoice.payment_token:
+        return None
+    return f"{get_settings().public_url.rstrip('/')}/pay/{invoice.payment_token}"
+
+
 def _paise(value: Decimal | None) -> Decimal | None:
     return None if value is None else to_paise(value)
 
@@ -491,6 +557,7 @@ def to_read(invoice: Invoice, lines: list[InvoiceLine], customer_legal_name: str
             "seller_id": invoice.company_id,
             "customer_legal_name": customer_legal_name,
             "overdue": is_overdue(invoice),
+            "payment_link": payment_link(invoice),
             "line_items": [LineItemRead.model_validate(line) for line in lines],
         }
     )
