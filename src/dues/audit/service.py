@@ -68,6 +68,11 @@ def entry(
     }
 
 
+async def add_entries(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    """Many ``entry`` rows with one statement (bulk work)."""
+    await repository.add_many(session, entries)
+
+
 async def record(
     session: AsyncSession,
     company_id: str,

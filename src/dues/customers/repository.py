@@ -30,6 +30,16 @@ async def get(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def get_many(
+    session: AsyncSession, company_id: str, customer_ids: Sequence[str]
+) -> dict[str, Customer]:
+    wanted = [c for c in dict.fromkeys(customer_ids) if _CUSTOMER_ID.match(c)]
+    if not wanted:
+        return {}
+    stmt = select(Customer).where(Customer.company_id == company_id, Customer.customer_id.in_(wanted))
+    return {c.customer_id: c for c in (await session.execute(stmt)).scalars()}
+
+
 async def get_by_ref(session: AsyncSession, company_id: str, unique_ref_no: str) -> Customer | None:
     stmt = select(Customer).where(Customer.company_id == company_id, Customer.unique_ref_no == unique_ref_no)
     return (await session.execute(stmt)).scalar_one_or_none()

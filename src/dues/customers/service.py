@@ -129,6 +129,18 @@ async def get_model(session: AsyncSession, company_id: str, customer_id: str) ->
     return await repository.get(session, company_id, customer_id)
 
 
+async def get_models(
+    session: AsyncSession, company_id: str, customer_ids: Sequence[str]
+) -> dict[str, Customer]:
+    """customerId → customer row, for those of the ids that are this company's customers."""
+    return await repository.get_many(session, company_id, customer_ids)
+
+
+async def ids_for_refs(session: AsyncSession, company_id: str, refs: Sequence[str]) -> dict[str, str]:
+    """uniqueRefNo → customerId for the refs this company's customers hold."""
+    return await repository.refs_held(session, company_id, [r for r in refs if _lookup_key(r)])
+
+
 async def get(session: AsyncSession, company_id: str, customer_id: str) -> CustomerRead:
     customer = await repository.get(session, company_id, customer_id)
     if customer is None:

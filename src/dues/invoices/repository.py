@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, not_, select, text
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, not_, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.models import Customer, Event, Invoice, InvoiceLine
@@ -161,3 +162,60 @@ async def search(
     rows = [(invoice, name) for invoice, name in (await session.execute(stmt)).all()]
     count = select(func.count()).select_from(Invoice).join(Customer, joined).where(and_(*conds))
     return rows, int((await session.execute(count)).scalar_one())
+
+
+async def external_ids_held(
+    session: AsyncSession, company_id: str, external_ids: Sequence[str]
+) -> dict[str, str]:
+    """externalId → invoiceId for the externalIds that exist."""
+    if not external_ids:
+        return {}
+    stmt = select(Invoice.external_id, Invoice.invoice_id).where(
+        Invoice.company_id == company_id, Invoice.external_id.in_(list(dict.fromkeys(external_ids)))
+    )
+    return {ext: iid for ext, iid in (await session.execute(stmt)).all() if ext is not None}
+
+
+async def numbers_taken(
+    session: AsyncSession, company_id: str, wanted: Sequence[tuple[int, str]]
+) -> set[tuple[int, str]]:
+    """Which of these (financial year, invoice number) pairs exist."""
+    if not wanted:
+        return set()
+    numbers = list({number for _, number in wanted})
+    stmt = select(Invoice.financial_year, Invoice.invoice_number).where(
+        Invoice.company_id == company_id, Invoice.invoice_number.in_(numbers)
+    )
+    found = {(int(fy), str(number)) for fy, number in (await session.execute(stmt)).all()}
+    return found & set(wanted)
+
+
+_RESERVE = text(
+    "INSERT INTO invoice_series (company_id, financial_year, last_number) VALUES (:company_id, :fy, :n) "
+    "ON CONFLICT (company_id, financial_year) "
+    "DO UPDATE SET last_number = invoice_series.last_number + :n RETURNING last_number"
+)
+
+
+async def reserve_numbers(session: AsyncSession, company_id: str, financial_year: int, count: int) -> range:
+    """``count`` consecutive sequence numbers of the series, held (like next_number) until the commit."""
+    last = int(
+        (
+            await session.execute(_RESERVE, {"company_id": company_id, "fy": financial_year, "n": count})
+        ).scalar_one()
+    )
+    return range(last - count + 1, last + 1)
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert invoices; one whose number or externalId was taken meanwhile is skipped. The ids inserted."""
+    if not rows:
+        return set()
+    stmt = pg_insert(Invoice).on_conflict_do_nothing().returning(Invoice.invoice_id)
+    result = await session.execute(stmt, list(rows))
+    return set(result.scalars())
+
+
+async def add_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Event), list(rows))

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,14 @@ from dues.auth.service import Principal
 from dues.companies import service as companies
 from dues.config import get_settings
 from dues.customers import service as customers
-from dues.errors import Forbidden, NotFound, SubError, Unprocessable, ValidationFailed
+from dues.errors import (
+    Forbidden,
+    NotFound,
+    SubError,
+    Unprocessable,
+    ValidationFailed,
+    sub_errors_from_pydantic,
+)
 from dues.invoices import approvals, repository
 from dues.invoices.pdf import Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
 from dues.invoices.schemas import (
@@ -133,14 +141,14 @@ def amounts(data: InvoiceCreate, intra_state: bool, place: str) -> Amounts:
     return Amounts(base, cgst, sgst, igst, cess, total, lines)
 
 
-def _number(prefix: str | None, financial_year: int, sequence: int) -> str:
+def _number_text(prefix: str | None, financial_year: int, sequence: int) -> str:
     """The series number: prefix, the financial year as 2627, and the sequence, within 16 characters."""
     head = f"{prefix or 'INV'}{financial_year % 100:02d}{(financial_year + 1) % 100:02d}-"
     return f"{head}{sequence:0{max(1, 16 - len(head))}d}"
 
 
-async def _customer(session: AsyncSession, company_id: str, customer_id: str) -> Customer:
-    customer = await customers.get_model(session, company_id, customer_id)
+def _usable(customer: Customer | None, customer_id: str) -> Customer:
+    """The buyer of a new invoice: this company's, not deleted, active; 422 naming customerId otherwise."""
     if customer is None:
         raise ValidationFailed.field("customerId", "is not a customer of this company", customer_id)
     if customer.deleted:
@@ -148,6 +156,10 @@ async def _customer(session: AsyncSession, company_id: str, customer_id: str) ->
     if customer.status != "ACTIVE":
         raise ValidationFailed.field("customerId", "is an inactive customer: activate it first", customer_id)
     return customer
+
+
+async def _customer(session: AsyncSession, company_id: str, customer_id: str) -> Customer:
+    return _usable(await customers.get_model(session, company_id, customer_id), customer_id)
 
 
 def _place_of_supply(data: InvoiceCreate, customer: Customer) -> str:
@@ -176,21 +188,7 @@ async def create(
         )
     company = await companies.get(session, company_id)
     customer = await _customer(session, company_id, data.customer_id)
-    place = _place_of_supply(data, customer)
-    money = amounts(data, place == company.state, place)
-    invoice_date = data.invoice_date or today_ist()
-    if data.due_date < invoice_date:
-        raise ValidationFailed.field(
-            "dueDate",
-            f"must not be before the invoice date ({invoice_date.isoformat()})",
-            data.due_date.isoformat(),
-        )
-    if data.minimum_partial_amount is not None and data.minimum_partial_amount > money.total:
-        raise ValidationFailed.field(
-            "minimumPartialAmount",
-            f"must not exceed the total ({money.total:.2f})",
-            str(data.minimum_partial_amount),
-        )
+    place, money, invoice_date = _check_row(data, customer, company)
     if data.external_id:
         holder = await repository.by_external_id(session, company_id, data.external_id)
         if holder is not None:
@@ -261,7 +259,7 @@ async def _invoice_number(session: AsyncSession, company: Company, fy: int, give
         return given
     # A number typed by hand may sit on the series' path: step over it rather than fail the create.
     while True:
-        number = _number(
+        number = _number_text(
             company.invoice_number_prefix, fy, await repository.next_number(session, company.company_id, fy)
         )
         if len(number) > 16:
@@ -616,3 +614,233 @@ async def get(session: AsyncSession, company_id: str, invoice_id: str) -> Invoic
     customer = await customers.get_model(session, company_id, invoice.customer_id)
     lines = await repository.lines_of(session, company_id, [invoice_id])
     return to_read(invoice, lines, customer.legal_name if customer else None)
+
+
+# Bulk (invoiceBulkUpload) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """One row of an invoice file: created (or valid, in a dry run), skipped because its externalId exists,
+    or failed with its field errors."""
+
+    invoice_id: str | None = None
+    existing: bool = False
+    errors: tuple[SubError, ...] = ()
+
+
+@dataclass
+class _Candidate:
+    k: int
+    data: InvoiceCreate
+    customer: Customer
+    place: str
+    money: Amounts
+    invoice_date: date
+    fy: int
+    number: str | None = None
+
+
+def _check_row(data: InvoiceCreate, customer: Customer | None, company: Company) -> tuple[str, Amounts, date]:
+    """The checks of a create that need no further query; ValidationFailed for the first that fails."""
+    customer = _usable(customer, data.customer_id)
+    place = _place_of_supply(data, customer)
+    money = amounts(data, place == company.state, place)
+    invoice_date = data.invoice_date or today_ist()
+    if data.due_date < invoice_date:
+        raise ValidationFailed.field(
+            "dueDate",
+            f"must not be before the invoice date ({invoice_date.isoformat()})",
+            data.due_date.isoformat(),
+        )
+    if data.minimum_partial_amount is not None and data.minimum_partial_amount > money.total:
+        raise ValidationFailed.field(
+            "minimumPartialAmount",
+            f"must not exceed the total ({money.total:.2f})",
+            str(data.minimum_partial_amount),
+        )
+    return place, money, invoice_date
+
+
+async def create_many(
+    session: AsyncSession,
+    actor: str,
+    company_id: str,
+    rows: list[dict[str, Any]],
+    *,
+    dry_run: bool = False,
+    reason: str | None = None,
+) -> list[BulkOutcome]:
+    """Invoices from file rows (cells by wire name), checked exactly as createInvoice checks a body; a bad row
+    never stops the others. Set-based: a handful of queries and one insert each for invoices, audit rows and
+    events, whatever the number of rows. A row whose externalId exists is SKIPPED with the holder's id."""
+    outcomes: list[BulkOutcome | None] = [None] * len(rows)
+    refs = [str(r["customerUniqueRefNo"]) for r in rows if r.get("customerUniqueRefNo")]
+    by_ref = await customers.ids_for_refs(session, company_id, refs) if refs else {}
+    parsed: dict[int, InvoiceCreate] = {}
+    for k, raw in enumerate(rows):
+        values = dict(raw)
+        ref = values.pop("customerUniqueRefNo", None)
+        if ref and not values.get("customerId"):
+            if ref not in by_ref:
+                outcomes[k] = BulkOutcome(
+                    errors=(SubError("customerUniqueRefNo", "no customer has this uniqueRefNo", ref),)
+                )
+                continue
+            values["customerId"] = by_ref[ref]
+        try:
+            parsed[k] = InvoiceCreate.model_validate(values)
+        except ValidationError as exc:
+            outcomes[k] = BulkOutcome(errors=tuple(sub_errors_from_pydantic(exc.errors())))
+    company = await companies.get(session, company_id)
+    found = await customers.get_models(session, company_id, [d.customer_id for d in parsed.values()])
+    held = await repository.external_ids_held(
+        session, company_id, [d.external_id for d in parsed.values() if d.external_id]
+    )
+    candidates: list[_Candidate] = []
+    for k, data in parsed.items():
+        if data.external_id and data.external_id in held:
+            outcomes[k] = BulkOutcome(held[data.external_id], existing=True)
+            continue
+        try:
+            place, money, invoice_date = _check_row(data, found.get(data.customer_id), company)
+        except ValidationFailed as exc:
+            outcomes[k] = BulkOutcome(errors=tuple(exc.sub_errors))
+            continue
+        fy = gst.financial_year(invoice_date)
+        candidates.append(
+            _Candidate(k, data, found[data.customer_id], place, money, invoice_date, fy, data.invoice_number)
+        )
+    given = [(c.fy, c.number) for c in candidates if c.number]
+    taken = await repository.numbers_taken(session, company_id, given)  # type: ignore[arg-type]
+    seen: set[tuple[int, str]] = set()
+    for c in list(candidates):
+        if c.number is None:
+            continue
+        key = (c.fy, c.number)
+        if key in taken or key in seen:
+            label = gst.financial_year_label(c.fy)
+            where = "in this file" if key in seen else f"in financial year {label}"
+            outcomes[c.k] = BulkOutcome(
+                errors=(SubError("invoiceNumber", f"is already used {where}", c.number),)
+            )
+            candidates.remove(c)
+        seen.add(key)
+    if dry_run:
+        for c in candidates:
+            outcomes[c.k] = BulkOutcome()
+        return [o or BulkOutcome() for o in outcomes]
+    await _series_numbers(candidates, session, company)
+    approval = _first_approval(company)
+    records = [_bulk_record(company_id, actor, c, approval) for c in candidates]
+    inserted = await repository.insert_many(session, records)
+    audits: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    lost: list[_Candidate] = []
+    for c, record in zip(candidates, records, strict=True):
+        invoice_id = record["invoice_id"]
+        if invoice_id not in inserted:
+            lost.append(c)
+            continue
+        outcomes[c.k] = BulkOutcome(invoice_id)
+        after = {key: _jsonable(value) for key, value in record.items()}
+        audits.append(audit.entry(company_id, actor, "invoice", invoice_id, "CREATE", None, after, reason))
+        events.append(
+            {
+                "company_id": company_id,
+                "event_type": "invoice.created",
+                "entity_id": invoice_id,
+                "payload": after,
+            }
+        )
+        if approval is ApprovalStatus.APPROVER_APPROVED:
+            events.append(
+                {
+                    "company_id": company_id,
+                    "event_type": "invoice.approved",
+                    "entity_id": invoice_id,
+                    "payload": after,
+                }
+            )
+    if lost:
+        # Taken between the checks and the insert by another upload or create.
+        holders = await repository.external_ids_held(
+            session, company_id, [c.data.external_id for c in lost if c.data.external_id]
+        )
+        for c in lost:
+            if c.data.external_id in holders:
+                outcomes[c.k] = BulkOutcome(holders[c.data.external_id], existing=True)
+            else:
+                message = "was taken by another create at the same time; upload the row again"
+                outcomes[c.k] = BulkOutcome(errors=(SubError("invoiceNumber", message, c.number),))
+    await audit.add_entries(session, audits)
+    await repository.add_events(session, events)
+    return [o or BulkOutcome() for o in outcomes]
+
+
+async def _series_numbers(candidates: list[_Candidate], session: AsyncSession, company: Company) -> None:
+    """Series numbers for the rows without one, reserved per financial year in one statement each, stepping
+    over numbers typed by hand."""
+    by_year: dict[int, list[_Candidate]] = defaultdict(list)
+    for c in candidates:
+        if c.number is None:
+            by_year[c.fy].append(c)
+    for fy, waiting in by_year.items():
+        while waiting:
+            numbers = [
+                _number_text(company.invoice_number_prefix, fy, n)
+                for n in await repository.reserve_numbers(session, company.company_id, fy, len(waiting))
+            ]
+            if any(len(n) > 16 for n in numbers):
+                label = gst.financial_year_label(fy)
+                raise ValidationFailed.field(
+                    "invoiceNumber", f"the series of {label} is exhausted; give invoice numbers by hand", None
+                )
+            taken = await repository.numbers_taken(session, company.company_id, [(fy, n) for n in numbers])
+            free = [n for n in numbers if (fy, n) not in taken]
+            for c, number in zip(waiting, free, strict=False):
+                c.number = number
+            waiting = waiting[len(free) :]
+
+
+def _bulk_record(company_id: str, actor: str, c: _Candidate, approval: ApprovalStatus) -> dict[str, Any]:
+    data, money = c.data, c.money
+    return {
+        "company_id": company_id,
+        "invoice_id": ids.invoice_id(),
+        "customer_id": c.customer.customer_id,
+        "invoice_number": c.number,
+        "financial_year": c.fy,
+        "invoice_date": c.invoice_date,
+        "due_date": data.due_date,
+        "place_of_supply": c.place,
+        "gst_exclusive": data.gst_exclusive,
+        "base_amount": money.base,
+        "cgst": money.cgst,
+        "sgst": money.sgst,
+        "igst": money.igst,
+        "cess": money.cess,
+        "total_amount": money.total,
+        "paid_amount": ZERO,
+        "balance_amount": money.total,
+        "charge_customer": data.charge_customer,
+        "description": data.description,
+        "email_address": data.email_address,
+        "external_id": data.external_id,
+        "partial_payment_allowed": data.partial_payment_allowed,
+        "minimum_partial_amount": _paise(data.minimum_partial_amount),
+        "approval_status": approval.value,
+        "status": InvoiceStatus.CREATED.value,
+        "collection_mode": [str(m) for m in dict.fromkeys(data.collection_mode or [])],
+        "created_via": CreatedVia.BULK_UPLOAD.value,
+        "dispatched": False,
+        "created_by": actor,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -37,7 +37,30 @@ FIELDS = (
     "status",
     "bharatConnectB2BId",
 )
-LIST_FIELDS = frozenset({"branchCodes", "customerReminders"})
+# Invoice files: createInvoice's fields, less lineItems (one row is one invoice) and dispatchNow; the customer
+# is named by customerId or, ours, by the customer's uniqueRefNo.
+INVOICE_FIELDS = (
+    "customerId",
+    "customerUniqueRefNo",
+    "invoiceNumber",
+    "invoiceDate",
+    "dueDate",
+    "baseAmount",
+    "cgst",
+    "sgst",
+    "igst",
+    "cess",
+    "gstExclusive",
+    "chargeCustomer",
+    "description",
+    "emailAddress",
+    "externalId",
+    "partialPaymentAllowed",
+    "minimumPartialAmount",
+    "collectionMode",
+    "placeOfSupply",
+)
+LIST_FIELDS = frozenset({"branchCodes", "customerReminders", "collectionMode"})
 # The column errors.csv adds: a corrected errors.csv uploads again as it is, and this column is ignored.
 ERRORS_COLUMN = "errors"
 _LIST_SPLIT = re.compile(r"[;,]")
@@ -55,7 +78,10 @@ class RowResult:
 
 def columns_for(kind: UploadKind, header: Sequence[str]) -> list[str | None]:
     """The field each column holds (None: ignored), matched case-insensitively; 422 listing what is wrong."""
-    allowed = {f.lower(): f for f in FIELDS}
+    if kind is UploadKind.INVOICE_CREATE:
+        allowed = {f.lower(): f for f in INVOICE_FIELDS}
+    else:
+        allowed = {f.lower(): f for f in FIELDS}
     if kind is UploadKind.CUSTOMER_UPDATE:
         allowed["customerid"] = "customerId"
     fields: list[str | None] = []
@@ -75,8 +101,9 @@ def columns_for(kind: UploadKind, header: Sequence[str]) -> list[str | None]:
         if canonical is None:
             unknown.append(name)
             hint = "customerId is given by the service; to change customers use /api/v0/customer/bulk/update"
+            customer_column = key == "customerid" and kind is UploadKind.CUSTOMER_CREATE
             problems.append(
-                SubError(name, hint if key == "customerid" else "is not a column of this upload", name)
+                SubError(name, hint if customer_column else "is not a column of this upload", name)
             )
             fields.append(None)
             continue
@@ -84,6 +111,15 @@ def columns_for(kind: UploadKind, header: Sequence[str]) -> list[str | None]:
             problems.append(SubError(name, f"appears twice (columns {seen[canonical]} and {position})", name))
         seen.setdefault(canonical, position)
         fields.append(canonical)
+    if kind is UploadKind.INVOICE_CREATE:
+        if not {"customerId", "customerUniqueRefNo"} & seen.keys():
+            problems.append(
+                SubError(
+                    "customerId", "a customerId or customerUniqueRefNo column must name the customer", None
+                )
+            )
+        if "dueDate" not in seen:
+            problems.append(SubError("dueDate", "the column is required", None))
     if kind is UploadKind.CUSTOMER_CREATE and "legalName" not in seen:
         problems.append(SubError("legalName", "the column is required", None))
     if kind is UploadKind.CUSTOMER_UPDATE and not {"customerId", "uniqueRefNo"} & seen.keys():

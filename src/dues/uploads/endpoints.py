@@ -9,9 +9,10 @@ from starlette.responses import Response
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.auth.service import Principal
 from dues.companies.deps import CompanyScope as Scope
+from dues.companies.deps import SellerScope as Seller
 from dues.config import Settings
 from dues.db import DuesRoute, SessionDep
-from dues.errors import ValidationFailed
+from dues.errors import Forbidden, ValidationFailed
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.openapi import ERRORS
 from dues.uploads import service
@@ -98,6 +99,31 @@ async def update_customers_from_file(
     dryRun: DryRun = False,
 ) -> JSONBody:
     return await _accept(request, principal, company_id, session, file, dryRun, UploadKind.CUSTOMER_UPDATE)
+
+
+@router.post(
+    "/invoice/bulk/create",
+    response_model=Envelope[UploadAccepted],
+    summary="invoiceBulkUpload",
+    description=(
+        "Multipart field `file`: CSV (UTF-8, header row) or XLSX (first sheet), up to 50,000 rows and 20 MB, "
+        "one invoice per row, the columns named as createInvoice's fields (not lineItems, dispatchNow); the "
+        "customer is named by `customerId` or by its `customerUniqueRefNo`; `collectionMode` takes values "
+        "separated by `;`. Each row is checked as createInvoice checks a body. A row whose externalId exists "
+        "already is SKIPPED (reported with the invoice that holds it). Answers at once with the upload id."
+    ),
+)
+async def create_invoices_from_file(
+    request: Request,
+    principal: WriterPrincipal,
+    company_id: Seller,
+    session: SessionDep,
+    file: FileParam = None,
+    dryRun: DryRun = False,
+) -> JSONBody:
+    if principal.role not in ("ADMIN", "MAKER"):
+        raise Forbidden("Only an ADMIN or a MAKER creates invoices.")
+    return await _accept(request, principal, company_id, session, file, dryRun, UploadKind.INVOICE_CREATE)
 
 
 @router.get("/upload/{uploadId}", response_model=Envelope[UploadRead], summary="Upload progress and rows")

@@ -12,6 +12,7 @@ from dues.kit.fields import IstDateTime
 class UploadKind(StrEnum):
     CUSTOMER_CREATE = "CUSTOMER_CREATE"
     CUSTOMER_UPDATE = "CUSTOMER_UPDATE"
+    INVOICE_CREATE = "INVOICE_CREATE"
 
 
 class UploadStatus(StrEnum):

@@ -29,6 +29,7 @@ from dues.kit.timefmt import now
 from dues.models import Upload
 from dues.uploads import repository
 from dues.uploads.customer_rows import ERRORS_COLUMN, CustomerRows, RowResult, columns_for
+from dues.uploads.invoice_rows import InvoiceRows
 from dues.uploads.schemas import (
     SUCCEEDED,
     RowError,
@@ -247,7 +248,8 @@ async def process(
     # each collection the validation's allocations set off (a third of its time), and reference counting
     # still frees them when the job ends. Collecting first leaves no cyclic garbage frozen with them.
     jobs.freeze_heap()
-    handler = CustomerRows(kind, fields, table.rows, company_id=company_id, dry_run=upload.dry_run)
+    rows_class = InvoiceRows if kind is UploadKind.INVOICE_CREATE else CustomerRows
+    handler = rows_class(kind, fields, table.rows, company_id=company_id, dry_run=upload.dry_run)
     reason = f"bulk upload {upload_id}"
     width = len(table.header)
     async with database.sessionmaker() as session, session.begin():
