@@ -1,6 +1,6 @@
 """GST arithmetic: per-line tax split, financial years. Pure functions, no framework.
 
-Rounding (stated in docs/gst.md): each line's taxable value and each tax of each line are rounded half-up
+Rounding (stated in docs/invoices.md): each line's taxable value and each tax of each line are rounded half-up
 to the paisa; invoice totals are the exact sums of the rounded line figures. This is how a tax invoice
 prints its lines, so the printed lines always add up to the printed totals.
 """
