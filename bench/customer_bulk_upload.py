@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import csv
 import io
 import os
 import secrets
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from uploads_common import (
+    login,
+    report,
+    start_worker,
+    stop_worker,
+    summary,
+    timeline,
+    upload_and_wait,
+)
 
 from dues import jobs
 from dues.app import create_app
@@ -80,107 +85,9 @@ def make_csv(rows: int, bad: int, run: str) -> bytes:
     return out.getvalue().encode()
 
 
-async def login(http: httpx.AsyncClient, created: companies.NewCompany) -> dict[str, str]:
-    response = await http.post(
-        "/oauth/token",
-        data={"grant_type": "password", "username": created.username, "password": created.password},
-        auth=(created.client_id, created.client_secret),
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def upload_and_wait(
-    http: httpx.AsyncClient, headers: dict[str, str], content: bytes, poll: float, quiet: bool = False
-) -> tuple[float, float, dict[str, Any]]:
-    """Seconds until a poll saw COMPLETED, the wall-clock time the upload started, and the last payload."""
-    wall = time.time()
-    started = time.perf_counter()
-    response = await http.post(
-        "/api/v0/customer/bulk", headers=headers, files={"file": ("customers.csv", content, "text/csv")}
-    )
-    if response.status_code != 200:
-        sys.exit(f"upload refused: {response.status_code} {response.text}")
-    if not quiet:
-        print(f"  upload answered in {time.perf_counter() - started:.3f}s")
-    upload_id = response.json()["payload"]["uploadId"]
-    while True:
-        got = await http.get(f"/api/v0/upload/{upload_id}", headers=headers, params={"limit": 1})
-        payload = got.json()["payload"]
-        if payload["status"] != "PROCESSING":
-            return time.perf_counter() - started, wall, payload
-        await asyncio.sleep(poll)
-
-
 async def customer_total(http: httpx.AsyncClient, headers: dict[str, str]) -> int:
     response = await http.post("/api/v0/customer/search", headers=headers, json={}, params={"limit": 1})
     return int(response.json()["payload"]["total"])
-
-
-def report(label: str, rows: int, seconds: float, payload: dict[str, Any]) -> None:
-    print(
-        f"  {label}: rows={rows} a poll saw COMPLETED after {seconds:.3f}s ({rows / seconds:,.0f} rows/s) "
-        f"status={payload['status']} succeeded={payload['succeeded']} failed={payload['failed']} "
-        f"skipped={payload['skipped']}"
-    )
-
-
-async def timeline(database: Database, upload_id: str, wall: float) -> float:
-    """Where the time went, from the upload's own timestamps; the answer is the seconds from the start of the
-    upload request to the commit that made it COMPLETED (a poll sees it up to one poll interval later)."""
-    async with database.sessionmaker() as session:
-        row = (
-            await session.execute(
-                text(
-                    "SELECT extract(epoch FROM created_on), extract(epoch FROM started_on), "
-                    "extract(epoch FROM completed_on) FROM uploads WHERE upload_id = :u"
-                ),
-                {"u": upload_id},
-            )
-        ).one()
-    created, started, completed = (float(v) for v in row)
-    print(
-        f"  timeline: upload request began +{created - wall:.3f}s, job began +{started - wall:.3f}s, "
-        f"COMPLETED +{completed - wall:.3f}s"
-    )
-    return completed - wall
-
-
-Worker = asyncio.Task[None] | asyncio.subprocess.Process
-
-
-async def start_worker(kind: str, url: str, database: Database) -> Worker:
-    """A procrastinate worker in this process (as `dues serve` runs one in embedded mode), or a separate
-    `dues worker` process (as in production), started and listening before the clock starts."""
-    if kind == "inprocess":
-        return asyncio.create_task(
-            jobs.run_worker(database, concurrency=1, install_signal_handlers=False, name="bench")
-        )
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DUES_LOG_LEVEL": "WARNING",
-        "DUES_UPLOAD_CHUNK_ROWS": os.environ["DUES_UPLOAD_CHUNK_ROWS"],
-    }
-    dues = Path(sys.executable).with_name("dues")
-    process = await asyncio.create_subprocess_exec(str(dues), "worker", "--concurrency", "1", env=env)
-    async with database.sessionmaker() as session:
-        for _ in range(200):
-            alive = await session.execute(text("SELECT count(*) FROM procrastinate_workers"))
-            if alive.scalar_one():
-                break
-            await asyncio.sleep(0.1)
-    return process
-
-
-async def stop_worker(worker: Worker) -> None:
-    if isinstance(worker, asyncio.Task):
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
-    else:
-        worker.terminate()
-        await worker.wait()
 
 
 async def one_round(
@@ -222,15 +129,6 @@ async def one_round(
         and again["succeeded"] == 0
     )
     return first_rates, again_rates, ok
-
-
-def summary(label: str, rates: list[tuple[float, float]]) -> None:
-    for k, until in enumerate(("COMPLETED", "seen by a poll")):
-        ordered = sorted(r[k] for r in rates)
-        print(
-            f"{label}, upload to {until}: median {statistics.median(ordered):,.0f} rows/s "
-            f"(min {ordered[0]:,.0f}, max {ordered[-1]:,.0f}, {len(ordered)} runs)"
-        )
 
 
 async def run(args: argparse.Namespace) -> int:

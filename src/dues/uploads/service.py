@@ -259,6 +259,10 @@ async def process(
     if max_chunks is not None:
         todo = todo[:max_chunks]
     lanes = max(1, min(lanes or get_settings().upload_lanes, len(todo)))
+    if kind is UploadKind.INVOICE_CREATE:
+        # A chunk holds its seller's number series locked until it commits (that keeps the numbers gapless),
+        # so a second lane would only wait for the first.
+        lanes = 1
     log.info(
         "upload started",
         upload_id=upload_id,
