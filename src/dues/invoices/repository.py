@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, not_, select, text
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, literal_column, not_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,8 +118,11 @@ def _filters(company_id: str, f: dict[str, Any], today: date) -> list[ColumnElem
     if f.get("invoice_number"):
         conds.append(Invoice.invoice_number == f["invoice_number"])
     if f.get("overdue") is not None:
+        # Literals, not parameters: a prepared generic plan cannot match a parameter to a partial index.
         overdue = and_(
-            Invoice.balance_amount > 0, Invoice.due_date < today, Invoice.status != "COLLECTION_DELETED"
+            Invoice.balance_amount > literal_column("0"),
+            Invoice.due_date < today,
+            Invoice.status != literal_column("'COLLECTION_DELETED'"),
         )
         conds.append(overdue if f["overdue"] else not_(overdue))
     if f.get("customer_deleted") is not None:
@@ -134,6 +137,29 @@ def _filters(company_id: str, f: dict[str, Any], today: date) -> list[ColumnElem
     return conds
 
 
+# Filters that usually leave few invoices: their matches are collected first (up to _FENCE) and sorted, rather
+# than walking the whole ordering index in the hope of meeting them (measured: 332 ms against 12 ms).
+_SELECTIVE = (
+    "customer_ids",
+    "invoice_ids",
+    "external_ids",
+    "invoice_number",
+    "customer_legal_name",
+    "due_date_from",
+    "due_date_to",
+    "created_on_from",
+    "created_on_to",
+    "dispatched_on_from",
+    "dispatched_on_to",
+    "balance_amount_from",
+    "balance_amount_to",
+    "base_amount_from",
+    "base_amount_to",
+)
+_FENCE = 50_000
+_CUSTOMER_FILTERS = ("customer_deleted", "customer_status", "customer_legal_name")
+
+
 async def search(
     session: AsyncSession,
     company_id: str,
@@ -145,23 +171,52 @@ async def search(
     today: date,
 ) -> tuple[list[tuple[Invoice, str]], int]:
     """A page of the seller's invoices matching every filter, each with its customer's legal name; and the
-    number of matches."""
+    number of matches. The page is found as keys first (from the indexes), then those rows are loaded."""
     conds = _filters(company_id, filters, today)
     joined = and_(Customer.company_id == Invoice.company_id, Customer.customer_id == Invoice.customer_id)
     column = getattr(Invoice, order_column)
-    order = [column.desc().nulls_last() if descending else column.asc().nulls_last()]
-    order.append(Invoice.invoice_id.desc() if descending else Invoice.invoice_id.asc())
-    stmt = (
-        select(Invoice, Customer.legal_name)
-        .join(Customer, joined)
-        .where(and_(*conds))
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
+    keys = select(Invoice.company_id.label("c"), Invoice.invoice_id.label("i"), column.label("k")).where(
+        *conds
     )
-    rows = [(invoice, name) for invoice, name in (await session.execute(stmt)).all()]
-    count = select(func.count()).select_from(Invoice).join(Customer, joined).where(and_(*conds))
-    return rows, int((await session.execute(count)).scalar_one())
+    matched = select(func.count()).select_from(Invoice).where(*conds)
+    if any(filters.get(name) not in (None, "") for name in _CUSTOMER_FILTERS):
+        keys = keys.join(Customer, joined)
+        matched = matched.join(Customer, joined)
+
+    def ordered(source: Any) -> list[Any]:
+        # NULLS LAST only where a column can be null: elsewhere it keeps every index from giving the order.
+        key = source.c.k.desc() if descending else source.c.k.asc()
+        if column.nullable:
+            key = key.nulls_last()
+        return [key, source.c.i.desc() if descending else source.c.i.asc()]
+
+    async def page_of(source: Any, extra: Any = None) -> list[Any]:
+        page = (
+            select(source.c.c, source.c.i, source.c.k).order_by(*ordered(source)).limit(limit).offset(offset)
+        )
+        chosen = page.subquery("page")
+        columns: list[Any] = [Invoice, Customer.legal_name] + ([extra] if extra is not None else [])
+        stmt = (
+            select(*columns)
+            .join(chosen, and_(Invoice.company_id == chosen.c.c, Invoice.invoice_id == chosen.c.i))
+            .join(Customer, joined)
+            .order_by(*ordered(chosen))
+        )
+        return list((await session.execute(stmt)).all())
+
+    if any(filters.get(name) not in (None, "", []) for name in _SELECTIVE):
+        # One statement: the matches (fenced, so the planner collects them before sorting), their count and
+        # the page. Past the fence, or on a page past the end, the general path below answers.
+        matches = keys.limit(_FENCE + 1).cte("matches").prefix_with("MATERIALIZED")
+        counted = select(func.count()).select_from(matches).scalar_subquery()
+        rows = await page_of(matches, counted.label("total"))
+        if rows and int(rows[0].total) <= _FENCE:
+            return [(row[0], row[1]) for row in rows], int(rows[0].total)
+    total = int((await session.execute(matched)).scalar_one())
+    if total == 0 or offset >= total:
+        return [], total
+    rows = await page_of(keys.subquery("matches"))
+    return [(row[0], row[1]) for row in rows], total
 
 
 async def external_ids_held(

@@ -110,9 +110,44 @@ class Invoice(Base, Timestamps):
             unique=True,
             postgresql_where=text("payment_token IS NOT NULL"),
         ),
-        Index("ix_invoices_customer_due", "company_id", "customer_id", "due_date"),
-        Index("ix_invoices_status_due", "company_id", "status", "due_date"),
-        Index("ix_invoices_open_due", "company_id", "due_date", postgresql_where=text("balance_amount > 0")),
+        # Search (bench/invoice_search.py): the INCLUDE columns let a filtered page be found and ordered from
+        # the index alone; the partial indexes serve "overdue", whose constants the queries spell as literals.
+        Index(
+            "ix_invoices_customer_due",
+            "company_id",
+            "customer_id",
+            "due_date",
+            postgresql_include=["created_on", "invoice_id"],
+        ),
+        Index(
+            "ix_invoices_status_due",
+            "company_id",
+            "status",
+            "due_date",
+            postgresql_include=["created_on", "invoice_id"],
+        ),
+        Index(
+            "ix_invoices_overdue",
+            "company_id",
+            "due_date",
+            postgresql_where=text("balance_amount > 0 AND status <> 'COLLECTION_DELETED'"),
+        ),
+        Index(
+            "ix_invoices_open_created",
+            "company_id",
+            "created_on",
+            "invoice_id",
+            postgresql_include=["due_date", "status"],
+            postgresql_where=text("balance_amount > 0"),
+        ),
+        Index(
+            "ix_invoices_overdue_customer",
+            "company_id",
+            "customer_id",
+            "due_date",
+            postgresql_include=["created_on", "invoice_id"],
+            postgresql_where=text("balance_amount > 0 AND status <> 'COLLECTION_DELETED'"),
+        ),
         Index("ix_invoices_created", "company_id", "created_on"),
     )
 
