@@ -54,7 +54,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-FUZZED_PREFIXES = ("/api/v0/customer", "/oauth/token")
+FUZZED_PREFIXES = ("/api/v0/customer", "/api/v0/invoice", "/oauth/token")
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -98,9 +98,14 @@ async def test_fuzz(method: str, path: str, client: httpx.AsyncClient, tenant: T
 
     # Real ids, so generated PATCH/PUT/DELETE and contact calls reach the code behind the 404 as well.
     customer = await tenant.create_customer(customerKeyContacts=[{"name": "Asha", "email": "asha@x.in"}])
+    invoice = await tenant.post(
+        "/api/v0/invoice",
+        json={"customerId": customer["customerId"], "baseAmount": 100, "dueDate": "2099-12-31"},
+    )
     known = {
         "customerId": customer["customerId"],
         "contactId": customer["customerKeyContacts"][0]["contactId"],
+        "invoiceId": invoice.json()["payload"]["invoiceId"],
     }
     path_params = {k: v for k, v in known.items() if "{" + k + "}" in path} or None
     strategies = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]

@@ -269,3 +269,18 @@ async def test_amounts_are_answered_with_two_decimals(tenant: Tenant) -> None:
     raw = response.text
     assert '"baseAmount": 1000.00' in raw and '"totalAmount": 1180.00' in raw
     assert '"minimumPartialAmount": 100.00' in raw and '"cess": 0.00' in raw
+
+
+async def test_amounts_beyond_what_is_stored_are_refused(tenant: Tenant) -> None:
+    customer = await _customer(tenant)
+
+    errors = assert_invalid(await _create(tenant, _body(customer, baseAmount="1e20")), "baseAmount")
+    assert errors["baseAmount"]["message"] == "must be at most 99,999,999,999,999.99"
+    line = {
+        "description": "Bulk",
+        "hsnSac": "7214",
+        "quantity": "99999999999",
+        "unitPrice": "9999999",
+        "gstRate": 18,
+    }
+    assert_invalid(await _create(tenant, _body(customer, lineItems=[line])), "lineItems")

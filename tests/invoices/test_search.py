@@ -102,6 +102,7 @@ CASES: list[tuple[dict[str, Any], set[str]]] = [
     ({"collectionMode": ["UPI", "CARD"]}, {"i1", "i2"}),
     ({"createdOnTo": "2026-01-15"}, {"i1"}),
     ({"createdOnFrom": "2026-01-16"}, {"i2", "i3", "i4"}),
+    ({"createdOnFrom": "", "createdOnTo": "", "dispatchedOnTo": ""}, {"i1", "i2", "i3", "i4"}),
     ({"createdVia": "BULK_UPLOAD"}, {"i4"}),
     ({"createdVia": "API"}, {"i1", "i2", "i3"}),
     ({"customerDeleted": True}, {"i4"}),

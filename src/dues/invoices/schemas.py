@@ -60,9 +60,15 @@ ExternalId = Annotated[
 ]
 
 
+# What NUMERIC(16, 2) holds: a larger amount is refused here, not by the database as a failed statement.
+MAX_AMOUNT = Decimal("99999999999999.99")
+
+
 def _money(value: Decimal | None, *, places_message: str = "must have at most 2 decimal places") -> Any:
     if value is not None and not is_money(value):
         raise ValueError(places_message)
+    if value is not None and abs(value) > MAX_AMOUNT:
+        raise ValueError("must be at most 99,999,999,999,999.99")
     return value
 
 
@@ -205,6 +211,11 @@ class InvoiceSearch(CamelModel):
     external_ids: list[SearchId] | None = Field(None, max_length=5000)
     statuses: list[InvoiceStatus] | None = Field(None, max_length=5)
     overdue: bool | None = None
+
+    @field_validator("balance_amount_from", "balance_amount_to", "base_amount_from", "base_amount_to")
+    @classmethod
+    def _paise(cls, value: Decimal | None) -> Decimal | None:
+        return _money(value)  # type: ignore[no-any-return]
 
 
 ORDERABLE = {

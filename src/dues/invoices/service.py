@@ -30,6 +30,7 @@ from dues.invoices.pdf import Party, PdfLine, TaxInvoiceDocument, render_invoice
 from dues.invoices.schemas import (
     CLEARABLE,
     FROZEN_ONCE_PAID,
+    MAX_AMOUNT,
     ORDERABLE,
     ApprovalRequest,
     ApprovalStatus,
@@ -136,6 +137,11 @@ def amounts(data: InvoiceCreate, intra_state: bool, place: str) -> Amounts:
         )
     cess = data.cess or ZERO
     total = base + cess if not data.gst_exclusive else base + cgst + sgst + igst + cess
+    if total > MAX_AMOUNT:
+        field = "lineItems" if data.line_items else "baseAmount"
+        raise ValidationFailed.field(
+            field, f"make a total of {total:.2f}; an invoice is at most {MAX_AMOUNT}", None
+        )
     # Exact already (two places at most); quantized so that 1180 is stored, audited and answered as 1180.00.
     base, cgst, sgst, igst, cess, total = (to_paise(v) for v in (base, cgst, sgst, igst, cess, total))
     return Amounts(base, cgst, sgst, igst, cess, total, lines)
@@ -576,6 +582,7 @@ def _time_bounds(filters: dict[str, Any]) -> None:
         for end, suffix in ((False, "from"), (True, "to")):
             raw = filters.get(f"{name}_{suffix}")
             if not raw:
+                filters[f"{name}_{suffix}"] = None  # "" is no bound, as the customers' search reads it
                 continue
             try:
                 bound = parse_filter_datetime(raw, end_of_day=end)
