@@ -16,30 +16,23 @@ import asyncio
 import csv
 import io
 import os
-import secrets
 import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
 from uploads_common import (
     login,
     report,
-    start_worker,
-    stop_worker,
-    summary,
+    run_rounds,
     timeline,
     upload_and_wait,
 )
 
-from dues import jobs
-from dues.app import create_app
 from dues.companies import service as companies
-from dues.config import Settings, get_settings
-from dues.db import Database, start_embedded
+from dues.config import get_settings
+from dues.db import Database
 from dues.kit import india
 from dues.kit.logging import configure
-from dues.migrations import upgrade
 
 HEADER = [
     "legalName",
@@ -132,45 +125,7 @@ async def one_round(
 
 
 async def run(args: argparse.Namespace) -> int:
-    url = args.database_url or os.environ.get("DATABASE_URL")
-    where = url or f"embedded PostgreSQL under {args.home}"
-    if not url:
-        url = start_embedded(Path(args.home), database="dues_bench")
-    upgrade(url)
-    database = Database.connect(url, pool_size=5)
-    try:
-        settings = Settings(
-            database_url=url,
-            jwt_secret=secrets.token_urlsafe(48),
-            inprocess_worker=False,
-            upload_chunk_rows=args.chunk_rows,
-        )
-        jobs.bind(database)
-        app = create_app(settings, database)
-        worker = await start_worker(args.worker, url, database)
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120) as http:
-                print(f"database: {where}; worker: {args.worker}")
-                firsts: list[tuple[float, float]] = []
-                agains: list[tuple[float, float]] = []
-                all_ok = True
-                for round_no in range(1, args.repeat + 1):
-                    if round_no > 1:
-                        await asyncio.sleep(args.pause)
-                    first_rates, again_rates, ok = await one_round(http, database, args, round_no)
-                    firsts.append(first_rates)
-                    agains.append(again_rates)
-                    all_ok = all_ok and ok
-                summary("first upload", firsts)
-                summary("same file again", agains)
-                if not all_ok:
-                    print("some round did not end as expected (see above)")
-                return 0 if all_ok else 1
-        finally:
-            await stop_worker(worker)
-    finally:
-        await database.dispose()
+    return await run_rounds(args, one_round, args.worker, upload_chunk_rows=args.chunk_rows)
 
 
 def main() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +18,11 @@ import httpx
 from sqlalchemy import text
 
 from dues import jobs
+from dues.app import create_app
 from dues.companies import service as companies
-from dues.db import Database
+from dues.config import Settings
+from dues.db import Database, start_embedded
+from dues.migrations import upgrade
 
 
 async def login(http: httpx.AsyncClient, created: companies.NewCompany) -> dict[str, str]:
@@ -127,3 +133,53 @@ def summary(label: str, rates: list[tuple[float, float]]) -> None:
             f"{label}, upload to {until}: median {statistics.median(ordered):,.0f} rows/s "
             f"(min {ordered[0]:,.0f}, max {ordered[-1]:,.0f}, {len(ordered)} runs)"
         )
+
+
+Round = Callable[
+    [httpx.AsyncClient, Database, argparse.Namespace, int],
+    Awaitable[tuple[tuple[float, float], tuple[float, float], bool]],
+]
+
+
+async def run_rounds(
+    args: argparse.Namespace, one_round: Round, worker: str = "inprocess", **settings: Any
+) -> int:
+    """The server (embedded or --database-url), the app in this process and a worker; then --repeat rounds of
+    ``one_round`` and the medians. ``settings`` are Settings fields for the app; exit status 1 if a round did
+    not end as expected."""
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    where = url or f"embedded PostgreSQL under {args.home}"
+    if not url:
+        url = start_embedded(Path(args.home), database="dues_bench")
+    upgrade(url)
+    database = Database.connect(url, pool_size=5)
+    try:
+        app_settings = Settings(
+            database_url=url, jwt_secret=secrets.token_urlsafe(48), inprocess_worker=False, **settings
+        )
+        jobs.bind(database)
+        app = create_app(app_settings, database)
+        running = await start_worker(worker, url, database)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as http:
+                print(f"database: {where}; worker: {worker}")
+                firsts: list[tuple[float, float]] = []
+                agains: list[tuple[float, float]] = []
+                all_ok = True
+                for round_no in range(1, args.repeat + 1):
+                    if round_no > 1:
+                        await asyncio.sleep(args.pause)
+                    first_rates, again_rates, ok = await one_round(http, database, args, round_no)
+                    firsts.append(first_rates)
+                    agains.append(again_rates)
+                    all_ok = all_ok and ok
+                summary("first upload", firsts)
+                summary("same file again", agains)
+                if not all_ok:
+                    print("some round did not end as expected (see above)")
+                return 0 if all_ok else 1
+        finally:
+            await stop_worker(running)
+    finally:
+        await database.dispose()

@@ -87,6 +87,11 @@ class ValidationFailed(DuesError):
     def field(cls, field: str, message: str, rejected_value: Any = None) -> ValidationFailed:
         return cls(f"{field}: {message}", [SubError(field, message, rejected_value)])
 
+    @classmethod
+    def of(cls, subs: list[SubError]) -> ValidationFailed:
+        """Several fields at once, all named in the message as in apiSubErrors."""
+        return cls("Validation failed: " + "; ".join(f"{s.field}: {s.message}" for s in subs), subs)
+
 
 class Unprocessable(DuesError):
     """A state rule was broken ("the customer has invoices under collection")."""
@@ -199,8 +204,9 @@ async def _request_validation(request: Request, exc: Exception) -> Response:
             400, ErrorType.CLIENT_REQUEST_ERROR, "The request body is not a valid JSON object.", []
         )
     subs = sub_errors_from_pydantic(errors)
-    message = "Validation failed: " + "; ".join(f"{s.field}: {s.message}" for s in subs)
-    return error_response(422, ErrorType.VALIDATION_ERROR, message, [s.to_json() for s in subs])
+    return error_response(
+        422, ErrorType.VALIDATION_ERROR, ValidationFailed.of(subs).message, [s.to_json() for s in subs]
+    )
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

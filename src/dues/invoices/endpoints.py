@@ -7,7 +7,6 @@ from fastapi.responses import Response
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
-from dues.companies.service import resolve_scope
 from dues.db import DuesRoute, SessionDep
 from dues.invoices import service
 from dues.invoices.schemas import ApprovalRequest, InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
@@ -24,8 +23,6 @@ InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 charact
 async def create_invoice(
     body: InvoiceCreate, principal: WriterPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
-    if body.seller_id is not None and body.seller_id != company_id:
-        company_id = await resolve_scope(session, principal, body.seller_id)
     return ok(await service.create(session, principal, company_id, body))
 
 

@@ -93,8 +93,9 @@ class _InvoiceAmounts(CamelModel):
     sgst: Money | None = Field(None, ge=0)
     igst: Money | None = Field(None, ge=0)
     cess: Money | None = Field(None, ge=0)
+    minimum_partial_amount: Money | None = Field(None, gt=0)
 
-    @field_validator("base_amount", "cgst", "sgst", "igst", "cess")
+    @field_validator("base_amount", "cgst", "sgst", "igst", "cess", "minimum_partial_amount")
     @classmethod
     def _paise(cls, value: Decimal | None) -> Decimal | None:
         return _money(value)  # type: ignore[no-any-return]
@@ -115,15 +116,9 @@ class InvoiceCreate(_InvoiceAmounts):
     external_id: ExternalId | None = None
     dispatch_now: bool = False
     partial_payment_allowed: bool = False
-    minimum_partial_amount: Money | None = Field(None, gt=0)
     collection_mode: list[CollectionMode] | None = Field(None, max_length=7)
     line_items: list[LineItem] | None = Field(None, min_length=1, max_length=500)
     place_of_supply: StateName | None = None
-
-    @field_validator("minimum_partial_amount")
-    @classmethod
-    def _min_paise(cls, value: Decimal | None) -> Decimal | None:
-        return _money(value)  # type: ignore[no-any-return]
 
 
 class LineItemRead(CamelModel):
@@ -248,15 +243,9 @@ class InvoicePatch(_InvoiceAmounts):
     email_address: Email | None = None
     external_id: ExternalId | None = None
     partial_payment_allowed: bool | None = None
-    minimum_partial_amount: Money | None = Field(None, gt=0)
     collection_mode: list[CollectionMode] | None = Field(None, max_length=7)
     line_items: list[LineItem] | None = Field(None, min_length=1, max_length=500)
     place_of_supply: StateName | None = None
-
-    @field_validator("minimum_partial_amount")
-    @classmethod
-    def _min_paise(cls, value: Decimal | None) -> Decimal | None:
-        return _money(value)  # type: ignore[no-any-return]
 
 
 # What a payment freezes (api.md §4): the amounts, the customer and the dates.

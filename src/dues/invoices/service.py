@@ -53,6 +53,12 @@ MIN_BASE_AMOUNT = Decimal("0.10")
 CREATOR_ROLES = frozenset({"ADMIN", "MAKER"})
 
 
+def ensure_creator(principal: Principal) -> None:
+    """Invoices are created and changed by an ADMIN or a MAKER (api.md §4.2), by API or by file."""
+    if principal.role not in CREATOR_ROLES:
+        raise Forbidden("Only an ADMIN or a MAKER creates or changes invoices.")
+
+
 @dataclass(frozen=True)
 class Amounts:
     """An invoice's money, exact to the paisa, and its lines' figures when it has lines."""
@@ -132,9 +138,7 @@ def amounts(data: InvoiceCreate, intra_state: bool, place: str) -> Amounts:
     elif not data.line_items and data.base_amount is not None and base < MIN_BASE_AMOUNT:
         problems.append(_problem("baseAmount", "must be at least 0.10", data.base_amount))
     if problems:
-        raise ValidationFailed(
-            "Validation failed: " + "; ".join(f"{p.field}: {p.message}" for p in problems), problems
-        )
+        raise ValidationFailed.of(problems)
     cess = data.cess or ZERO
     total = base + cess if not data.gst_exclusive else base + cgst + sgst + igst + cess
     if total > MAX_AMOUNT:
@@ -145,6 +149,16 @@ def amounts(data: InvoiceCreate, intra_state: bool, place: str) -> Amounts:
     # Exact already (two places at most); quantized so that 1180 is stored, audited and answered as 1180.00.
     base, cgst, sgst, igst, cess, total = (to_paise(v) for v in (base, cgst, sgst, igst, cess, total))
     return Amounts(base, cgst, sgst, igst, cess, total, lines)
+
+
+async def _flush_unique(session: AsyncSession, number: str) -> None:
+    """Write the invoice; 422 when a concurrent create or change took its number or externalId between the
+    check and the write."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        message = "was taken by a concurrent create or change; send the request again"
+        raise ValidationFailed.of([SubError("invoiceNumber", message, number)]) from exc
 
 
 def _number_text(prefix: str | None, financial_year: int, sequence: int) -> str:
@@ -186,8 +200,9 @@ def _first_approval(company: Company) -> ApprovalStatus:
 async def create(
     session: AsyncSession, principal: Principal, company_id: str, data: InvoiceCreate
 ) -> InvoiceRead:
-    if principal.role not in CREATOR_ROLES:
-        raise Forbidden("Only an ADMIN or a MAKER creates invoices.")
+    ensure_creator(principal)
+    if data.seller_id is not None and data.seller_id != company_id:
+        company_id = await companies.resolve_scope(session, principal, data.seller_id)
     if data.dispatch_now:
         raise ValidationFailed.field(
             "dispatchNow", "dispatch is not available in this version; create the invoice without it", True
@@ -237,14 +252,7 @@ async def create(
     )
     lines = _lines(company_id, invoice.invoice_id, data, money)
     repository.add(session, invoice)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        # Another create took the number or the externalId between the check and the insert.
-        raise ValidationFailed(
-            "Validation failed: invoiceNumber or externalId was taken by a concurrent create; send it again.",
-            [SubError("invoiceNumber", "was taken by a concurrent create; send the request again", number)],
-        ) from exc
+    await _flush_unique(session, number)
     repository.add(session, *lines)
     await session.flush()
     after = audit.snapshot(invoice)
@@ -321,8 +329,7 @@ def _as_create(invoice: Invoice, lines: list[InvoiceLine], patch: InvoicePatch) 
 async def update(
     session: AsyncSession, principal: Principal, company_id: str, invoice_id: str, patch: InvoicePatch
 ) -> InvoiceRead:
-    if principal.role not in CREATOR_ROLES:
-        raise Forbidden("Only an ADMIN or a MAKER changes invoices.")
+    ensure_creator(principal)
     invoice = await repository.get(session, company_id, invoice_id, for_update=True)
     if invoice is None:
         raise NotFound(f"No invoice {invoice_id}.")
@@ -333,9 +340,7 @@ async def update(
         if getattr(patch, name) is None and name not in CLEARABLE
     ]
     if problems:
-        raise ValidationFailed(
-            "Validation failed: " + "; ".join(f"{p.field}: {p.message}" for p in problems), problems
-        )
+        raise ValidationFailed.of(problems)
     if invoice.status == InvoiceStatus.COLLECTION_DELETED:
         raise Unprocessable(f"Invoice {invoice_id}'s collection was deleted; it can no longer change.")
     if invoice.paid_amount > 0 and given & FROZEN_ONCE_PAID:
@@ -404,13 +409,7 @@ async def update(
     if material and company.approval_chain != "NONE" and invoice.approval_status in _APPROVED:
         # A checked invoice that changes is checked again.
         invoice.approval_status = ApprovalStatus.CHECKER_APPROVAL_PENDING.value
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise ValidationFailed(
-            "Validation failed: invoiceNumber or externalId was taken by a concurrent change; send it again.",
-            [SubError("invoiceNumber", "was taken by a concurrent change; send the request again", None)],
-        ) from exc
+    await _flush_unique(session, invoice.invoice_number)
     after = audit.snapshot(invoice)
     old, new = audit.changes(before, after)
     if new:

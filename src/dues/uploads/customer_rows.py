@@ -138,7 +138,7 @@ def columns_for(kind: UploadKind, header: Sequence[str]) -> list[str | None]:
     return fields
 
 
-def _values(fields: Sequence[str | None], cells: Sequence[str]) -> tuple[dict[str, Any], list[SubError]]:
+def cell_values(fields: Sequence[str | None], cells: Sequence[str]) -> tuple[dict[str, Any], list[SubError]]:
     values: dict[str, Any] = {}
     for name, cell in zip(fields, cells, strict=False):
         if name is None:
@@ -231,7 +231,7 @@ class CustomerRows:
         """Cells to validated models, and for a create the insert made ready (pure: runs in a thread)."""
         out: list[Checked] = []
         for number, cells in rows:
-            values, errors = _values(self.fields, cells)
+            values, errors = cell_values(self.fields, cells)
             item = Checked(number, cells, errors)
             if self.kind is UploadKind.CUSTOMER_CREATE:
                 checked: Any = customers.check_create(values)

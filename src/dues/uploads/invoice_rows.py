@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.errors import SubError
 from dues.invoices import service as invoices
-from dues.uploads.customer_rows import RowResult, _values
+from dues.uploads.customer_rows import RowResult, cell_values
 from dues.uploads.schemas import RowOutcome, UploadKind
 
 
@@ -78,7 +78,7 @@ class InvoiceRows:
         early: dict[int, list[SubError]] = {}
         todo: list[tuple[int, dict[str, Any]]] = []
         for number, cells in piece:
-            values, errors = _values(self.fields, cells)
+            values, errors = cell_values(self.fields, cells)
             key = self._key(cells)
             if key and self.first[key] != number:
                 errors.append(

@@ -24,6 +24,7 @@ from dues.auth.service import Principal
 from dues.config import get_settings
 from dues.db import Database
 from dues.errors import NotFound, ValidationFailed
+from dues.invoices import service as invoices
 from dues.kit import files, ids
 from dues.kit.timefmt import now
 from dues.models import Upload
@@ -65,6 +66,8 @@ async def start(
     max_rows: int,
 ) -> UploadAccepted:
     """Check the file as a whole, store it and queue its processing; rows are judged later, one by one."""
+    if kind is UploadKind.INVOICE_CREATE:
+        invoices.ensure_creator(principal)
     name = _file_name(file_name)
     if not content:
         raise ValidationFailed.field("file", "is empty: send a CSV or XLSX file with a header row", name)
