@@ -91,7 +91,7 @@ _TABLES = (
 @pytest_asyncio.fixture(loop_scope="session")
 async def committed(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
     """Real commits, for background jobs and concurrency; tables are emptied afterwards."""
-    database = Database(url=database_url, engine=engine, sessionmaker=make_sessionmaker(engine))
+    database = Database.on(database_url, engine)
     yield database
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {_TABLES} CASCADE"))

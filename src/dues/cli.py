@@ -169,7 +169,8 @@ def worker(
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     url = _database_url()
-    db = Database.connect(url, pool_size=max(2, concurrency))
+    # Each job may write an upload's chunks in several lanes at once, each lane a connection of its own.
+    db = Database.connect(url, pool_size=concurrency * (settings.upload_lanes + 1))
     log.info("worker starting", concurrency=concurrency)
     asyncio.run(jobs.run_worker(db, concurrency=concurrency))
 

@@ -50,13 +50,19 @@ class Settings(BaseSettings):
             return self.jwt_secret
         if self.env == "production":
             raise RuntimeError("DUES_JWT_SECRET must be set in production")
-        # Development: one random key kept beside the embedded database, so tokens survive restarts.
-        path = self.home / "jwt-secret"
-        if not path.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return _development_secret(self.home)
+
+
+@lru_cache(maxsize=16)
+def _development_secret(home: Path) -> str:
+    """One random key kept beside the embedded database, so tokens survive restarts; read once, not on every
+    request that checks a token."""
+    path = home / "jwt-secret"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @lru_cache

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Coroutine
+import re
+import time
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import psycopg
 import simplejson
 import structlog
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy import ClauseElement, event
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -60,18 +66,52 @@ def resolve_database_url(settings: Settings) -> str:
     return start_embedded(settings.home)
 
 
+IDLE_PING_SECONDS = 2.0
+
+
+def ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
+    """Check a pooled connection that sat idle for ``seconds`` before handing it out, and replace it if the
+    server closed it (a restart, an idle timeout). A connection of a busy pool was in use a moment ago;
+    checking it on every request, as pool_pre_ping does, would cost every request a round trip."""
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(sync, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < seconds:
+            return
+        try:
+            sync.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            log.info("replacing a pooled connection the server closed", error=str(exc))
+            raise DisconnectionError() from exc  # the pool opens a new connection instead
+
+
 @dataclass
 class Database:
     url: str
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Sessions without an explicit transaction, for @single_statement endpoints; None where the database is
+    # itself a view inside one outer transaction (tests), whose endpoints then run in the usual way.
+    autocommit_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     @classmethod
-    def connect(cls, url: str, pool_size: int = 10) -> Database:
-        engine = create_async_engine(
-            sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-        )
-        return cls(url=url, engine=engine, sessionmaker=make_sessionmaker(engine))
+    def connect(cls, url: str, pool_size: int = 10, idle_ping_seconds: float = IDLE_PING_SECONDS) -> Database:
+        # No overflow: connections opened above pool_size would be closed again on return, and under a steady
+        # load beyond it every request would pay for a new server process. Requests wait for a free one.
+        engine = create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=0)
+        ping_after_idle(engine, idle_ping_seconds)
+        return cls.on(url, engine)
+
+    @classmethod
+    def on(cls, url: str, engine: AsyncEngine) -> Database:
+        autocommit = make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+        return cls(url, engine, make_sessionmaker(engine), autocommit)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -79,6 +119,62 @@ class Database:
 
 def make_sessionmaker(bind: Any, **kwargs: Any) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, **kwargs)
+
+
+SINGLE_STATEMENT = "__dues_single_statement__"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def single_statement(endpoint: Endpoint) -> Endpoint:
+    """Mark an endpoint whose only write is one statement and whose reads need no common snapshot: DuesRoute
+    runs it without an explicit transaction, each statement committing on its own. The write is atomic as
+    any statement is, and it commits the moment it ends, so a lock it takes (the invoice number series) is
+    held for the statement alone rather than until this process comes back to send COMMIT; and the request
+    saves the BEGIN and COMMIT round trips. With an Idempotency-Key the claim and the stored answer must
+    commit with the write, so such a request gets the usual transaction."""
+    setattr(endpoint, SINGLE_STATEMENT, True)
+    return endpoint
+
+
+def driver_sql(statement: str) -> str:
+    """A statement written with :name parameters, in the driver's %(name)s style (casts like ::text stay)."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", statement.replace("%", "%%"))
+
+
+def driver_statement(statement: ClauseElement) -> str:
+    """A SQLAlchemy statement as the driver's SQL, for fetch_rows; its bind parameters keep their names."""
+    return str(statement.compile(dialect=_DRIVER_DIALECT))
+
+
+_DRIVER_DIALECT = postgresql_psycopg.dialect()
+
+
+ModelT = TypeVar("ModelT")
+
+
+def detached(model: type[ModelT], columns: Sequence[str], values: Sequence[Any]) -> ModelT:
+    """A model instance outside any session holding a row read by fetch_rows, to read. Made without the
+    instrumented constructor, which costs more than the query on the hottest paths."""
+    instance: ModelT = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    instance.__dict__.update(zip(columns, values, strict=True))
+    return instance
+
+
+async def fetch_rows(session: AsyncSession, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a statement (driver_sql style) on the session's own connection, in its transaction, straight
+    through the driver: for the few statements on the hottest paths, where SQLAlchemy's execution layers cost
+    more than the statement. Errors arrive as SQLAlchemy's, so callers handle one kind."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        await cursor.execute(statement, params)
+        return await cursor.fetchall() if cursor.description is not None else []
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, params, exc, psycopg.Error) from exc
+    finally:
+        await cursor.close()
 
 
 class DecimalRequest(Request):
@@ -105,14 +201,18 @@ class DuesRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
+        single = getattr(self.endpoint, SINGLE_STATEMENT, False)
 
         async def handler(request: Request) -> Response:
             from dues.idempotency import service as idempotency
 
             request = DecimalRequest(request.scope, request.receive)
             db: Database = request.app.state.db
+            sessions = db.sessionmaker
+            if single and db.autocommit_sessionmaker and idempotency.HEADER not in request.headers:
+                sessions = db.autocommit_sessionmaker
             try:
-                async with db.sessionmaker() as session:
+                async with sessions() as session:
                     request.state.session = session
                     claim = await idempotency.claim(session, request)
                     if claim is not None and claim.replay is not None:
@@ -152,7 +252,8 @@ def body_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def get_session(request: Request) -> AsyncSession:
+async def get_session(request: Request) -> AsyncSession:
+    # async: FastAPI would run a plain function in its thread pool, a thread hop on every request.
     return request.state.session  # type: ignore[no-any-return]
 
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.models import ApiClient, User
+from dues.db import detached, driver_statement, fetch_rows
+from dues.models import ApiClient, Company, User
 
 
 async def get_client(session: AsyncSession, client_id: str) -> ApiClient | None:
@@ -22,9 +23,31 @@ async def get_user_for_update(session: AsyncSession, company_id: str, user_id: s
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+_USER_COLUMNS = tuple(User.__table__.columns.keys())
+_COMPANY_COLUMNS = tuple(Company.__table__.columns.keys())
+# Every authenticated request runs it, so it goes straight through the driver. The user's company comes along:
+# most requests read it next (companies.get finds it in the session's info).
+_ACTIVE_USER = driver_statement(
+    select(*User.__table__.columns, *Company.__table__.columns)
+    .join(Company, Company.company_id == User.company_id)
+    .where(
+        User.company_id == bindparam("company_id"),
+        User.user_id == bindparam("user_id"),
+        User.active.is_(True),
+    )
+)
+
+
 async def get_active_user(session: AsyncSession, company_id: str, user_id: str) -> User | None:
-    stmt = select(User).where(User.company_id == company_id, User.user_id == user_id, User.active.is_(True))
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """The active user, as a copy to read, with its company kept for the rest of the request."""
+    rows = await fetch_rows(session, _ACTIVE_USER, {"company_id": company_id, "user_id": user_id})
+    if not rows:
+        return None
+    values = rows[0]
+    split = len(_USER_COLUMNS)
+    company = detached(Company, _COMPANY_COLUMNS, values[split:])
+    session.info[("company", company.company_id)] = company
+    return detached(User, _USER_COLUMNS, values[:split])
 
 
 async def record_failed_login(

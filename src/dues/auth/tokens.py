@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -39,15 +41,27 @@ def issue(user_id: str, company_id: str, token_version: int, kind: str, ttl_seco
 
 def decode(token: str, kind: str) -> TokenClaims | None:
     """The claims of a valid, unexpired token of that kind; None for anything else."""
+    verified = _verified(token, get_settings().secret_key())
+    if verified is None:
+        return None
+    claims, expires = verified
+    if claims.kind != kind or time.time() >= expires:
+        return None
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[TokenClaims, int] | None:
+    """The signature checked and the claims read once per token and key, not on every request that carries
+    it; expiry is checked by the caller each time."""
     try:
         claims = jwt.decode(
             token,
-            get_settings().secret_key(),
+            secret,
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "cid", "tv", "typ", "exp"]},
+            options={"require": ["sub", "cid", "tv", "typ", "exp"], "verify_exp": False},
         )
-    except jwt.PyJWTError:
+        parsed = TokenClaims(str(claims["sub"]), str(claims["cid"]), int(claims["tv"]), str(claims["typ"]))
+        return parsed, int(claims["exp"])
+    except (jwt.PyJWTError, ValueError, TypeError):
         return None
-    if claims.get("typ") != kind:
-        return None
-    return TokenClaims(str(claims["sub"]), str(claims["cid"]), int(claims["tv"]), kind)

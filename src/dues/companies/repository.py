@@ -7,6 +7,10 @@ from dues.models import ApiClient, Company, User
 
 
 async def get(session: AsyncSession, company_id: str) -> Company | None:
+    """The company, to read; the one authentication read for this request when it is that one."""
+    known = session.info.get(("company", company_id))
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     return await session.get(Company, company_id)
 
 

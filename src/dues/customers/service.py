@@ -125,8 +125,9 @@ async def create(
 
 
 async def get_model(session: AsyncSession, company_id: str, customer_id: str) -> Customer | None:
-    """The customer row itself, for other domains (an invoice's buyer); None when it is not this company's."""
-    return await repository.get(session, company_id, customer_id)
+    """The customer row, to read, for other domains (an invoice's buyer); None when it is not this company's.
+    A copy: changes to it are not saved."""
+    return await repository.get_detached(session, company_id, customer_id)
 
 
 async def get_models(

@@ -2,7 +2,8 @@
 
 Amounts must reach the client as JSON numbers with their exact digits; pydantic's JSON mode would turn a
 Decimal into a string and the standard library would need a float, so payloads are dumped in python mode
-and written by simplejson, which prints a Decimal as the number it is.
+and written by orjson, each Decimal as a raw fragment of its own digits (simplejson, which prints a Decimal
+as the number it is, writes what orjson refuses).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+import orjson
 import simplejson
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -62,7 +64,20 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
+def _orjson_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))  # the number as it is, digit for digit
+    return _default(value)
+
+
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
 def dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, default=_orjson_default, option=_ORJSON)
+    except orjson.JSONEncodeError:
+        pass  # what orjson refuses (an unpaired surrogate, an integer beyond 64 bits) simplejson writes
     text = simplejson.dumps(value, use_decimal=True, default=_default, ensure_ascii=False)
     # An unpaired surrogate (a client may send "\ud800"; an error echoes it as rejectedValue) has no UTF-8
     # form: written back as the same \uXXXX escape, the body stays valid JSON instead of failing with a 500.

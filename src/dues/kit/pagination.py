@@ -42,7 +42,7 @@ class PageParams:
         return allowed[self.order_by]
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="1..5000")] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     orderBy: Annotated[str | None, Query(max_length=64, description="a field name of the resource")] = None,
@@ -51,6 +51,7 @@ def page_params(
         str, Query(pattern="^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$", description="ASC or DESC")
     ] = "DESC",
 ) -> PageParams:
+    # async: a plain function would run in the thread pool.
     return PageParams(limit, offset, orderBy, direction.upper() == "DESC")
 
 
