@@ -185,3 +185,47 @@ async def test_another_company_finds_none_of_them(
     response = await other.post(SEARCH, json={"invoiceIds": [book["i1"], book["i2"]]})
 
     assert response.json()["payload"] == {"items": [], "total": 0, "offset": 0, "limit": 100}
+
+
+async def _overdue_total(seller: Tenant) -> int:
+    response = await seller.post(SEARCH, json={"overdue": True}, params={"limit": 1})
+    assert response.status_code == 200, response.text
+    return int(response.json()["payload"]["total"])
+
+
+async def test_the_overdue_total_follows_every_change_of_the_invoices(tenant: Tenant, db: Database) -> None:
+    customer = (await tenant.create_customer(legalName="Late Payers", panOrGstin=gstin_for("27", 4)))[
+        "customerId"
+    ]
+    late = [
+        await _invoice(tenant, customer, baseAmount=100, invoiceDate=_day(-90), dueDate=_day(-n))
+        for n in (1, 1, 10, 40, 60)
+    ]
+    await _invoice(tenant, customer, baseAmount=100, dueDate=_day(0))  # due today: not overdue yet
+    assert await _overdue_total(tenant) == 5
+
+    await _sql(
+        db,
+        "UPDATE invoices SET status = 'PAID', paid_amount = total_amount, balance_amount = 0 "
+        "WHERE invoice_id = :i",
+        i=late[0],
+    )
+    await _sql(db, "UPDATE invoices SET status = 'COLLECTION_DELETED' WHERE invoice_id = :i", i=late[1])
+    moved = await tenant.patch(f"/api/v0/invoice/{late[2]}", json={"dueDate": _day(5)})
+    assert moved.status_code == 200, moved.text
+    await _sql(db, "DELETE FROM invoices WHERE invoice_id = :i", i=late[3])
+    assert await _overdue_total(tenant) == 1
+
+    # The counters agree with a count of the invoices themselves, day by day.
+    async with db.sessionmaker() as session:
+        drift = await session.execute(
+            text(
+                "SELECT c.due_date, c.open_count, count(i.invoice_id) FROM invoice_open_counts c "
+                "LEFT JOIN invoices i ON i.company_id = c.company_id AND i.due_date = c.due_date "
+                "AND i.balance_amount > 0 AND i.status <> 'COLLECTION_DELETED' "
+                "WHERE c.company_id = :c GROUP BY c.due_date, c.open_count "
+                "HAVING c.open_count <> count(i.invoice_id)"
+            ),
+            {"c": tenant.company_id},
+        )
+        assert drift.all() == []

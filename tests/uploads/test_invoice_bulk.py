@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import text
 
 from dues.db import Database
+from dues.invoices import service as invoices
 from dues.uploads import service
 from tests.support import Tenant, TenantFactory, gstin_for
 from tests.uploads.helpers import accepted, by_row, csv_bytes, finished, read_csv, status
@@ -169,3 +171,109 @@ async def test_a_viewer_and_a_checker_cannot_upload_invoices(
         user = await live_tenants.user(seller, role)
         response = await user.post(BULK, files={"file": ("i.csv", csv_bytes(HEADER, [_row(1)]), "text/csv")})
         assert response.status_code == 403, response.text
+
+
+async def _series_last(database: Database, company_id: str) -> int:
+    async with database.sessionmaker() as session:
+        last = await session.execute(
+            text("SELECT last_number FROM invoice_series WHERE company_id = :c"), {"c": company_id}
+        )
+        return int(last.scalar_one())
+
+
+async def test_a_number_typed_by_hand_in_the_same_file_is_stepped_over(
+    committed: Database, seller: Tenant
+) -> None:
+    await _customers(seller)
+    rows = [_row(1, invoiceNumber="INV2627-00000002"), _row(2), _row(3)]
+
+    done = await finished(committed, seller, await accepted(seller, csv_bytes(HEADER, rows), path=BULK))
+
+    assert done["succeeded"] == 3
+    numbers = sorted(m[0] for m in await _invoices(committed, seller.company_id))
+    assert numbers == ["INV2627-00000001", "INV2627-00000002", "INV2627-00000003"]
+    assert await _series_last(committed, seller.company_id) == 3
+
+
+async def test_a_batch_that_loses_an_external_id_to_a_concurrent_create_is_checked_again(
+    committed: Database, seller: Tenant
+) -> None:
+    local = await seller.create_customer(
+        legalName="Local Pvt Ltd", panOrGstin=gstin_for("27", 41), uniqueRefNo="LOCAL"
+    )
+    rows = [dict(zip(HEADER, _row(n), strict=True)) for n in range(3)]
+    values = [{k: v for k, v in r.items() if v} for r in rows]
+    async with committed.sessionmaker() as session:
+        plan = await invoices.prepare_many(session, "US-BULK", seller.company_id, values)
+    # Between the checks and the write, a create takes the second row's externalId (and number 1).
+    body = {
+        "customerId": local["customerId"],
+        "invoiceDate": "2026-11-24",
+        "dueDate": "2026-12-24",
+        "baseAmount": "100.00",
+        "cgst": "9.00",
+        "sgst": "9.00",
+        "externalId": "ERP-0001",
+    }
+    response = await seller.post("/api/v0/invoice", json=body)
+    assert response.status_code == 200, response.text
+
+    with pytest.raises(invoices.BulkRaced):
+        async with committed.sessionmaker() as session, session.begin():
+            await invoices.write_many(session, plan)
+    # Rolled back whole: no invoice of the batch, and the numbers it reserved are given back.
+    assert len(await _invoices(committed, seller.company_id)) == 1
+    assert await _series_last(committed, seller.company_id) == 1
+
+    async with committed.sessionmaker() as session, session.begin():
+        plan = await invoices.prepare_many(session, "US-BULK", seller.company_id, values)
+        await invoices.write_many(session, plan)
+    assert [o.existing for o in plan.outcomes] == [False, True, False]
+    numbers = sorted(m[0] for m in await _invoices(committed, seller.company_id))
+    assert numbers == ["INV2627-00000001", "INV2627-00000002", "INV2627-00000003"]
+    async with committed.sessionmaker() as session:
+        counts = await session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM audit_log WHERE company_id = :c AND entity_type = 'invoice'), "
+                "(SELECT count(*) FROM events WHERE company_id = :c AND event_type = 'invoice.created')"
+            ),
+            {"c": seller.company_id},
+        )
+        assert tuple(counts.one()) == (3, 3)
+
+
+async def test_audit_rows_and_events_of_a_bulk_invoice_carry_its_values(
+    committed: Database, seller: Tenant
+) -> None:
+    await _customers(seller)
+    upload_id = await accepted(seller, csv_bytes(HEADER, [_row(7)]), path=BULK)
+    done = await finished(committed, seller, upload_id)
+    invoice_id = by_row(done)[2]["id"]
+
+    async with committed.sessionmaker() as session:
+        audit = (
+            await session.execute(
+                text("SELECT action, reason, after FROM audit_log WHERE company_id = :c AND entity_id = :i"),
+                {"c": seller.company_id, "i": invoice_id},
+            )
+        ).all()
+        events = (
+            await session.execute(
+                text(
+                    "SELECT event_type, payload FROM events "
+                    "WHERE company_id = :c AND entity_id = :i ORDER BY id"
+                ),
+                {"c": seller.company_id, "i": invoice_id},
+            )
+        ).all()
+    assert len(audit) == 1
+    action, reason, after = audit[0]
+    assert (action, reason) == ("CREATE", f"bulk upload {upload_id}")
+    assert after["invoice_number"] == "INV2627-00000001"
+    assert (after["total_amount"], after["cgst"], after["paid_amount"]) == ("1180.00", "90.00", "0.00")
+    assert (after["invoice_date"], after["created_via"], after["external_id"]) == (
+        "2026-11-24",
+        "BULK_UPLOAD",
+        "ERP-0007",
+    )
+    assert events[0][0] == "invoice.created" and all(e[1] == after for e in events)

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
-from dues.db import DuesRoute, SessionDep
+from dues.db import DuesRoute, SessionDep, single_statement
 from dues.invoices import service
 from dues.invoices.schemas import ApprovalRequest, InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
 from dues.kit.envelope import Envelope, JSONBody, ok
@@ -20,6 +20,7 @@ InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 charact
 
 
 @router.post("", response_model=Envelope[InvoiceRead], summary="createInvoice")
+@single_statement
 async def create_invoice(
     body: InvoiceCreate, principal: WriterPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:

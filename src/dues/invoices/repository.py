@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, literal_column, not_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal_column,
+    not_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.models import Customer, Event, Invoice, InvoiceLine
+from dues.db import driver_sql, fetch_rows
+from dues.models import Customer, Event, Invoice, InvoiceLine, InvoiceOpenCount
 
 # An id that cannot have been issued is not looked up (a NUL in it would make PostgreSQL refuse the query).
 _INVOICE_ID = re.compile(r"^INV[A-Z0-9]{13}\Z", re.ASCII)
@@ -67,6 +81,127 @@ _NEXT_NUMBER = text(
 async def next_number(session: AsyncSession, company_id: str, financial_year: int) -> int:
     result = await session.execute(_NEXT_NUMBER, {"company_id": company_id, "fy": financial_year})
     return int(result.scalar_one())
+
+
+# What a create writes itself: the number comes from the series (or the body), the times from the server.
+CREATED_COLUMNS = tuple(
+    c for c in Invoice.__table__.columns.keys() if c not in ("invoice_number", "created_on", "updated_on")
+)
+LINE_COLUMNS = tuple(InvoiceLine.__table__.columns.keys())
+
+# The series row is locked from its UPDATE to the commit, so concurrent creates of one seller take numbers one
+# after the other and a create that rolls back gives its number back: no gaps. That is why the number is taken
+# by one statement that also writes everything else, which createInvoice runs on its own (db.single_statement)
+# so that it commits as it ends. A number typed by hand that sits on the series' path makes the insert do
+# nothing; the caller runs the statement again for the next number, stepping over it.
+_SERIES = (
+    "series AS (INSERT INTO invoice_series (company_id, financial_year, last_number) "
+    "VALUES (:company_id, :financial_year, 1) ON CONFLICT (company_id, financial_year) "
+    "DO UPDATE SET last_number = invoice_series.last_number + 1 RETURNING last_number), "
+    "numbered AS (SELECT :head || lpad(last_number::text, :width, '0') AS invoice_number FROM series "
+    "WHERE length(last_number::text) <= :width)"
+)
+_GIVEN = "numbered AS (SELECT CAST(:number AS varchar) AS invoice_number)"
+_CREATE = """
+WITH {numbered},
+invoice AS (
+    INSERT INTO invoices ({columns}, invoice_number)
+    SELECT {picked}, numbered.invoice_number
+    FROM numbered, jsonb_populate_record(NULL::invoices, CAST(:invoice AS jsonb)) r
+    ON CONFLICT (company_id, financial_year, invoice_number) DO NOTHING
+    RETURNING invoice_id, invoice_number, created_on, updated_on
+),
+snapshot AS (
+    SELECT invoice_id, CAST(:after AS jsonb) || jsonb_build_object(
+        'invoice_number', invoice_number, 'created_on', created_on, 'updated_on', updated_on) AS after
+    FROM invoice
+),
+lines AS (
+    INSERT INTO invoice_lines ({line_columns})
+    SELECT {line_picked} FROM invoice, jsonb_populate_recordset(NULL::invoice_lines, CAST(:lines AS jsonb)) l
+),
+audit AS (
+    INSERT INTO audit_log (company_id, entity_type, entity_id, action, actor, request_id, after)
+    SELECT :company_id, 'invoice', invoice_id, 'CREATE', :actor, :request_id, after FROM snapshot
+),
+events AS (
+    INSERT INTO events (company_id, event_type, entity_id, payload)
+    SELECT :company_id, t.event_type, s.invoice_id, s.after
+    FROM snapshot s, unnest(CAST(:event_types AS text[])) WITH ORDINALITY t(event_type, n)
+    ORDER BY t.n
+)
+SELECT (SELECT invoice_number FROM numbered), i.invoice_number, i.created_on, i.updated_on
+FROM (SELECT 1) one LEFT JOIN invoice i ON true
+"""
+
+
+def _decimal(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)  # a JSON string, so PostgreSQL reads the exact figure into NUMERIC
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _json(value: object) -> str:
+    return orjson.dumps(value, default=_decimal).decode()
+
+
+def _create_statement(numbered: str) -> str:
+    return driver_sql(
+        _CREATE.format(
+            numbered=numbered,
+            columns=", ".join(CREATED_COLUMNS),
+            picked=", ".join(f"r.{c}" for c in CREATED_COLUMNS),
+            line_columns=", ".join(LINE_COLUMNS),
+            line_picked=", ".join(f"l.{c}" for c in LINE_COLUMNS),
+        )
+    )
+
+
+_CREATE_NUMBERED = _create_statement(_SERIES)
+_CREATE_GIVEN = _create_statement(_GIVEN)
+
+
+@dataclass(frozen=True)
+class Created:
+    """What the create statement did: the number it tried (None: the series is exhausted) and, when the
+    invoice went in, its number and times (None: that number was taken)."""
+
+    tried: str | None
+    invoice_number: str | None
+    times: tuple[datetime, datetime] | None  # created_on, updated_on
+
+
+async def insert_created(
+    session: AsyncSession,
+    invoice: dict[str, Any],
+    lines: list[dict[str, Any]],
+    after: dict[str, Any],
+    event_types: list[str],
+    *,
+    actor: str,
+    request_id: str | None,
+    number: str | None = None,
+    head: str = "",
+    width: int = 1,
+) -> Created:
+    """Insert one invoice with its lines, audit row and events in one statement, numbered from the series
+    (``head`` and a zero-padded sequence of ``width`` digits) unless ``number`` is given."""
+    params = {
+        "company_id": invoice["company_id"],
+        "financial_year": invoice["financial_year"],
+        "invoice": _json(invoice),
+        "lines": _json(lines),
+        "after": _json(after),
+        "event_types": event_types,
+        "actor": actor,
+        "request_id": request_id,
+    }
+    if number is None:
+        statement, params = _CREATE_NUMBERED, {**params, "head": head, "width": width}
+    else:
+        statement, params = _CREATE_GIVEN, {**params, "number": number}
+    tried, inserted, created_on, updated_on = (await fetch_rows(session, statement, params))[0]
+    return Created(tried, inserted, None if inserted is None else (created_on, updated_on))
 
 
 async def delete_lines(session: AsyncSession, company_id: str, invoice_id: str) -> None:
@@ -160,6 +295,17 @@ _FENCE = 50_000
 _CUSTOMER_FILTERS = ("customer_deleted", "customer_status", "customer_legal_name")
 
 
+_OVERDUE_TOTAL = select(func.coalesce(func.sum(InvoiceOpenCount.open_count), 0)).where(
+    InvoiceOpenCount.company_id == bindparam("company_id"), InvoiceOpenCount.due_date < bindparam("today")
+)
+
+
+def _only_overdue(filters: dict[str, Any]) -> bool:
+    return filters.get("overdue") is True and all(
+        value in (None, "", []) for name, value in filters.items() if name != "overdue"
+    )
+
+
 async def search(
     session: AsyncSession,
     company_id: str,
@@ -212,7 +358,14 @@ async def search(
         rows = await page_of(matches, counted.label("total"))
         if rows and int(rows[0].total) <= _FENCE:
             return [(row[0], row[1]) for row in rows], int(rows[0].total)
-    total = int((await session.execute(matched)).scalar_one())
+    if _only_overdue(filters):
+        # The open invoices per due date are counted as they change (migration 0007): a sum of at most one
+        # row per past due date rather than a count of every overdue invoice.
+        total = int(
+            (await session.execute(_OVERDUE_TOTAL, {"company_id": company_id, "today": today})).scalar_one()
+        )
+    else:
+        total = int((await session.execute(matched)).scalar_one())
     if total == 0 or offset >= total:
         return [], total
     rows = await page_of(keys.subquery("matches"))
@@ -225,10 +378,9 @@ async def external_ids_held(
     """externalId → invoiceId for the externalIds that exist."""
     if not external_ids:
         return {}
-    stmt = select(Invoice.external_id, Invoice.invoice_id).where(
-        Invoice.company_id == company_id, Invoice.external_id.in_(list(dict.fromkeys(external_ids)))
-    )
-    return {ext: iid for ext, iid in (await session.execute(stmt)).all() if ext is not None}
+    document = orjson.dumps(list(dict.fromkeys(external_ids))).decode()
+    result = await session.execute(_EXTERNAL_IDS_HELD, {"company_id": company_id, "ids": document})
+    return {ext: iid for ext, iid in result.all()}
 
 
 async def numbers_taken(
@@ -237,12 +389,9 @@ async def numbers_taken(
     """Which of these (financial year, invoice number) pairs exist."""
     if not wanted:
         return set()
-    numbers = list({number for _, number in wanted})
-    stmt = select(Invoice.financial_year, Invoice.invoice_number).where(
-        Invoice.company_id == company_id, Invoice.invoice_number.in_(numbers)
-    )
-    found = {(int(fy), str(number)) for fy, number in (await session.execute(stmt)).all()}
-    return found & set(wanted)
+    document = orjson.dumps(list(dict.fromkeys(wanted))).decode()
+    result = await session.execute(_NUMBERS_TAKEN, {"company_id": company_id, "wanted": document})
+    return {(int(fy), str(number)) for fy, number in result.all()}
 
 
 _RESERVE = text(
@@ -262,15 +411,92 @@ async def reserve_numbers(session: AsyncSession, company_id: str, financial_year
     return range(last - count + 1, last + 1)
 
 
-async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Insert invoices; one whose number or externalId was taken meanwhile is skipped. The ids inserted."""
-    if not rows:
-        return set()
-    stmt = pg_insert(Invoice).on_conflict_do_nothing().returning(Invoice.invoice_id)
-    result = await session.execute(stmt, list(rows))
+async def insert_many(
+    session: AsyncSession,
+    company_id: str,
+    document: str,
+    event_types: Sequence[str],
+    *,
+    actor: str,
+    request_id: str | None,
+    reason: str | None,
+) -> set[str]:
+    """Insert invoices (``document``: a JSON array of objects keyed by column, money as strings), each with
+    its CREATE audit row and one event per type, all with one statement; the element itself is the audit
+    row's ``after`` and the events' payload. An invoice whose number or externalId was taken meanwhile is
+    skipped, and gets neither. The ids inserted."""
+    result = await session.execute(
+        _INSERT_MANY,
+        {
+            "company_id": company_id,
+            "rows": document,
+            "event_types": list(event_types),
+            "actor": actor,
+            "request_id": request_id,
+            "reason": reason,
+        },
+    )
     return set(result.scalars())
 
 
-async def add_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(Event), list(rows))
+# Bulk (invoiceBulkUpload) ------------------------------------------------------------------------------
+# The keys travel as one JSON document joined to the table, not as "IN (...)" with thousands of parameters:
+# right after a bulk load, before the table is analyzed, the planner takes the company's invoices to be a
+# handful and filters each against the whole list (measured: seconds per 1,000 keys on 100,000 invoices).
+_EXTERNAL_IDS_HELD = text(
+    "SELECT i.external_id, i.invoice_id FROM json_array_elements_text(CAST(:ids AS json)) AS w(external_id) "
+    "JOIN invoices i ON i.company_id = :company_id AND i.external_id = w.external_id"
+)
+_NUMBERS_TAKEN = text(
+    "SELECT i.financial_year, i.invoice_number FROM json_array_elements(CAST(:wanted AS json)) AS w(pair) "
+    "JOIN invoices i ON i.company_id = :company_id "
+    "AND i.financial_year = CAST(w.pair ->> 0 AS smallint) AND i.invoice_number = w.pair ->> 1"
+)
+# What the bulk insert takes from each element; created_on and updated_on are the server's.
+_BULK_COLUMNS = tuple(
+    c for c in Invoice.__table__.columns.keys() if c not in ("company_id", "created_on", "updated_on")
+)
+# One statement per batch: the invoices, then for those actually inserted (RETURNING) their audit rows and
+# events, keyed off the element each came from, which is parsed once and stored as it is. Sent as
+# executemany, the three inserts cost 470 ms per 1,000 invoices; this, about 70 ms. The events' types are
+# unnested per invoice (LATERAL, so the plan is a nested loop over the invoices in order): invoice.created
+# comes before invoice.approved without sorting the payloads (an ORDER BY spilled 8 MB to disk per 5,000).
+_INSERT_MANY = text(
+    "WITH src AS (SELECT e, n FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS s(e, n)), "  # noqa: S608 (constants)
+    f"ins AS (INSERT INTO invoices (company_id, {', '.join(_BULK_COLUMNS)}) "
+    f"SELECT :company_id, {', '.join(f'r.{c}' for c in _BULK_COLUMNS)} "
+    "FROM src, jsonb_populate_record(NULL::invoices, src.e) AS r ORDER BY src.n "
+    "ON CONFLICT DO NOTHING RETURNING invoice_id), "
+    "done AS (SELECT src.e, src.n, ins.invoice_id FROM ins "
+    "JOIN src ON src.e ->> 'invoice_id' = ins.invoice_id), "
+    "audited AS (INSERT INTO audit_log "
+    "(company_id, entity_type, entity_id, action, actor, request_id, reason, after) "
+    "SELECT :company_id, 'invoice', d.invoice_id, 'CREATE', :actor, :request_id, :reason, d.e "
+    "FROM done d), "
+    "evented AS (INSERT INTO events (company_id, event_type, entity_id, payload) "
+    "SELECT :company_id, t.event_type, d.invoice_id, d.e FROM done d "
+    "CROSS JOIN LATERAL unnest(CASE WHEN d.n > 0 THEN CAST(:event_types AS text[]) END) AS t(event_type)) "
+    "SELECT invoice_id FROM ins"
+)
+
+
+def bulk_document(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows for insert_many as the JSON document it sends (pure)."""
+    # orjson writes the same compact UTF-8 text as json.dumps(ensure_ascii=False), several times as fast.
+    return orjson.dumps(rows).decode()
+
+
+_NUMBERS_BETWEEN = text(
+    "SELECT invoice_number FROM invoices WHERE company_id = :company_id AND financial_year = :fy "
+    "AND invoice_number BETWEEN :low AND :high"
+)
+
+
+async def numbers_between(
+    session: AsyncSession, company_id: str, financial_year: int, low: str, high: str
+) -> set[str]:
+    """The numbers of the year from ``low`` to ``high`` that exist (one range scan of the number index)."""
+    result = await session.execute(
+        _NUMBERS_BETWEEN, {"company_id": company_id, "fy": financial_year, "low": low, "high": high}
+    )
+    return set(result.scalars())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +19,7 @@ from dues.auth.service import Principal
 from dues.companies import service as companies
 from dues.config import get_settings
 from dues.customers import service as customers
+from dues.db import detached
 from dues.errors import (
     Forbidden,
     NotFound,
@@ -44,6 +47,7 @@ from dues.invoices.schemas import (
     LineItemRead,
 )
 from dues.kit import gst, ids
+from dues.kit.logging import current_request_id
 from dues.kit.money import ZERO, to_paise
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import parse_filter_datetime, today_ist
@@ -163,8 +167,8 @@ async def _flush_unique(session: AsyncSession, number: str) -> None:
 
 def _number_text(prefix: str | None, financial_year: int, sequence: int) -> str:
     """The series number: prefix, the financial year as 2627, and the sequence, within 16 characters."""
-    head = f"{prefix or 'INV'}{financial_year % 100:02d}{(financial_year + 1) % 100:02d}-"
-    return f"{head}{sequence:0{max(1, 16 - len(head))}d}"
+    head, width = _series_head(prefix, financial_year)
+    return f"{head}{sequence:0{max(1, width)}d}"
 
 
 def _usable(customer: Customer | None, customer_id: str) -> Customer:
@@ -217,13 +221,19 @@ async def create(
                 "externalId", f"is already used by invoice {holder.invoice_id}", data.external_id
             )
     fy = gst.financial_year(invoice_date)
-    number = await _invoice_number(session, company, fy, data.invoice_number)
+    if data.invoice_number is not None and await repository.number_taken(
+        session, company_id, fy, data.invoice_number
+    ):
+        label = gst.financial_year_label(fy)
+        raise ValidationFailed.field(
+            "invoiceNumber", f"is already used in financial year {label}", data.invoice_number
+        )
     approval = _first_approval(company)
-    invoice = Invoice(
+    record: dict[str, Any] = dict(
         company_id=company_id,
         invoice_id=ids.invoice_id(),
         customer_id=customer.customer_id,
-        invoice_number=number,
+        invoice_number=data.invoice_number,
         financial_year=fy,
         invoice_date=invoice_date,
         due_date=data.due_date,
@@ -248,21 +258,81 @@ async def create(
         collection_mode=[str(m) for m in dict.fromkeys(data.collection_mode or [])],
         created_via=CreatedVia.API.value,
         dispatched=False,
+        dispatched_on=None,
+        payment_token=None,
         created_by=principal.user_id,
+        created_on=None,
+        updated_on=None,
     )
+    # Built without the instrumented constructor: it is only read, and this is the hottest write path.
+    invoice = detached(Invoice, list(record), list(record.values()))
     lines = _lines(company_id, invoice.invoice_id, data, money)
-    repository.add(session, invoice)
-    await _flush_unique(session, number)
-    repository.add(session, *lines)
-    await session.flush()
-    after = audit.snapshot(invoice)
-    await audit.record(
-        session, company_id, principal.user_id, "invoice", invoice.invoice_id, "CREATE", None, after
-    )
-    await repository.add_event(session, company_id, "invoice.created", invoice.invoice_id, after)
-    if approval is ApprovalStatus.APPROVER_APPROVED:
-        await repository.add_event(session, company_id, "invoice.approved", invoice.invoice_id, after)
+    await _insert(session, company, invoice, lines, approval, principal.user_id)
     return to_read(invoice, lines, customer.legal_name)
+
+
+def _series_head(prefix: str | None, financial_year: int) -> tuple[str, int]:
+    """The series number's fixed part (prefix, the financial year as 2627) and the digits left of 16."""
+    head = f"{prefix or 'INV'}{financial_year % 100:02d}{(financial_year + 1) % 100:02d}-"
+    return head, 16 - len(head)
+
+
+async def _insert(
+    session: AsyncSession,
+    company: Company,
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    approval: ApprovalStatus,
+    actor: str,
+) -> None:
+    """Write a new invoice, its lines, audit row and events in the request's last statement; the invoice gets
+    its number (unless given) and times from it."""
+    record = {c: getattr(invoice, c) for c in repository.CREATED_COLUMNS}
+    line_rows = [{c: getattr(line, c) for c in repository.LINE_COLUMNS} for line in lines]
+    events = ["invoice.created"]
+    if approval is ApprovalStatus.APPROVER_APPROVED:
+        events.append("invoice.approved")
+    label = gst.financial_year_label(invoice.financial_year)
+    head, width = _series_head(company.invoice_number_prefix, invoice.financial_year)
+    given = invoice.invoice_number
+    exhausted = ValidationFailed.field(
+        "invoiceNumber", f"the series of {label} is exhausted; give invoice numbers by hand", None
+    )
+    if given is None and width < 1:
+        raise exhausted
+    while True:
+        try:
+            created = await repository.insert_created(
+                session,
+                record,
+                line_rows,
+                record,  # the audit row's "after": the statement adds the number and the times
+                events,
+                actor=actor,
+                request_id=current_request_id(),
+                number=given,
+                head=head,
+                width=width,
+            )
+        except IntegrityError as exc:
+            raise _taken(invoice) from exc
+        if created.invoice_number is not None and created.times is not None:
+            invoice.invoice_number = created.invoice_number
+            invoice.created_on, invoice.updated_on = created.times
+            return
+        if created.tried is None:
+            raise exhausted
+        if given is not None:
+            raise _taken(invoice)
+        # A number typed by hand sits on the series' path: the next statement takes the one after it.
+
+
+def _taken(invoice: Invoice) -> ValidationFailed:
+    """A concurrent create or change took the number or the externalId between the check and the write."""
+    message = "was taken by a concurrent create or change; send the request again"
+    if invoice.invoice_number is None and invoice.external_id is not None:
+        return ValidationFailed.field("externalId", message, invoice.external_id)
+    return ValidationFailed.field("invoiceNumber", message, invoice.invoice_number)
 
 
 async def _invoice_number(session: AsyncSession, company: Company, fy: int, given: str | None) -> str:
@@ -638,13 +708,11 @@ class BulkOutcome:
 @dataclass
 class _Candidate:
     k: int
-    data: InvoiceCreate
-    customer: Customer
-    place: str
-    money: Amounts
-    invoice_date: date
     fy: int
-    number: str | None = None
+    given: str | None
+    """The number typed by hand; None: the series gives one."""
+    external_id: str | None
+    record: dict[str, Any]
 
 
 def _check_row(data: InvoiceCreate, customer: Customer | None, company: Company) -> tuple[str, Amounts, date]:
@@ -678,170 +746,231 @@ async def create_many(
     reason: str | None = None,
 ) -> list[BulkOutcome]:
     """Invoices from file rows (cells by wire name), checked exactly as createInvoice checks a body; a bad row
-    never stops the others. Set-based: a handful of queries and one insert each for invoices, audit rows and
-    events, whatever the number of rows. A row whose externalId exists is SKIPPED with the holder's id."""
-    outcomes: list[BulkOutcome | None] = [None] * len(rows)
+    never stops the others. A row whose externalId exists is SKIPPED with the holder's id. prepare_many then
+    write_many, for a caller that has nothing to do in between."""
+    plan = await prepare_many(session, actor, company_id, rows)
+    if dry_run:
+        return [BulkOutcome() if o.invoice_id and not o.existing else o for o in plan.outcomes]
+    await write_many(session, plan, reason=reason)
+    return plan.outcomes
+
+
+@dataclass
+class BulkPlan:
+    """A batch of file rows checked against the database and made ready to insert. ``outcomes`` has one entry
+    per row; a row to create already carries the id its invoice will have."""
+
+    company_id: str
+    actor: str
+    outcomes: list[BulkOutcome]
+    candidates: list[_Candidate]
+    prefix: str | None
+    event_types: tuple[str, ...]
+
+
+class BulkRaced(Exception):
+    """Another create took a number or externalId of the batch between its checks and its insert. The batch's
+    transaction must roll back, which gives its reserved numbers back (no gap), and the batch be checked
+    again: its rows then find their externalIds held (SKIPPED) or their numbers used (FAILED)."""
+
+
+_T = TypeVar("_T")
+
+
+async def _maybe_in_thread(offload: bool, fn: Callable[..., _T], *args: Any) -> _T:
+    return await asyncio.to_thread(fn, *args) if offload else fn(*args)
+
+
+async def prepare_many(
+    session: AsyncSession, actor: str, company_id: str, rows: list[dict[str, Any]], *, offload: bool = False
+) -> BulkPlan:
+    """Every check of create_many, with a handful of queries whatever the number of rows; writes nothing, so
+    it may run ahead of the write, in another transaction. ``offload``: the CPU work (two thirds of a row's
+    cost) runs in a thread, so that it overlaps the database's work on an earlier batch."""
     refs = [str(r["customerUniqueRefNo"]) for r in rows if r.get("customerUniqueRefNo")]
     by_ref = await customers.ids_for_refs(session, company_id, refs) if refs else {}
-    parsed: dict[int, InvoiceCreate] = {}
-    for k, raw in enumerate(rows):
+    parsed = await _maybe_in_thread(offload, _parse_rows, rows, by_ref)
+    good = [p for p in parsed if isinstance(p, InvoiceCreate)]
+    company = await companies.get(session, company_id)
+    found = await customers.get_models(session, company_id, [d.customer_id for d in good])
+    held = await repository.external_ids_held(
+        session, company_id, [d.external_id for d in good if d.external_id]
+    )
+    today = today_ist()
+    given = [
+        (gst.financial_year(d.invoice_date or today), d.invoice_number) for d in good if d.invoice_number
+    ]
+    taken = await repository.numbers_taken(session, company_id, given)
+    return await _maybe_in_thread(offload, _plan, company_id, actor, company, parsed, found, held, taken)
+
+
+def _parse_rows(rows: list[dict[str, Any]], by_ref: dict[str, str]) -> list[InvoiceCreate | BulkOutcome]:
+    """Each row as the create body it names (its customer found by uniqueRefNo), or why it is not one."""
+    parsed: list[InvoiceCreate | BulkOutcome] = []
+    for raw in rows:
         values = dict(raw)
         ref = values.pop("customerUniqueRefNo", None)
         if ref and not values.get("customerId"):
             if ref not in by_ref:
-                outcomes[k] = BulkOutcome(
-                    errors=(SubError("customerUniqueRefNo", "no customer has this uniqueRefNo", ref),)
-                )
+                error = SubError("customerUniqueRefNo", "no customer has this uniqueRefNo", ref)
+                parsed.append(BulkOutcome(errors=(error,)))
                 continue
             values["customerId"] = by_ref[ref]
         try:
-            parsed[k] = InvoiceCreate.model_validate(values)
+            parsed.append(InvoiceCreate.model_validate(values))
         except ValidationError as exc:
-            outcomes[k] = BulkOutcome(errors=tuple(sub_errors_from_pydantic(exc.errors())))
-    company = await companies.get(session, company_id)
-    found = await customers.get_models(session, company_id, [d.customer_id for d in parsed.values()])
-    held = await repository.external_ids_held(
-        session, company_id, [d.external_id for d in parsed.values() if d.external_id]
-    )
+            parsed.append(BulkOutcome(errors=tuple(sub_errors_from_pydantic(exc.errors()))))
+    return parsed
+
+
+def _plan(
+    company_id: str,
+    actor: str,
+    company: Company,
+    parsed: list[InvoiceCreate | BulkOutcome],
+    found: dict[str, Customer],
+    held: dict[str, str],
+    taken: set[tuple[int, str]],
+) -> BulkPlan:
+    """The checks that need the rows' customers, the externalIds and the numbers typed by hand that exist."""
+    approval = _first_approval(company)
+    new_ids = iter(ids.many("INV", len(parsed), 13))
+    outcomes: list[BulkOutcome] = []
     candidates: list[_Candidate] = []
-    for k, data in parsed.items():
+    seen: set[tuple[int, str]] = set()
+    for k, data in enumerate(parsed):
+        if isinstance(data, BulkOutcome):
+            outcomes.append(data)
+            continue
         if data.external_id and data.external_id in held:
-            outcomes[k] = BulkOutcome(held[data.external_id], existing=True)
+            outcomes.append(BulkOutcome(held[data.external_id], existing=True))
             continue
         try:
             place, money, invoice_date = _check_row(data, found.get(data.customer_id), company)
         except ValidationFailed as exc:
-            outcomes[k] = BulkOutcome(errors=tuple(exc.sub_errors))
+            outcomes.append(BulkOutcome(errors=tuple(exc.sub_errors)))
             continue
         fy = gst.financial_year(invoice_date)
-        candidates.append(
-            _Candidate(k, data, found[data.customer_id], place, money, invoice_date, fy, data.invoice_number)
-        )
-    given = [(c.fy, c.number) for c in candidates if c.number]
-    taken = await repository.numbers_taken(session, company_id, given)  # type: ignore[arg-type]
-    seen: set[tuple[int, str]] = set()
-    for c in list(candidates):
-        if c.number is None:
-            continue
-        key = (c.fy, c.number)
-        if key in taken or key in seen:
-            label = gst.financial_year_label(c.fy)
-            where = "in this file" if key in seen else f"in financial year {label}"
-            outcomes[c.k] = BulkOutcome(
-                errors=(SubError("invoiceNumber", f"is already used {where}", c.number),)
-            )
-            candidates.remove(c)
-        seen.add(key)
-    if dry_run:
-        for c in candidates:
-            outcomes[c.k] = BulkOutcome()
-        return [o or BulkOutcome() for o in outcomes]
-    await _series_numbers(candidates, session, company)
-    approval = _first_approval(company)
-    records = [_bulk_record(company_id, actor, c, approval) for c in candidates]
-    inserted = await repository.insert_many(session, records)
-    audits: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    lost: list[_Candidate] = []
-    for c, record in zip(candidates, records, strict=True):
-        invoice_id = record["invoice_id"]
-        if invoice_id not in inserted:
-            lost.append(c)
-            continue
-        outcomes[c.k] = BulkOutcome(invoice_id)
-        after = {key: _jsonable(value) for key, value in record.items()}
-        audits.append(audit.entry(company_id, actor, "invoice", invoice_id, "CREATE", None, after, reason))
-        events.append(
-            {
-                "company_id": company_id,
-                "event_type": "invoice.created",
-                "entity_id": invoice_id,
-                "payload": after,
-            }
-        )
-        if approval is ApprovalStatus.APPROVER_APPROVED:
-            events.append(
-                {
-                    "company_id": company_id,
-                    "event_type": "invoice.approved",
-                    "entity_id": invoice_id,
-                    "payload": after,
-                }
-            )
-    if lost:
-        # Taken between the checks and the insert by another upload or create.
-        holders = await repository.external_ids_held(
-            session, company_id, [c.data.external_id for c in lost if c.data.external_id]
-        )
-        for c in lost:
-            if c.data.external_id in holders:
-                outcomes[c.k] = BulkOutcome(holders[c.data.external_id], existing=True)
-            else:
-                message = "was taken by another create at the same time; upload the row again"
-                outcomes[c.k] = BulkOutcome(errors=(SubError("invoiceNumber", message, c.number),))
-    await audit.add_entries(session, audits)
-    await repository.add_events(session, events)
-    return [o or BulkOutcome() for o in outcomes]
+        if data.invoice_number is not None:
+            key = (fy, data.invoice_number)
+            if key in taken or key in seen:
+                where = "in this file" if key in seen else f"in financial year {gst.financial_year_label(fy)}"
+                error = SubError("invoiceNumber", f"is already used {where}", data.invoice_number)
+                outcomes.append(BulkOutcome(errors=(error,)))
+                seen.add(key)
+                continue
+            seen.add(key)
+        invoice_id = next(new_ids)
+        record = _bulk_record(company_id, actor, invoice_id, data, place, money, invoice_date, fy, approval)
+        candidates.append(_Candidate(k, fy, data.invoice_number, data.external_id, record))
+        outcomes.append(BulkOutcome(invoice_id))
+    events = (
+        ("invoice.created", "invoice.approved")
+        if approval is ApprovalStatus.APPROVER_APPROVED
+        else ("invoice.created",)
+    )
+    return BulkPlan(company_id, actor, outcomes, candidates, company.invoice_number_prefix, events)
 
 
-async def _series_numbers(candidates: list[_Candidate], session: AsyncSession, company: Company) -> None:
+async def write_many(session: AsyncSession, plan: BulkPlan, *, reason: str | None = None) -> None:
+    """Insert a prepared batch: series numbers for the rows without one, then the invoices, their audit rows
+    and events in one statement. The series stays locked to the commit, so this is the transaction's last
+    step. BulkRaced when another create took one of the batch's numbers or externalIds meanwhile."""
+    if not plan.candidates:
+        return
+    await _series_numbers(session, plan)
+    document = repository.bulk_document([c.record for c in plan.candidates])
+    inserted = await repository.insert_many(
+        session,
+        plan.company_id,
+        document,
+        plan.event_types,
+        actor=plan.actor,
+        request_id=current_request_id(),
+        reason=reason,
+    )
+    if len(inserted) != len(plan.candidates):
+        lost = [c.record["invoice_id"] for c in plan.candidates if c.record["invoice_id"] not in inserted]
+        raise BulkRaced(f"{len(lost)} of {len(plan.candidates)} invoices lost their number or externalId")
+
+
+async def _series_numbers(session: AsyncSession, plan: BulkPlan) -> None:
     """Series numbers for the rows without one, reserved per financial year in one statement each, stepping
-    over numbers typed by hand."""
+    over numbers typed by hand, those that exist and those of this batch."""
+    company_id = plan.company_id
     by_year: dict[int, list[_Candidate]] = defaultdict(list)
-    for c in candidates:
-        if c.number is None:
+    by_hand: set[tuple[int, str]] = set()
+    for c in plan.candidates:
+        if c.given is None:
             by_year[c.fy].append(c)
+        else:
+            by_hand.add((c.fy, c.given))
     for fy, waiting in by_year.items():
         while waiting:
             numbers = [
-                _number_text(company.invoice_number_prefix, fy, n)
-                for n in await repository.reserve_numbers(session, company.company_id, fy, len(waiting))
+                _number_text(plan.prefix, fy, n)
+                for n in await repository.reserve_numbers(session, company_id, fy, len(waiting))
             ]
             if any(len(n) > 16 for n in numbers):
                 label = gst.financial_year_label(fy)
                 raise ValidationFailed.field(
                     "invoiceNumber", f"the series of {label} is exhausted; give invoice numbers by hand", None
                 )
-            taken = await repository.numbers_taken(session, company.company_id, [(fy, n) for n in numbers])
-            free = [n for n in numbers if (fy, n) not in taken]
+            # Fixed width and one prefix: the reserved numbers are a range of the number index as well.
+            taken = await repository.numbers_between(session, company_id, fy, numbers[0], numbers[-1])
+            free = [n for n in numbers if n not in taken and (fy, n) not in by_hand]
             for c, number in zip(waiting, free, strict=False):
-                c.number = number
+                c.record["invoice_number"] = number
             waiting = waiting[len(free) :]
 
 
-def _bulk_record(company_id: str, actor: str, c: _Candidate, approval: ApprovalStatus) -> dict[str, Any]:
-    data, money = c.data, c.money
+def _bulk_record(
+    company_id: str,
+    actor: str,
+    invoice_id: str,
+    data: InvoiceCreate,
+    place: str,
+    money: Amounts,
+    invoice_date: date,
+    fy: int,
+    approval: ApprovalStatus,
+) -> dict[str, Any]:
+    """The insert's values, JSON-ready (money as exact strings, dates as ISO): also the audit row's ``after``
+    and the events' payload, as audit.snapshot gives them less the server's times."""
     return {
         "company_id": company_id,
-        "invoice_id": ids.invoice_id(),
-        "customer_id": c.customer.customer_id,
-        "invoice_number": c.number,
-        "financial_year": c.fy,
-        "invoice_date": c.invoice_date,
-        "due_date": data.due_date,
-        "place_of_supply": c.place,
+        "invoice_id": invoice_id,
+        "customer_id": data.customer_id,
+        "invoice_number": data.invoice_number,
+        "financial_year": fy,
+        "invoice_date": invoice_date.isoformat(),
+        "due_date": data.due_date.isoformat(),
+        "place_of_supply": place,
         "gst_exclusive": data.gst_exclusive,
-        "base_amount": money.base,
-        "cgst": money.cgst,
-        "sgst": money.sgst,
-        "igst": money.igst,
-        "cess": money.cess,
-        "total_amount": money.total,
-        "paid_amount": ZERO,
-        "balance_amount": money.total,
+        "base_amount": str(money.base),
+        "cgst": str(money.cgst),
+        "sgst": str(money.sgst),
+        "igst": str(money.igst),
+        "cess": str(money.cess),
+        "total_amount": str(money.total),
+        "paid_amount": _ZERO_TEXT,
+        "balance_amount": str(money.total),
         "charge_customer": data.charge_customer,
         "description": data.description,
         "email_address": data.email_address,
         "external_id": data.external_id,
         "partial_payment_allowed": data.partial_payment_allowed,
-        "minimum_partial_amount": _paise(data.minimum_partial_amount),
+        "minimum_partial_amount": _jsonable(_paise(data.minimum_partial_amount)),
         "approval_status": approval.value,
         "status": InvoiceStatus.CREATED.value,
-        "collection_mode": [str(m) for m in dict.fromkeys(data.collection_mode or [])],
+        "collection_mode": [m.value for m in dict.fromkeys(data.collection_mode or [])],
         "created_via": CreatedVia.BULK_UPLOAD.value,
         "dispatched": False,
         "created_by": actor,
     }
+
+
+_ZERO_TEXT = str(ZERO)
 
 
 def _jsonable(value: Any) -> Any:

@@ -5,10 +5,6 @@ import secrets
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
-def _random(n: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
-
-
 # Bytes 0..251 map evenly onto the 36 characters (252 = 7 x 36); 252..255 are dropped, so there is no bias.
 _EVEN = bytes(ord(_ALPHABET[b % 36]) if b < 252 else 0 for b in range(256))
 _UNEVEN = bytes(range(252, 256))
@@ -25,6 +21,10 @@ def many(prefix: str, n: int, length: int = 14) -> list[str]:
         out += secrets.token_bytes(need - len(out) + need // 32 + 16).translate(_EVEN, _UNEVEN)
     text = out[:need].decode()
     return [prefix + text[i : i + length] for i in range(0, need, length)]
+
+
+def _random(n: int) -> str:
+    return many("", 1, n)[0]  # one read of randomness, not one per character
 
 
 def company_id() -> str:

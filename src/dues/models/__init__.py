@@ -5,7 +5,7 @@ from dues.models.base import Base
 from dues.models.company import ApiClient, Company, User
 from dues.models.customer import Contact, Customer
 from dues.models.idempotency import IdempotencyKey
-from dues.models.invoice import Event, Invoice, InvoiceLine, InvoiceSeries
+from dues.models.invoice import Event, Invoice, InvoiceLine, InvoiceOpenCount, InvoiceSeries
 from dues.models.upload import Upload, UploadChunk, UploadRow
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "IdempotencyKey",
     "Invoice",
     "InvoiceLine",
+    "InvoiceOpenCount",
     "InvoiceSeries",
     "Upload",
     "UploadChunk",

@@ -187,6 +187,18 @@ class InvoiceSeries(Base):
     last_number: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
+class InvoiceOpenCount(Base):
+    """How many of a seller's invoices due on a day are open (something owed, collection not withdrawn): kept
+    by triggers on invoices (migration 0007), so the overdue total is a sum over due dates, not a count of
+    invoices."""
+
+    __tablename__ = "invoice_open_counts"
+
+    company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    open_count: Mapped[int] = mapped_column(BigInteger)
+
+
 class Event(Base):
     """Domain events (invoice.created, invoice.approved ...), written in the transaction of the change they
     describe, for webhooks to deliver."""

@@ -306,6 +306,13 @@ class CustomerRows:
                 pending.cancel()
         return results
 
+    async def last(self, session: AsyncSession, reason: str) -> None:
+        """Nothing is left to write after ``run``: customer batches take no lock held to the commit."""
+
+    async def close(self) -> None:
+        """Checks started ahead finish in their threads; their results are dropped with this handler."""
+        self._ahead.clear()
+
     async def _create(
         self,
         session: AsyncSession,

@@ -2,25 +2,41 @@
 
 An empty cell is a field left out (its default applies). A row's externalId that exists already is SKIPPED
 with the holder's id; an externalId twice in one file fails the later row.
+
+A batch is checked (prepare_many: CPU work in a thread and a few reads) while the database writes the one
+before it, and written last in its chunk's transaction (write_many), since that takes the seller's number
+series lock, held to the commit.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dues.db import Database
 from dues.errors import SubError
 from dues.invoices import service as invoices
 from dues.uploads.customer_rows import RowResult, cell_values
 from dues.uploads.schemas import RowOutcome, UploadKind
 
 
+@dataclass
+class _Checked:
+    """A batch after every check: the rows failed before the service saw them, and the service's plan for the
+    others (in ``todo`` order)."""
+
+    early: dict[int, list[SubError]]
+    todo: list[int]
+    plan: invoices.BulkPlan
+
+
 class InvoiceRows:
     """One upload's invoice rows, written a batch at a time (the same interface as CustomerRows)."""
-
-    PIECE = 1000
 
     def __init__(
         self,
@@ -30,24 +46,76 @@ class InvoiceRows:
         *,
         company_id: str,
         dry_run: bool,
+        database: Database | None = None,
     ):
         self.fields = fields
         self.company_id = company_id
         self.dry_run = dry_run
+        self.database = database
         self._external = fields.index("externalId") if "externalId" in fields else None
         self.first: dict[str, int] = {}
         for number, cells in rows:
             key = self._key(cells)
             if key:
                 self.first.setdefault(key, number)
+        self._ahead: dict[tuple[int, int], asyncio.Task[_Checked]] = {}
+        self._to_write: invoices.BulkPlan | None = None
 
     def _key(self, cells: Sequence[str]) -> str | None:
         if self._external is None or self._external >= len(cells):
             return None
         return cells[self._external].strip() or None
 
-    def prefetch(self, batch: Sequence[tuple[int, list[str]]]) -> None:
-        """Nothing to check ahead: an invoice's checks need the database (customers, numbers)."""
+    def _values(
+        self, batch: Sequence[tuple[int, list[str]]]
+    ) -> tuple[dict[int, list[SubError]], list[int], list[dict[str, Any]]]:
+        early: dict[int, list[SubError]] = {}
+        todo: list[int] = []
+        values_of: list[dict[str, Any]] = []
+        for number, cells in batch:
+            values, errors = cell_values(self.fields, cells)
+            key = self._key(cells)
+            if key and self.first[key] != number:
+                errors.append(
+                    SubError("externalId", f"appears twice in this file, first at row {self.first[key]}", key)
+                )
+            if errors:
+                early[number] = errors
+            else:
+                todo.append(number)
+                values_of.append(values)
+        return early, todo, values_of
+
+    async def _check(
+        self, session: AsyncSession, actor: str, batch: Sequence[tuple[int, list[str]]]
+    ) -> _Checked:
+        early, todo, values = self._values(batch)
+        plan = await invoices.prepare_many(session, actor, self.company_id, values, offload=True)
+        return _Checked(early, todo, plan)
+
+    async def _check_apart(self, actor: str, batch: Sequence[tuple[int, list[str]]]) -> _Checked:
+        assert self.database is not None
+        async with self.database.sessionmaker() as session:
+            return await self._check(session, actor, batch)
+
+    @staticmethod
+    def _batch_key(batch: Sequence[tuple[int, list[str]]]) -> tuple[int, int]:
+        return batch[0][0], len(batch)
+
+    def prefetch(self, batch: Sequence[tuple[int, list[str]]], actor: str = "") -> None:
+        """Start checking ``batch`` (in its own session) while the current one is written."""
+        if batch and self.database is not None and self._batch_key(batch) not in self._ahead:
+            self._ahead[self._batch_key(batch)] = asyncio.create_task(self._check_apart(actor, batch))
+
+    async def close(self) -> None:
+        """Stop checks started ahead that will not be used (the job stops early or failed)."""
+        tasks, self._ahead = list(self._ahead.values()), {}
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        self._to_write = None
 
     async def run(
         self,
@@ -59,43 +127,18 @@ class InvoiceRows:
         batch: Sequence[tuple[int, list[str]]],
         then: Sequence[tuple[int, list[str]]] = (),
     ) -> list[RowResult]:
+        """The rows' results, as they will be once ``last`` has written the batch in the same transaction."""
+        ahead = self._ahead.pop(self._batch_key(batch), None) if batch else None
+        checked = await ahead if ahead is not None else await self._check(session, actor, batch)
+        self.prefetch(then, actor)
+        plan = checked.plan
+        by_row = dict(zip(checked.todo, plan.outcomes, strict=True))
         results: list[RowResult] = []
-        for start in range(0, len(batch), self.PIECE):
-            results += await self._piece(
-                session, actor, company_id, reason, dry_run, batch[start : start + self.PIECE]
-            )
-        return results
-
-    async def _piece(
-        self,
-        session: AsyncSession,
-        actor: str,
-        company_id: str,
-        reason: str,
-        dry_run: bool,
-        piece: Sequence[tuple[int, list[str]]],
-    ) -> list[RowResult]:
-        early: dict[int, list[SubError]] = {}
-        todo: list[tuple[int, dict[str, Any]]] = []
-        for number, cells in piece:
-            values, errors = cell_values(self.fields, cells)
-            key = self._key(cells)
-            if key and self.first[key] != number:
-                errors.append(
-                    SubError("externalId", f"appears twice in this file, first at row {self.first[key]}", key)
+        for number, cells in batch:
+            if number in checked.early:
+                results.append(
+                    RowResult(number, RowOutcome.FAILED, errors=checked.early[number], cells=cells)
                 )
-            if errors:
-                early[number] = errors
-            else:
-                todo.append((number, values))
-        outcomes = await invoices.create_many(
-            session, actor, company_id, [values for _, values in todo], dry_run=dry_run, reason=reason
-        )
-        by_row = dict(zip((number for number, _ in todo), outcomes, strict=True))
-        results: list[RowResult] = []
-        for number, cells in piece:
-            if number in early:
-                results.append(RowResult(number, RowOutcome.FAILED, errors=early[number], cells=cells))
                 continue
             outcome = by_row[number]
             if outcome.errors:
@@ -107,4 +150,12 @@ class InvoiceRows:
                 results.append(RowResult(number, RowOutcome.VALID))
             else:
                 results.append(RowResult(number, RowOutcome.CREATED, outcome.invoice_id))
+        self._to_write = None if dry_run else plan
         return results
+
+    async def last(self, session: AsyncSession, reason: str) -> None:
+        """Write the batch ``run`` answered for: the transaction's last statements (the series lock is held
+        from here to the commit). invoices.BulkRaced: roll back and run the batch again."""
+        plan, self._to_write = self._to_write, None
+        if plan is not None:
+            await invoices.write_many(session, plan, reason=reason)

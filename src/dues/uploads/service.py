@@ -251,20 +251,30 @@ async def process(
     # each collection the validation's allocations set off (a third of its time), and reference counting
     # still frees them when the job ends. Collecting first leaves no cyclic garbage frozen with them.
     jobs.freeze_heap()
-    rows_class = InvoiceRows if kind is UploadKind.INVOICE_CREATE else CustomerRows
-    handler = rows_class(kind, fields, table.rows, company_id=company_id, dry_run=upload.dry_run)
+    handler: InvoiceRows | CustomerRows
+    if kind is UploadKind.INVOICE_CREATE:
+        handler = InvoiceRows(
+            kind, fields, table.rows, company_id=company_id, dry_run=upload.dry_run, database=database
+        )
+    else:
+        handler = CustomerRows(kind, fields, table.rows, company_id=company_id, dry_run=upload.dry_run)
     reason = f"bulk upload {upload_id}"
     width = len(table.header)
     async with database.sessionmaker() as session, session.begin():
         size, base = await repository.fix_chunking(session, company_id, upload_id, size)
         done = await repository.chunks_done(session, company_id, upload_id)
+    if kind is UploadKind.INVOICE_CREATE and not upload.dry_run:
+        async with database.sessionmaker() as session, session.begin():
+            if await repository.analyze_customers_if_never(session):
+                log.info("customers analyzed before the invoices' foreign key checks", upload_id=upload_id)
     todo = [k for k in range(-(-(upload.total_rows - base) // size)) if k not in done]
     if max_chunks is not None:
         todo = todo[:max_chunks]
     lanes = max(1, min(lanes or get_settings().upload_lanes, len(todo)))
     if kind is UploadKind.INVOICE_CREATE:
-        # A chunk holds its seller's number series locked until it commits (that keeps the numbers gapless),
-        # so a second lane would only wait for the first.
+        # A chunk holds its seller's number series locked from its insert to its commit (that keeps the
+        # numbers gapless), so a second lane would only wait for the first; one lane also numbers the file in
+        # order. The next chunk is checked while this one is written instead (InvoiceRows).
         lanes = 1
     log.info(
         "upload started",
@@ -281,35 +291,58 @@ async def process(
         first = base + chunk * size
         return table.rows[first : first + size]
 
+    async def write_chunk_once(
+        chunk: int, batch: Sequence[tuple[int, list[str]]], then: Sequence[tuple[int, list[str]]]
+    ) -> dict[str, Any] | None:
+        async with database.sessionmaker() as session, session.begin():
+            first = base + chunk * size
+            if not await repository.claim_chunk(session, company_id, upload_id, chunk, first, len(batch)):
+                return None
+            results = await handler.run(
+                session, upload.created_by, company_id, reason, upload.dry_run, batch, then
+            )
+            if len(results) != len(batch):
+                raise RuntimeError(f"{len(batch)} rows gave {len(results)} results")
+            await repository.add_rows(
+                session, company_id, upload_id, [_row_record(r, width) for r in results]
+            )
+            tally = Counter(r.outcome for r in results)
+            counts = {
+                "rows": len(batch),
+                "succeeded": sum(n for outcome, n in tally.items() if outcome in SUCCEEDED),
+                "failed": tally[RowOutcome.FAILED],
+                "skipped": tally[RowOutcome.SKIPPED],
+            }
+            state = await repository.finish_chunk(
+                session, company_id, upload_id, counts, begun=begun, now=now()
+            )
+            if state is None:
+                raise _NoLongerProcessing
+            # Last: an invoice batch takes its seller's number series here and holds it to the commit.
+            await handler.last(session, reason)
+        return state
+
     async def write_chunk(chunk: int, then: Sequence[tuple[int, list[str]]]) -> dict[str, Any] | None:
         """One chunk in its own transaction; its counts added to the upload, or None if nothing was done."""
         batch = rows_of(chunk)
-        try:
-            async with database.sessionmaker() as session, session.begin():
-                first = base + chunk * size
-                if not await repository.claim_chunk(session, company_id, upload_id, chunk, first, len(batch)):
-                    return None
-                results = await handler.run(
-                    session, upload.created_by, company_id, reason, upload.dry_run, batch, then
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                state = await write_chunk_once(chunk, batch, then)
+            except _NoLongerProcessing:
+                return None
+            except invoices.BulkRaced:
+                # Rolled back, reserved numbers included: the chunk is checked again and sees the rows that
+                # raced it (their externalIds held, their numbers used).
+                if attempt >= _RACE_ATTEMPTS:
+                    raise
+                log.info(
+                    "upload chunk raced a concurrent create; again", upload_id=upload_id, chunk=chunk + 1
                 )
-                if len(results) != len(batch):
-                    raise RuntimeError(f"{len(batch)} rows gave {len(results)} results")
-                await repository.add_rows(
-                    session, company_id, upload_id, [_row_record(r, width) for r in results]
-                )
-                tally = Counter(r.outcome for r in results)
-                counts = {
-                    "rows": len(batch),
-                    "succeeded": sum(n for outcome, n in tally.items() if outcome in SUCCEEDED),
-                    "failed": tally[RowOutcome.FAILED],
-                    "skipped": tally[RowOutcome.SKIPPED],
-                }
-                state = await repository.finish_chunk(
-                    session, company_id, upload_id, counts, begun=begun, now=now()
-                )
-                if state is None:
-                    raise _NoLongerProcessing
-        except _NoLongerProcessing:
+                continue
+            break
+        if state is None:
             return None
         log.info(
             "upload chunk",
@@ -348,6 +381,13 @@ async def process(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+    finally:
+        await handler.close()
+
+
+# A chunk that loses a number or externalId to a concurrent create is checked and written again; past this,
+# the job fails and its retry takes the chunk up.
+_RACE_ATTEMPTS = 5
 
 
 class _NoLongerProcessing(Exception):
