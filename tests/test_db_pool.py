@@ -1,8 +1,10 @@
-"""The connection pool: connections the server closed while idle are replaced; busy ones are not pinged."""
+"""The connection pool and the driver helpers: closed connections are replaced, busy ones not pinged."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 from sqlalchemy import text
 
@@ -59,3 +61,16 @@ async def test_a_connection_idle_for_a_while_is_pinged_first(database_url: str) 
     assert "marker" not in await _last_statement_after_checkout(
         database_url, idle_ping_seconds=0.05, pause=0.1
     )
+
+
+def test_a_new_process_reads_a_detached_row_before_any_query() -> None:
+    # A second server process may serve a createInvoice before it has run any ORM query.
+    script = (
+        "from dues.db import detached\n"
+        "from dues.models import Company\n"
+        "company = detached(Company, ['company_id', 'state'], ['CEKX', 'Goa'])\n"
+        "print(company.company_id, company.state)\n"
+    )
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (our script)
+    assert (done.returncode, done.stdout.strip()) == (0, "CEKX Goa"), done.stderr

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -156,7 +157,11 @@ ModelT = TypeVar("ModelT")
 def detached(model: type[ModelT], columns: Sequence[str], values: Sequence[Any]) -> ModelT:
     """A model instance outside any session holding a row read by fetch_rows, to read. Made without the
     instrumented constructor, which costs more than the query on the hottest paths."""
-    instance: ModelT = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    mapper = model.__mapper__  # type: ignore[attr-defined]
+    if not mapper.configured:
+        # A new process may build one before any query has set the mappers up (attributes would be unusable).
+        configure_mappers()
+    instance: ModelT = mapper.class_manager.new_instance()
     instance.__dict__.update(zip(columns, values, strict=True))
     return instance
 
