@@ -401,16 +401,6 @@ _RESERVE = text(
 )
 
 
-async def reserve_numbers(session: AsyncSession, company_id: str, financial_year: int, count: int) -> range:
-    """``count`` consecutive sequence numbers of the series, held (like next_number) until the commit."""
-    last = int(
-        (
-            await session.execute(_RESERVE, {"company_id": company_id, "fy": financial_year, "n": count})
-        ).scalar_one()
-    )
-    return range(last - count + 1, last + 1)
-
-
 async def insert_many(
     session: AsyncSession,
     company_id: str,
@@ -486,17 +476,23 @@ def bulk_document(rows: Sequence[dict[str, Any]]) -> str:
     return orjson.dumps(rows).decode()
 
 
-_NUMBERS_BETWEEN = text(
-    "SELECT invoice_number FROM invoices WHERE company_id = :company_id AND financial_year = :fy "
-    "AND invoice_number BETWEEN :low AND :high"
+# Fixed width and one prefix: the reserved numbers are a range of the number index as well, so the numbers
+# already taken in it (typed by hand) come back from the same statement.
+_RESERVE_RANGE = text(
+    "WITH r AS (" + _RESERVE.text + ") "  # noqa: S608 (constants)
+    "SELECT r.last_number, i.invoice_number FROM r LEFT JOIN invoices i "
+    "ON i.company_id = :company_id AND i.financial_year = :fy AND i.invoice_number "
+    "BETWEEN :head || lpad(CAST(r.last_number - :n + 1 AS text), :width, '0') "
+    "AND :head || lpad(CAST(r.last_number AS text), :width, '0')"
 )
 
 
-async def numbers_between(
-    session: AsyncSession, company_id: str, financial_year: int, low: str, high: str
-) -> set[str]:
-    """The numbers of the year from ``low`` to ``high`` that exist (one range scan of the number index)."""
-    result = await session.execute(
-        _NUMBERS_BETWEEN, {"company_id": company_id, "fy": financial_year, "low": low, "high": high}
-    )
-    return set(result.scalars())
+async def reserve_range(
+    session: AsyncSession, company_id: str, financial_year: int, count: int, head: str, width: int
+) -> tuple[range, set[str]]:
+    """``count`` consecutive sequence numbers of the series, held until the commit, and which of their
+    numbers (``head`` and ``width`` digits) exist already; one statement."""
+    params = {"company_id": company_id, "fy": financial_year, "n": count, "head": head, "width": width}
+    rows = (await session.execute(_RESERVE_RANGE, params)).all()
+    last = int(rows[0][0])
+    return range(last - count + 1, last + 1), {str(r[1]) for r in rows if r[1] is not None}

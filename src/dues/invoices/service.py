@@ -906,18 +906,17 @@ async def _series_numbers(session: AsyncSession, plan: BulkPlan) -> None:
         else:
             by_hand.add((c.fy, c.given))
     for fy, waiting in by_year.items():
+        head, width = _series_head(plan.prefix, fy)
         while waiting:
-            numbers = [
-                _number_text(plan.prefix, fy, n)
-                for n in await repository.reserve_numbers(session, company_id, fy, len(waiting))
-            ]
+            reserved, taken = await repository.reserve_range(
+                session, company_id, fy, len(waiting), head, max(1, width)
+            )
+            numbers = [_number_text(plan.prefix, fy, n) for n in reserved]
             if any(len(n) > 16 for n in numbers):
                 label = gst.financial_year_label(fy)
                 raise ValidationFailed.field(
                     "invoiceNumber", f"the series of {label} is exhausted; give invoice numbers by hand", None
                 )
-            # Fixed width and one prefix: the reserved numbers are a range of the number index as well.
-            taken = await repository.numbers_between(session, company_id, fy, numbers[0], numbers[-1])
             free = [n for n in numbers if n not in taken and (fy, n) not in by_hand]
             for c, number in zip(waiting, free, strict=False):
                 c.record["invoice_number"] = number
