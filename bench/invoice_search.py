@@ -46,6 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from uploads_common import login
 
 from dues.app import create_app
 from dues.companies import service as companies
@@ -375,16 +376,6 @@ class Query:
 def percentile(ordered: list[float], p: float) -> float:
     """Nearest-rank percentile of a sorted list."""
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-async def login(http: httpx.AsyncClient, seller: Seller) -> dict[str, str]:
-    response = await http.post(
-        "/oauth/token",
-        data={"grant_type": "password", "username": seller.username, "password": seller.password},
-        auth=(seller.client_id, seller.client_secret),
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def measure(

@@ -12,20 +12,27 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import text
 
 from dues import jobs
 from dues.app import create_app
-from dues.companies import service as companies
 from dues.config import Settings
 from dues.db import Database, start_embedded
 from dues.migrations import upgrade
 
 
-async def login(http: httpx.AsyncClient, created: companies.NewCompany) -> dict[str, str]:
+class Credentials(Protocol):
+    client_id: str
+    client_secret: str
+    username: str
+    password: str
+
+
+async def login(http: httpx.AsyncClient, created: Credentials) -> dict[str, str]:
+    """The bearer header of a password-grant token for these credentials."""
     response = await http.post(
         "/oauth/token",
         data={"grant_type": "password", "username": created.username, "password": created.password},

@@ -229,41 +229,19 @@ async def create(
             "invoiceNumber", f"is already used in financial year {label}", data.invoice_number
         )
     approval = _first_approval(company)
-    record: dict[str, Any] = dict(
-        company_id=company_id,
-        invoice_id=ids.invoice_id(),
-        customer_id=customer.customer_id,
-        invoice_number=data.invoice_number,
-        financial_year=fy,
-        invoice_date=invoice_date,
-        due_date=data.due_date,
-        place_of_supply=place,
-        gst_exclusive=data.gst_exclusive,
-        base_amount=money.base,
-        cgst=money.cgst,
-        sgst=money.sgst,
-        igst=money.igst,
-        cess=money.cess,
-        total_amount=money.total,
-        paid_amount=ZERO,
-        balance_amount=money.total,
-        charge_customer=data.charge_customer,
-        description=data.description,
-        email_address=data.email_address,
-        external_id=data.external_id,
-        partial_payment_allowed=data.partial_payment_allowed,
-        minimum_partial_amount=_paise(data.minimum_partial_amount),
-        approval_status=approval.value,
-        status=InvoiceStatus.CREATED.value,
-        collection_mode=[str(m) for m in dict.fromkeys(data.collection_mode or [])],
-        created_via=CreatedVia.API.value,
-        dispatched=False,
-        dispatched_on=None,
-        payment_token=None,
-        created_by=principal.user_id,
-        created_on=None,
-        updated_on=None,
+    record = _new_invoice(
+        company_id,
+        principal.user_id,
+        ids.invoice_id(),
+        data,
+        place,
+        money,
+        invoice_date,
+        fy,
+        approval,
+        CreatedVia.API,
     )
+    record.update(created_on=None, updated_on=None)  # the server's, set by the insert
     # Built without the instrumented constructor: it is only read, and this is the hottest write path.
     invoice = detached(Invoice, list(record), list(record.values()))
     lines = _lines(company_id, invoice.invoice_id, data, money)
@@ -861,7 +839,21 @@ def _plan(
                 continue
             seen.add(key)
         invoice_id = next(new_ids)
-        record = _bulk_record(company_id, actor, invoice_id, data, place, money, invoice_date, fy, approval)
+        values = _new_invoice(
+            company_id,
+            actor,
+            invoice_id,
+            data,
+            place,
+            money,
+            invoice_date,
+            fy,
+            approval,
+            CreatedVia.BULK_UPLOAD,
+        )
+        # JSON-ready (money as exact strings, dates as ISO): the insert's values, and also the audit row's
+        # "after" and the events' payload, as audit.snapshot gives them less the server's times.
+        record = {key: _jsonable(value) for key, value in values.items()}
         candidates.append(_Candidate(k, fy, data.invoice_number, data.external_id, record))
         outcomes.append(BulkOutcome(invoice_id))
     events = (
@@ -923,7 +915,7 @@ async def _series_numbers(session: AsyncSession, plan: BulkPlan) -> None:
             waiting = waiting[len(free) :]
 
 
-def _bulk_record(
+def _new_invoice(
     company_id: str,
     actor: str,
     invoice_id: str,
@@ -933,43 +925,43 @@ def _bulk_record(
     invoice_date: date,
     fy: int,
     approval: ApprovalStatus,
+    via: CreatedVia,
 ) -> dict[str, Any]:
-    """The insert's values, JSON-ready (money as exact strings, dates as ISO): also the audit row's ``after``
-    and the events' payload, as audit.snapshot gives them less the server's times."""
+    """A new invoice's column values, as createInvoice and the bulk upload both make it: all but the server's
+    times, and the number when the series is to give it."""
     return {
         "company_id": company_id,
         "invoice_id": invoice_id,
         "customer_id": data.customer_id,
         "invoice_number": data.invoice_number,
         "financial_year": fy,
-        "invoice_date": invoice_date.isoformat(),
-        "due_date": data.due_date.isoformat(),
+        "invoice_date": invoice_date,
+        "due_date": data.due_date,
         "place_of_supply": place,
         "gst_exclusive": data.gst_exclusive,
-        "base_amount": str(money.base),
-        "cgst": str(money.cgst),
-        "sgst": str(money.sgst),
-        "igst": str(money.igst),
-        "cess": str(money.cess),
-        "total_amount": str(money.total),
-        "paid_amount": _ZERO_TEXT,
-        "balance_amount": str(money.total),
+        "base_amount": money.base,
+        "cgst": money.cgst,
+        "sgst": money.sgst,
+        "igst": money.igst,
+        "cess": money.cess,
+        "total_amount": money.total,
+        "paid_amount": ZERO,
+        "balance_amount": money.total,
         "charge_customer": data.charge_customer,
         "description": data.description,
         "email_address": data.email_address,
         "external_id": data.external_id,
         "partial_payment_allowed": data.partial_payment_allowed,
-        "minimum_partial_amount": _jsonable(_paise(data.minimum_partial_amount)),
+        "minimum_partial_amount": _paise(data.minimum_partial_amount),
         "approval_status": approval.value,
         "status": InvoiceStatus.CREATED.value,
         "collection_mode": [m.value for m in dict.fromkeys(data.collection_mode or [])],
-        "created_via": CreatedVia.BULK_UPLOAD.value,
+        "created_via": via.value,
         "dispatched": False,
+        "dispatched_on": None,
+        "payment_token": None,
         "created_by": actor,
     }
-
-
-_ZERO_TEXT = str(ZERO)
 
 
 def _jsonable(value: Any) -> Any:
