@@ -164,6 +164,25 @@ async def test_a_worker_stopped_after_a_chunk_finishes_without_duplicates(
     assert tuple(counts) == (25, 25)
 
 
+@pytest.mark.parametrize("lanes", [2, 3])
+async def test_chunks_written_side_by_side_number_the_file_in_its_order(
+    committed: Database, seller: Tenant, lanes: int
+) -> None:
+    await _customers(seller)
+    # Row 40 types a number the series reaches only in a later chunk, which must step over it.
+    rows = [_row(n, invoiceNumber="INV2627-00000090" if n == 40 else "") for n in range(95)]
+    upload_id = await accepted(seller, csv_bytes(HEADER, rows), path=BULK)
+
+    await service.process(committed, upload_id, seller.company_id, chunk_rows=10, lanes=lanes)
+
+    done = await status(seller, upload_id)
+    assert (done["status"], done["succeeded"], done["failed"]) == ("COMPLETED", 95, 0)
+    made = await _invoices(committed, seller.company_id)  # in externalId order, which is the file's
+    generated = [m[0] for m in made if m[1] != "ERP-0040"]
+    assert generated == [f"INV2627-{n:08d}" for n in range(1, 96) if n != 90]
+    assert await _series_last(committed, seller.company_id) == 95
+
+
 async def test_a_viewer_and_a_checker_cannot_upload_invoices(
     seller: Tenant, live_tenants: TenantFactory
 ) -> None:

@@ -864,13 +864,24 @@ def _plan(
     return BulkPlan(company_id, actor, outcomes, candidates, company.invoice_number_prefix, events)
 
 
-async def write_many(session: AsyncSession, plan: BulkPlan, *, reason: str | None = None) -> None:
+async def write_many(
+    session: AsyncSession,
+    plan: BulkPlan,
+    *,
+    reason: str | None = None,
+    numbered: Callable[[], None] | None = None,
+) -> None:
     """Insert a prepared batch: series numbers for the rows without one, then the invoices, their audit rows
     and events in one statement. The series stays locked to the commit, so this is the transaction's last
-    step. BulkRaced when another create took one of the batch's numbers or externalIds meanwhile."""
+    step; ``numbered`` is called as soon as the batch holds its numbers (the caller may then let the next
+    batch queue for the series). BulkRaced when another create took one of the batch's numbers or
+    externalIds meanwhile."""
+    if plan.candidates:
+        await _series_numbers(session, plan)
+    if numbered is not None:
+        numbered()
     if not plan.candidates:
         return
-    await _series_numbers(session, plan)
     document = repository.bulk_document([c.record for c in plan.candidates])
     inserted = await repository.insert_many(
         session,
@@ -897,7 +908,8 @@ async def _series_numbers(session: AsyncSession, plan: BulkPlan) -> None:
             by_year[c.fy].append(c)
         else:
             by_hand.add((c.fy, c.given))
-    for fy, waiting in by_year.items():
+    # Years in one order, so two batches open at once never wait for each other's series crosswise.
+    for fy, waiting in sorted(by_year.items()):
         head, width = _series_head(plan.prefix, fy)
         while waiting:
             reserved, taken = await repository.reserve_range(

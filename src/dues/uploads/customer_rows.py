@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -306,7 +306,13 @@ class CustomerRows:
                 pending.cancel()
         return results
 
-    async def last(self, session: AsyncSession, reason: str) -> None:
+    async def last(
+        self,
+        session: AsyncSession,
+        reason: str,
+        batch: Sequence[tuple[int, list[str]]],
+        numbered: Callable[[], None] | None = None,
+    ) -> None:
         """Nothing is left to write after ``run``: customer batches take no lock held to the commit."""
 
     async def close(self) -> None:

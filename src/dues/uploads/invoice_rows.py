@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,8 @@ class InvoiceRows:
             if key:
                 self.first.setdefault(key, number)
         self._ahead: dict[tuple[int, int], asyncio.Task[_Checked]] = {}
-        self._to_write: invoices.BulkPlan | None = None
+        # Two chunks can be open at once (two lanes): each one's plan waits here for its own ``last``.
+        self._to_write: dict[tuple[int, int], invoices.BulkPlan] = {}
 
     def _key(self, cells: Sequence[str]) -> str | None:
         if self._external is None or self._external >= len(cells):
@@ -115,7 +116,7 @@ class InvoiceRows:
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
-        self._to_write = None
+        self._to_write.clear()
 
     async def run(
         self,
@@ -150,12 +151,20 @@ class InvoiceRows:
                 results.append(RowResult(number, RowOutcome.VALID))
             else:
                 results.append(RowResult(number, RowOutcome.CREATED, outcome.invoice_id))
-        self._to_write = None if dry_run else plan
+        if not dry_run and batch:
+            self._to_write[self._batch_key(batch)] = plan
         return results
 
-    async def last(self, session: AsyncSession, reason: str) -> None:
+    async def last(
+        self,
+        session: AsyncSession,
+        reason: str,
+        batch: Sequence[tuple[int, list[str]]],
+        numbered: Callable[[], None] | None = None,
+    ) -> None:
         """Write the batch ``run`` answered for: the transaction's last statements (the series lock is held
-        from here to the commit). invoices.BulkRaced: roll back and run the batch again."""
-        plan, self._to_write = self._to_write, None
+        from here to the commit); ``numbered`` is called once the batch holds its numbers.
+        invoices.BulkRaced: roll back and run the batch again."""
+        plan = self._to_write.pop(self._batch_key(batch), None) if batch else None
         if plan is not None:
-            await invoices.write_many(session, plan, reason=reason)
+            await invoices.write_many(session, plan, reason=reason, numbered=numbered)

@@ -271,11 +271,12 @@ async def process(
     if max_chunks is not None:
         todo = todo[:max_chunks]
     lanes = max(1, min(lanes or get_settings().upload_lanes, len(todo)))
-    if kind is UploadKind.INVOICE_CREATE:
-        # A chunk holds its seller's number series locked from its insert to its commit (that keeps the
-        # numbers gapless), so a second lane would only wait for the first; one lane also numbers the file in
-        # order. The next chunk is checked while this one is written instead (InvoiceRows).
-        lanes = 1
+    # An invoice chunk holds its seller's number series locked from its numbers to its commit (that keeps
+    # them gapless), so two lanes' inserts run one after the other; what the second lane gains is the rest of
+    # its chunk (claim, rows' results, progress), written while the first one's insert runs. A chunk queues
+    # for the series only once the chunk before it holds it, so the file is numbered in its own order.
+    numbered = {k: asyncio.Event() for k in todo}
+    before = dict(zip(todo[1:], todo, strict=False)) if kind is UploadKind.INVOICE_CREATE else {}
     log.info(
         "upload started",
         upload_id=upload_id,
@@ -313,17 +314,28 @@ async def process(
                 "failed": tally[RowOutcome.FAILED],
                 "skipped": tally[RowOutcome.SKIPPED],
             }
+            if chunk in before:
+                await numbered[before[chunk]].wait()
             state = await repository.finish_chunk(
                 session, company_id, upload_id, counts, begun=begun, now=now()
             )
             if state is None:
                 raise _NoLongerProcessing
             # Last: an invoice batch takes its seller's number series here and holds it to the commit.
-            await handler.last(session, reason)
+            await handler.last(session, reason, batch, numbered[chunk].set)
         return state
 
     async def write_chunk(chunk: int, then: Sequence[tuple[int, list[str]]]) -> dict[str, Any] | None:
         """One chunk in its own transaction; its counts added to the upload, or None if nothing was done."""
+        try:
+            return await write_chunk_attempts(chunk, then)
+        finally:
+            # Whatever became of this chunk, the next one must not wait for it forever.
+            numbered[chunk].set()
+
+    async def write_chunk_attempts(
+        chunk: int, then: Sequence[tuple[int, list[str]]]
+    ) -> dict[str, Any] | None:
         batch = rows_of(chunk)
         attempt = 0
         while True:
