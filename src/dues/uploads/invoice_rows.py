@@ -59,6 +59,9 @@ class InvoiceRows:
             if key:
                 self.first.setdefault(key, number)
         self._ahead: dict[tuple[int, int], asyncio.Task[_Checked]] = {}
+        # Checks are mostly Python, so two at once only slow each other down under the GIL; one at a time, in
+        # the order asked, gets the first chunk to the series sooner (and every next one checked in time).
+        self._one_check = asyncio.Lock()
         # Two chunks can be open at once (two lanes): each one's plan waits here for its own ``last``.
         self._to_write: dict[tuple[int, int], invoices.BulkPlan] = {}
 
@@ -90,8 +93,9 @@ class InvoiceRows:
     async def _check(
         self, session: AsyncSession, actor: str, batch: Sequence[tuple[int, list[str]]]
     ) -> _Checked:
-        early, todo, values = self._values(batch)
-        plan = await invoices.prepare_many(session, actor, self.company_id, values, offload=True)
+        async with self._one_check:
+            early, todo, values = self._values(batch)
+            plan = await invoices.prepare_many(session, actor, self.company_id, values, offload=True)
         return _Checked(early, todo, plan)
 
     async def _check_apart(self, actor: str, batch: Sequence[tuple[int, list[str]]]) -> _Checked:
