@@ -20,7 +20,7 @@ from dues.auth.endpoints import router as auth_router
 from dues.companies.endpoints import router as company_router
 from dues.config import Settings, get_settings
 from dues.customers.endpoints import router as customer_router
-from dues.db import Database, resolve_database_url
+from dues.db import Database, FairGate, resolve_database_url
 from dues.invoices.endpoints import router as invoice_router
 from dues.kit import ids
 from dues.kit.envelope import error_response
@@ -131,6 +131,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.db = database
     app.state.settings = settings
+    # Requests doing their database work at once; the rest wait their turn in arrival order (db.FairGate).
+    app.state.gate = FairGate(settings.max_active_requests) if settings.max_active_requests else None
     app.state.run_worker = (
         settings.inprocess_worker if settings.inprocess_worker is not None else settings.embedded
     )

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = 24 * 3600
     lockout_attempts: int = 3
     lockout_minutes: int = 15
+    # How long a bearer's user and company, once read, answer for them in this process. Changes made here
+    # apply at once; a user deactivated or a setting changed elsewhere (the CLI, another worker) within this.
+    auth_cache_seconds: float = Field(2.0, ge=0, le=60)
 
     idempotency_ttl_hours: int = 24
     upload_max_rows: int = 50_000
@@ -35,6 +38,10 @@ class Settings(BaseSettings):
     upload_lanes: int = Field(2, ge=1, le=16)
 
     db_pool_size: int = 10
+    # Requests served at once per process; the others queue in the order they came. Past what the CPU can
+    # take, more at once only interleave: each waits behind all the others at every step, and the slowest
+    # wait longest. 0: no limit.
+    max_active_requests: int = Field(8, ge=0)
     # Run a job worker inside `dues serve`; default: only with the embedded database.
     inprocess_worker: bool | None = None
     log_json: bool | None = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -196,6 +198,59 @@ class DecimalRequest(Request):
         return self._json
 
 
+class FairGate:
+    """At most ``size`` holders at once; the others wait in the order they came. (asyncio's Semaphore and
+    the connection pool's queue let a newcomer take a slot freed for a waiter, which sent back to the end of
+    the line, so under load some requests waited several times as long as the rest.)"""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed the slot just as it was cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the slot goes straight to the longest waiter
+                return
+        self._free += 1
+
+
+# Bodies up to this size are read before a request waits for its turn, so a slow sender holds no slot.
+_GATED_BODY_MAX = 1024 * 1024
+
+
+async def _small_body_read(request: Request) -> bool:
+    """Read the request's body if it is small (Starlette keeps it for the endpoint); False if it is too large
+    or of unknown length (uploads), which then go through without waiting for a turn."""
+    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        return True
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > _GATED_BODY_MAX:
+        return False
+    await request.body()
+    return True
+
+
+def _unflushed(session: AsyncSession) -> bool:
+    """Objects added or changed but not yet written (in an autocommit session every statement has already
+    committed, so only these would still need a commit)."""
+    return bool(session.new or session.dirty or session.deleted)
+
+
 class DuesRoute(APIRoute):
     """Each request runs in one session and one transaction, committed here once the endpoint has answered.
 
@@ -216,6 +271,11 @@ class DuesRoute(APIRoute):
             sessions = db.sessionmaker
             if single and db.autocommit_sessionmaker and idempotency.HEADER not in request.headers:
                 sessions = db.autocommit_sessionmaker
+            gate: FairGate | None = getattr(request.app.state, "gate", None)
+            if gate is not None and await _small_body_read(request):
+                await gate.acquire()
+            else:
+                gate = None
             try:
                 async with sessions() as session:
                     request.state.session = session
@@ -231,7 +291,8 @@ class DuesRoute(APIRoute):
                         return response
                     if claim is not None:
                         await idempotency.store(session, claim, response)
-                    await session.commit()
+                    if sessions is not db.autocommit_sessionmaker or _unflushed(session):
+                        await session.commit()
                     return response
             except (DuesError, RequestValidationError, StarletteHTTPException):
                 raise
@@ -245,6 +306,9 @@ class DuesRoute(APIRoute):
                     "Something went wrong on our side; it has been logged. Try again.",
                     [],
                 )
+            finally:
+                if gate is not None:
+                    gate.release()
 
         return handler
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterator
+
 import httpx
 import jwt
 import pytest
@@ -9,6 +12,7 @@ from sqlalchemy import text
 
 from dues.auth import tokens
 from dues.companies import service as companies
+from dues.config import get_settings
 from dues.db import Database
 from tests.support import Tenant, TenantFactory
 
@@ -168,3 +172,78 @@ async def test_a_token_sees_only_its_own_company(tenants: TenantFactory) -> None
     other = await b.post("/api/v0/customer/search", json={}, params={"companyId": a.company_id})
     assert other.status_code == 403
     assert other.json()["errorResponse"]["errorType"] == "INVALID_ACCESS"
+
+
+@pytest.fixture
+def auth_window(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[float], None]]:
+    """Set DUES_AUTH_CACHE_SECONDS for the test."""
+
+    def set_window(seconds: float) -> None:
+        monkeypatch.setenv("DUES_AUTH_CACHE_SECONDS", str(seconds))
+        get_settings.cache_clear()
+
+    yield set_window
+    monkeypatch.delenv("DUES_AUTH_CACHE_SECONDS", raising=False)
+    get_settings.cache_clear()
+
+
+async def _deactivate_elsewhere(db: Database, company_id: str, email: str) -> None:
+    """What the CLI or another worker process does: a change this process's sessions never see."""
+    async with db.sessionmaker() as session:
+        await session.execute(
+            text(
+                "UPDATE users SET active = false, token_version = token_version + 1 "
+                "WHERE company_id = :c AND lower(email) = lower(:e)"
+            ),
+            {"c": company_id, "e": email},
+        )
+        await session.commit()
+
+
+async def test_a_user_deactivated_by_another_process_is_refused_once_the_window_has_passed(
+    tenants: TenantFactory, tenant: Tenant, db: Database, auth_window: Callable[[float], None]
+) -> None:
+    auth_window(0.4)
+    maker = await tenants.user(tenant, "MAKER")
+    assert (await maker.get("/api/v0/company")).status_code == 200
+    await _deactivate_elsewhere(db, tenant.company_id, maker.username)
+    # This process read the user a moment ago and goes by that for up to the window (documented).
+    assert (await maker.get("/api/v0/company")).status_code == 200
+    await asyncio.sleep(0.5)
+    _assert_unauthorized(await maker.get("/api/v0/company"))
+    assert (await tenant.get("/api/v0/company")).status_code == 200
+
+
+async def test_with_no_window_a_change_made_elsewhere_applies_at_once(
+    tenants: TenantFactory, tenant: Tenant, db: Database, auth_window: Callable[[float], None]
+) -> None:
+    auth_window(0)
+    maker = await tenants.user(tenant, "MAKER")
+    assert (await maker.get("/api/v0/company")).status_code == 200
+    await _deactivate_elsewhere(db, tenant.company_id, maker.username)
+    _assert_unauthorized(await maker.get("/api/v0/company"))
+
+
+async def test_company_settings_changed_here_apply_to_the_very_next_request(
+    tenant: Tenant, auth_window: Callable[[float], None]
+) -> None:
+    auth_window(60)
+    customer = await tenant.create_customer()
+    body = {
+        "customerId": customer["customerId"],
+        "invoiceDate": "2026-11-24",
+        "dueDate": "2026-12-24",
+        "baseAmount": "100.00",
+        "cgst": "9.00",
+        "sgst": "9.00",
+    }
+    first = await tenant.post("/api/v0/invoice", json=body)
+    assert first.status_code == 200, first.text
+    assert first.json()["payload"]["invoiceNumber"] == "INV2627-00000001"
+    patched = await tenant.patch(
+        "/api/v0/company", json={"invoiceNumberPrefix": "ACME", "approvalChain": "MAKER_CHECKER"}
+    )
+    assert patched.status_code == 200, patched.text
+    second = (await tenant.post("/api/v0/invoice", json=body)).json()["payload"]
+    assert second["invoiceNumber"].startswith("ACME2627-")
+    assert second["approvalStatus"] != "APPROVER_APPROVED"

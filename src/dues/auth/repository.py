@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from dues.db import detached, driver_statement, fetch_rows
 from dues.models import ApiClient, Company, User
@@ -38,16 +41,55 @@ _ACTIVE_USER = driver_statement(
 )
 
 
-async def get_active_user(session: AsyncSession, company_id: str, user_id: str) -> User | None:
-    """The active user, as a copy to read, with its company kept for the rest of the request."""
+async def read_active_user(session: AsyncSession, company_id: str, user_id: str) -> tuple[Any, ...] | None:
+    """The active user's row joined with its company's (for as_user), or None."""
     rows = await fetch_rows(session, _ACTIVE_USER, {"company_id": company_id, "user_id": user_id})
-    if not rows:
-        return None
-    values = rows[0]
+    return rows[0] if rows else None
+
+
+def as_user(session: AsyncSession, values: Sequence[Any]) -> User:
+    """The user of a read_active_user row, as a copy to read, with its company kept for the rest of the
+    request (companies.get finds it in the session's info). Fresh copies each time: nothing is shared
+    between requests."""
     split = len(_USER_COLUMNS)
     company = detached(Company, _COMPANY_COLUMNS, values[split:])
     session.info[("company", company.company_id)] = company
     return detached(User, _USER_COLUMNS, values[:split])
+
+
+async def get_active_user(session: AsyncSession, company_id: str, user_id: str) -> User | None:
+    """The active user, as a copy to read, with its company kept for the rest of the request."""
+    values = await read_active_user(session, company_id, user_id)
+    return None if values is None else as_user(session, values)
+
+
+_CHANGED = "dues.auth.user_or_company_changed"
+_on_change: list[Callable[[], None]] = []
+
+
+def on_user_or_company_change(callback: Callable[[], None]) -> None:
+    """Call ``callback`` after every commit in this process that changed a user or a company through the
+    ORM (every such change here goes through it: deactivation, passwords, company settings)."""
+    _on_change.append(callback)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_change(session: Session, _context: object) -> None:
+    if any(isinstance(obj, (User, Company)) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _announce_change(session: Session) -> None:
+    # After the commit, not the flush: a read made in between would see, and keep, the old rows.
+    if session.info.pop(_CHANGED, False):
+        for callback in _on_change:
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_change(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 async def record_failed_login(
