@@ -199,9 +199,10 @@ class DecimalRequest(Request):
 
 
 class FairGate:
-    """At most ``size`` holders at once; the others wait in the order they came. (asyncio's Semaphore and
-    the connection pool's queue let a newcomer take a slot freed for a waiter, which sent back to the end of
-    the line, so under load some requests waited several times as long as the rest.)"""
+    """At most ``size`` holders at once; the others wait in the order they came, and a freed slot goes
+    straight to the longest waiter. (The connection pool's queue lets a newcomer take a connection freed for
+    a waiter and sends the waiter to the back of the line: under load some requests waited several times as
+    long as the rest.)"""
 
     def __init__(self, size: int) -> None:
         self._free = size
