@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dues import errors, jobs
 from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
+from dues.collection.endpoints import router as collection_router
 from dues.companies.endpoints import router as company_router
 from dues.config import Settings, get_settings
 from dues.customers.endpoints import router as customer_router
@@ -25,7 +26,9 @@ from dues.invoices.endpoints import router as invoice_router
 from dues.kit import ids
 from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
+from dues.payments.endpoints import router as payment_router
 from dues.uploads.endpoints import router as upload_router
+from dues.webhooks.endpoints import router as webhook_router
 
 log = structlog.get_logger("dues.http")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -145,7 +148,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Before the customers router: /customer/bulk... must never be taken for /customer/{customerId}.
     app.include_router(upload_router)
     app.include_router(customer_router)
+    app.include_router(collection_router)
+    app.include_router(payment_router)
     app.include_router(invoice_router)
+    app.include_router(webhook_router)
     return app
 
 

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     log_json: bool | None = None
     log_level: str = "INFO"
     public_url: str = "http://127.0.0.1:8000"
+    # Mail and SMS providers; with none set, messages stay in the outbox (api.md §5).
+    smtp_url: str | None = None  # smtp://user:pass@host:port or smtps://...
+    mail_from: str = "dues <no-reply@localhost>"
+    sms_url: str | None = None  # an HTTP endpoint that takes {"to", "text"} as JSON
+    # Webhook targets on private, loopback or link-local addresses are refused unless this is set (api.md §6).
+    webhooks_allow_private: bool = False
 
     @property
     def embedded(self) -> bool:

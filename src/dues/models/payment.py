@@ -1,0 +1,3 @@
+"""Payments received, their allocations to invoices, and customer credit."""
+
+from __future__ import annotations
