@@ -1,8 +1,43 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from dues.db import DuesRoute
+from fastapi import APIRouter, Path
+
+from dues.auth.deps import CurrentPrincipal, WriterPrincipal
+from dues.companies.deps import SellerScope as Scope
+from dues.db import DuesRoute, SessionDep
+from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.openapi import ERRORS
+from dues.payments import service
+from dues.payments.schemas import PaymentCreate, PaymentRead
 
 router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["payments"], responses=ERRORS)
+
+PaymentIdPath = Annotated[str, Path(max_length=16, description="PAY + 13 characters")]
+InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 characters")]
+
+
+@router.post("/payment", response_model=Envelope[PaymentRead], summary="Record a payment")
+async def record_payment(
+    body: PaymentCreate, principal: WriterPrincipal, company_id: Scope, session: SessionDep
+) -> JSONBody:
+    return ok(await service.record(session, principal, company_id, body))
+
+
+@router.get("/payment/{paymentId}", response_model=Envelope[PaymentRead], summary="Get a payment")
+async def get_payment(
+    paymentId: PaymentIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+) -> JSONBody:
+    return ok(await service.get(session, company_id, paymentId))
+
+
+@router.get(
+    "/invoice/{invoiceId}/payments",
+    response_model=Envelope[list[PaymentRead]],
+    summary="An invoice's payments",
+)
+async def invoice_payments(
+    invoiceId: InvoiceIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+) -> JSONBody:
+    return ok(await service.of_invoice(session, company_id, invoiceId))

@@ -1,0 +1,162 @@
+"""All SQL for payments, their allocations, the invoices they pay and customer credit; every statement is
+scoped by company here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues.models import Event, Invoice
+from dues.models.payment import Payment, PaymentAllocation
+
+# An id that cannot have been issued is not looked up: it answers "not found" like any unknown id.
+_PAYMENT_ID = re.compile(r"^PAY[A-Z0-9]{13}\Z", re.ASCII)
+_INVOICE_ID = re.compile(r"^INV[A-Z0-9]{13}\Z", re.ASCII)
+
+
+async def lock_invoices(session: AsyncSession, company_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
+    """This company's invoices among ``invoice_ids``, locked in invoice_id order: every payment takes its
+    locks in that one order, so two payments over the same invoices queue instead of deadlocking."""
+    stmt = (
+        select(Invoice)
+        .where(Invoice.company_id == company_id, Invoice.invoice_id.in_(list(invoice_ids)))
+        .order_by(Invoice.invoice_id)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def lock_open_invoices(
+    session: AsyncSession, company_id: str, customer_id: str, statuses: Sequence[str]
+) -> list[Invoice]:
+    """The customer's invoices in ``statuses`` with something owed, locked in invoice_id order (as
+    lock_invoices). A row a concurrent payment settles while we wait is re-checked and left out."""
+    stmt = (
+        select(Invoice)
+        .where(
+            Invoice.company_id == company_id,
+            Invoice.customer_id == customer_id,
+            Invoice.status.in_(list(statuses)),
+            Invoice.balance_amount > 0,
+        )
+        .order_by(Invoice.invoice_id)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+@dataclass(frozen=True)
+class Applied:
+    invoice_id: str
+    paid_amount: Decimal
+    balance_amount: Decimal
+    status: str
+    updated_on: datetime
+
+
+# One statement for all the invoices of a payment: the open-invoice counters' trigger (0007) then runs once
+# and takes its counter locks in key order, where one UPDATE per invoice could take them in any order.
+_APPLY = text(
+    """
+    UPDATE invoices i
+    SET paid_amount = i.paid_amount + a.amount,
+        balance_amount = i.balance_amount - a.amount,
+        status = CASE WHEN i.balance_amount - a.amount = 0 THEN 'PAID' ELSE 'PARTIALLY_PAID' END,
+        updated_on = now()
+    FROM unnest(CAST(:invoice_ids AS text[]), CAST(:amounts AS numeric[])) AS a(invoice_id, amount)
+    WHERE i.company_id = :company_id AND i.invoice_id = a.invoice_id
+    RETURNING i.invoice_id, i.paid_amount, i.balance_amount, i.status, i.updated_on
+    """
+)
+
+
+async def apply_to_invoices(
+    session: AsyncSession, company_id: str, amounts: dict[str, Decimal]
+) -> dict[str, Applied]:
+    """Add each amount to its invoice's paidAmount and take it off its balance; the invoices' CHECKs refuse
+    a balance below 0 whatever the caller checked."""
+    if not amounts:
+        return {}
+    params = {
+        "company_id": company_id,
+        "invoice_ids": list(amounts),
+        "amounts": list(amounts.values()),
+    }
+    rows = (await session.execute(_APPLY, params)).all()
+    return {row[0]: Applied(row[0], row[1], row[2], row[3], row[4]) for row in rows}
+
+
+_CREDIT = text(
+    "UPDATE customers SET credit_balance = credit_balance + :amount, updated_on = now() "
+    "WHERE company_id = :company_id AND customer_id = :customer_id RETURNING credit_balance"
+)
+
+
+async def add_credit(session: AsyncSession, company_id: str, customer_id: str, amount: Decimal) -> Decimal:
+    """Add to the customer's credit in place (the row stays locked to the commit); the new balance."""
+    params = {"company_id": company_id, "customer_id": customer_id, "amount": amount}
+    return Decimal((await session.execute(_CREDIT, params)).scalar_one())
+
+
+async def insert_payment(
+    session: AsyncSession, payment: Payment, allocations: Sequence[PaymentAllocation]
+) -> None:
+    session.add(payment)
+    session.add_all(allocations)
+    await session.flush()
+
+
+async def add_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Event), rows)
+
+
+async def get(session: AsyncSession, company_id: str, payment_id: str) -> Payment | None:
+    if not _PAYMENT_ID.match(payment_id):
+        return None
+    stmt = select(Payment).where(Payment.company_id == company_id, Payment.payment_id == payment_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def allocations_of(
+    session: AsyncSession, company_id: str, payment_ids: Sequence[str]
+) -> list[PaymentAllocation]:
+    if not payment_ids:
+        return []
+    stmt = (
+        select(PaymentAllocation)
+        .where(
+            PaymentAllocation.company_id == company_id, PaymentAllocation.payment_id.in_(list(payment_ids))
+        )
+        .order_by(PaymentAllocation.payment_id, PaymentAllocation.invoice_id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def invoice_exists(session: AsyncSession, company_id: str, invoice_id: str) -> bool:
+    if not _INVOICE_ID.match(invoice_id):
+        return False
+    stmt = select(Invoice.invoice_id).where(
+        Invoice.company_id == company_id, Invoice.invoice_id == invoice_id
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def payments_of_invoice(session: AsyncSession, company_id: str, invoice_id: str) -> list[Payment]:
+    """The payments with an allocation to the invoice, oldest first."""
+    paid_into = select(PaymentAllocation.payment_id).where(
+        PaymentAllocation.company_id == company_id, PaymentAllocation.invoice_id == invoice_id
+    )
+    stmt = (
+        select(Payment)
+        .where(Payment.company_id == company_id, Payment.payment_id.in_(paid_into))
+        .order_by(Payment.paid_on, Payment.created_on, Payment.payment_id)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,295 @@
+"""Payments (api.md §5): recording money received, applying it to invoices, and the customer's credit.
+
+Which invoices take a payment: one of this company's invoices of the paying customer, fully approved under
+the company's approval chain, in status CREATED, DISPATCHED or PARTIALLY_PAID with a balance above 0. A PAID
+invoice has nothing left to take, and a COLLECTION_DELETED one was withdrawn from collection.
+
+Every invoice a payment touches is locked (SELECT ... FOR UPDATE, in invoice_id order) before its balance
+is checked, so concurrent payments queue on it and never overdraw it; the database's CHECKs hold the same
+line. What the payment does not apply becomes the customer's credit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues.audit import service as audit
+from dues.auth.service import Principal
+from dues.companies import service as companies
+from dues.customers import service as customers
+from dues.errors import NotFound, SubError, ValidationFailed
+from dues.invoices import approvals
+from dues.invoices.schemas import ApprovalStatus, InvoiceStatus
+from dues.kit import ids
+from dues.kit.money import ZERO
+from dues.kit.timefmt import today_ist
+from dues.models import Invoice
+from dues.models.payment import Payment, PaymentAllocation
+from dues.payments import repository
+from dues.payments.repository import Applied
+from dues.payments.schemas import AllocationRead, PaymentCreate, PaymentRead
+
+PAYABLE = (InvoiceStatus.CREATED.value, InvoiceStatus.DISPATCHED.value, InvoiceStatus.PARTIALLY_PAID.value)
+
+
+def _new_payment_id() -> str:
+    return ids.many("PAY", 1, 13)[0]
+
+
+def _approved(invoice: Invoice, chain: str) -> bool:
+    return approvals.is_approved(ApprovalStatus(invoice.approval_status), chain)
+
+
+def _part_problem(invoice: Invoice, amount: Decimal) -> str | None:
+    """Why ``amount`` may not part-pay the invoice (None: it may, or it is not a part-payment)."""
+    if amount >= invoice.balance_amount:
+        return None
+    if not invoice.partial_payment_allowed:
+        return (
+            f"is a part-payment of invoice {invoice.invoice_id} (balance {invoice.balance_amount:.2f}), "
+            "which does not allow part-payment"
+        )
+    minimum = invoice.minimum_partial_amount
+    if minimum is not None and amount < minimum:
+        return f"is below invoice {invoice.invoice_id}'s minimum part-payment of {minimum:.2f}"
+    return None
+
+
+Plan = tuple[dict[str, Decimal], list[Invoice]]
+"""invoiceId → amount to apply, and the invoices concerned, locked."""
+
+
+async def _as_allocated(session: AsyncSession, company_id: str, chain: str, data: PaymentCreate) -> Plan:
+    """The allocations given, each checked against its locked invoice; 422 naming every one that fails."""
+    given = data.allocations or []
+    problems: list[SubError] = []
+    seen: set[str] = set()
+    for n, item in enumerate(given):
+        if item.invoice_id in seen:
+            problems.append(
+                SubError(
+                    f"allocations[{n}].invoiceId", "appears twice: allocate once per invoice", item.invoice_id
+                )
+            )
+        seen.add(item.invoice_id)
+    total = sum((item.amount for item in given), ZERO)
+    if total > data.amount:
+        problems.append(
+            SubError("allocations", f"add up to {total:.2f}, more than the payment ({data.amount:.2f})", None)
+        )
+    if problems:
+        raise ValidationFailed.of(problems)
+    locked = {i.invoice_id: i for i in await repository.lock_invoices(session, company_id, list(seen))}
+    for n, item in enumerate(given):
+        field = f"allocations[{n}]"
+        invoice = locked.get(item.invoice_id)
+        if invoice is None:
+            problems.append(
+                SubError(f"{field}.invoiceId", "is not an invoice of this company", item.invoice_id)
+            )
+            continue
+        if invoice.customer_id != data.customer_id:
+            problems.append(
+                SubError(
+                    f"{field}.invoiceId",
+                    f"is an invoice of another customer ({invoice.customer_id})",
+                    item.invoice_id,
+                )
+            )
+            continue
+        if invoice.status == InvoiceStatus.COLLECTION_DELETED:
+            problems.append(SubError(f"{field}.invoiceId", "was deleted from collection", item.invoice_id))
+            continue
+        if not _approved(invoice, chain):
+            problems.append(
+                SubError(
+                    f"{field}.invoiceId",
+                    f"is not approved yet (approvalStatus {invoice.approval_status})",
+                    item.invoice_id,
+                )
+            )
+            continue
+        if invoice.status not in PAYABLE or invoice.balance_amount <= 0:
+            problems.append(SubError(f"{field}.invoiceId", "is already paid", item.invoice_id))
+            continue
+        if item.amount > invoice.balance_amount:
+            problems.append(
+                SubError(
+                    f"{field}.amount",
+                    f"is more than invoice {invoice.invoice_id}'s balance ({invoice.balance_amount:.2f})",
+                    str(item.amount),
+                )
+            )
+            continue
+        part = _part_problem(invoice, item.amount)
+        if part:
+            problems.append(SubError(f"{field}.amount", part, str(item.amount)))
+    if problems:
+        raise ValidationFailed.of(problems)
+    return {item.invoice_id: item.amount for item in given}, list(locked.values())
+
+
+async def _oldest_due_first(session: AsyncSession, company_id: str, chain: str, data: PaymentCreate) -> Plan:
+    """The payment spread over the customer's open invoices, oldest due date first. An invoice the rest
+    cannot pay in full is part-paid when it allows that (and the rest reaches its minimum); otherwise it is
+    passed over and the next one is tried, so the money settles what it can and the remainder is credit."""
+    locked = await repository.lock_open_invoices(session, company_id, data.customer_id, PAYABLE)
+    payable = sorted(
+        (i for i in locked if _approved(i, chain)), key=lambda i: (i.due_date, i.invoice_date, i.invoice_id)
+    )
+    left = data.amount
+    plan: dict[str, Decimal] = {}
+    for invoice in payable:
+        if left <= 0:
+            break
+        take = min(left, invoice.balance_amount)
+        if _part_problem(invoice, take):
+            continue
+        plan[invoice.invoice_id] = take
+        left -= take
+    return plan, [i for i in payable if i.invoice_id in plan]
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _state(paid: Decimal, balance: Decimal, status: str) -> dict[str, Any]:
+    """What a payment changes on an invoice, as its audit rows record it."""
+    return {"paid_amount": _money(paid), "balance_amount": _money(balance), "status": status}
+
+
+async def record(
+    session: AsyncSession, principal: Principal, company_id: str, data: PaymentCreate
+) -> PaymentRead:
+    """Record a payment received outside the payment page, apply it, and credit the customer with the rest;
+    all in the request's one transaction, so a refusal leaves nothing behind."""
+    if data.paid_on > today_ist():
+        raise ValidationFailed.field("paidOn", "must not be in the future", data.paid_on.isoformat())
+    customer = await customers.get_model(session, company_id, data.customer_id)
+    if customer is None:
+        raise ValidationFailed.field("customerId", "is not a customer of this company", data.customer_id)
+    chain = (await companies.get(session, company_id)).approval_chain
+    if data.allocations is not None:
+        plan, invoices = await _as_allocated(session, company_id, chain, data)
+    else:
+        plan, invoices = await _oldest_due_first(session, company_id, chain, data)
+    allocated = sum(plan.values(), ZERO)
+    credit = data.amount - allocated
+    payment_id = _new_payment_id()
+    before = {i.invoice_id: _state(i.paid_amount, i.balance_amount, i.status) for i in invoices}
+    applied = await repository.apply_to_invoices(session, company_id, plan)
+    payment = Payment(
+        company_id=company_id,
+        payment_id=payment_id,
+        customer_id=data.customer_id,
+        mode=data.mode.value,
+        amount=data.amount,
+        allocated_amount=allocated,
+        unallocated_amount=credit,
+        reference=data.reference,
+        paid_on=data.paid_on,
+        created_by=principal.user_id,
+    )
+    allocations = [
+        PaymentAllocation(company_id=company_id, payment_id=payment_id, invoice_id=invoice_id, amount=amount)
+        for invoice_id, amount in sorted(plan.items())
+    ]
+    await repository.insert_payment(session, payment, allocations)
+    trail = [
+        audit.entry(
+            company_id,
+            principal.user_id,
+            "payment",
+            payment_id,
+            "CREATE",
+            after={**audit.snapshot(payment), "allocations": {k: _money(v) for k, v in sorted(plan.items())}},
+        )
+    ]
+    if credit > 0:
+        balance = await repository.add_credit(session, company_id, data.customer_id, credit)
+        trail.append(
+            audit.entry(
+                company_id,
+                principal.user_id,
+                "customer",
+                data.customer_id,
+                "CREDIT",
+                {"credit_balance": _money(balance - credit)},
+                {"credit_balance": _money(balance)},
+                reason=f"unallocated part of payment {payment_id}",
+            )
+        )
+    events: list[dict[str, Any]] = []
+    for invoice_id, amount in sorted(plan.items()):
+        now = applied[invoice_id]
+        trail.append(
+            audit.entry(
+                company_id,
+                principal.user_id,
+                "invoice",
+                invoice_id,
+                "PAYMENT",
+                before[invoice_id],
+                _state(now.paid_amount, now.balance_amount, now.status),
+                reason=f"payment {payment_id}: {data.mode.value} {data.reference}",
+            )
+        )
+        events.extend(_events(company_id, payment, amount, now))
+    await audit.record_many(session, trail)
+    await repository.add_events(session, events)
+    return to_read(payment, allocations)
+
+
+def _events(company_id: str, payment: Payment, amount: Decimal, invoice: Applied) -> list[dict[str, Any]]:
+    payload = {
+        "invoice_id": invoice.invoice_id,
+        "payment_id": payment.payment_id,
+        "customer_id": payment.customer_id,
+        "amount": _money(amount),
+        "mode": payment.mode,
+        "reference": payment.reference,
+        "paid_on": payment.paid_on.isoformat(),
+        "paid_amount": _money(invoice.paid_amount),
+        "balance_amount": _money(invoice.balance_amount),
+        "status": invoice.status,
+    }
+    types = ["invoice.payment_received"]
+    if invoice.balance_amount == 0:
+        types.append("invoice.paid")
+    return [
+        {"company_id": company_id, "event_type": t, "entity_id": invoice.invoice_id, "payload": payload}
+        for t in types
+    ]
+
+
+def to_read(payment: Payment, allocations: Sequence[PaymentAllocation]) -> PaymentRead:
+    return PaymentRead.model_validate(
+        {
+            **{c: getattr(payment, c) for c in Payment.__table__.columns.keys()},
+            "allocations": [AllocationRead.model_validate(a) for a in allocations],
+        }
+    )
+
+
+async def get(session: AsyncSession, company_id: str, payment_id: str) -> PaymentRead:
+    payment = await repository.get(session, company_id, payment_id)
+    if payment is None:
+        raise NotFound(f"No payment {payment_id}.")
+    return to_read(payment, await repository.allocations_of(session, company_id, [payment_id]))
+
+
+async def of_invoice(session: AsyncSession, company_id: str, invoice_id: str) -> list[PaymentRead]:
+    """The invoice's payments, oldest first, each with all its allocations."""
+    if not await repository.invoice_exists(session, company_id, invoice_id):
+        raise NotFound(f"No invoice {invoice_id}.")
+    payments = await repository.payments_of_invoice(session, company_id, invoice_id)
+    allocations = await repository.allocations_of(session, company_id, [p.payment_id for p in payments])
+    by_payment: dict[str, list[PaymentAllocation]] = {p.payment_id: [] for p in payments}
+    for allocation in allocations:
+        by_payment[allocation.payment_id].append(allocation)
+    return [to_read(p, by_payment[p.payment_id]) for p in payments]
