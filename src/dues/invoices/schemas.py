@@ -246,6 +246,9 @@ class InvoicePatch(_InvoiceAmounts):
     collection_mode: list[CollectionMode] | None = Field(None, max_length=7)
     line_items: list[LineItem] | None = Field(None, min_length=1, max_length=500)
     place_of_supply: StateName | None = None
+    dispatch_now: bool | None = Field(
+        None, description="true: dispatch the invoice as changed, in the same request (api.md §5)"
+    )
 
 
 # What a payment freezes (api.md §4): the amounts, the customer and the dates.

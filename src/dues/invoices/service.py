@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.audit import service as audit
 from dues.auth.service import Principal
+from dues.collection import service as collection
 from dues.companies import service as companies
 from dues.config import get_settings
 from dues.customers import service as customers
@@ -463,6 +464,10 @@ async def update(
     if new:
         await audit.record(session, company_id, principal.user_id, "invoice", invoice_id, "UPDATE", old, new)
         await repository.add_event(session, company_id, "invoice.updated", invoice_id, after)
+    if patch.dispatch_now:
+        await session.flush()
+        await collection.dispatch_now(session, principal, company_id, invoice_id)
+        await session.refresh(invoice)
     return to_read(invoice, lines, customer.legal_name)
 
 

@@ -1,0 +1,73 @@
+"""Bodies and answers of dispatch, delete and the outbox (api.md §4, §4.1, §5)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from dues.companies.schemas import CamelInput, CamelModel
+from dues.kit.fields import IstDateTime, LongText
+
+MAX_IDS = 5000
+# Longer than any id the server issues, so a mistyped id is answered per id rather than refused whole.
+InvoiceIdItem = Annotated[str, StringConstraints(max_length=64)]
+
+
+class Channel(StrEnum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+class DispatchRequest(CamelInput):
+    """Dispatch Invoice Collection: the ids (up to 5,000), and whether the payer may pay in parts. Left out,
+    partialPaymentAllowed keeps each invoice's own setting."""
+
+    invoice_ids: list[InvoiceIdItem] = Field(min_length=1, max_length=MAX_IDS)
+    partial_payment_allowed: bool | None = None
+
+
+class DeleteRequest(CamelInput):
+    """Delete Invoice Collection: the ids (up to 5,000) and why they are withdrawn (for the audit trail)."""
+
+    invoice_ids: list[InvoiceIdItem] = Field(min_length=1, max_length=MAX_IDS)
+    reason: LongText = Field(min_length=1)
+
+
+class IdOutcome(CamelModel):
+    """One id of a bulk call: it succeeded, or why it failed (errorMessage, present only on failure)."""
+
+    invoice_id: str
+    success: bool
+    error_message: str | None = None
+
+
+class Attachment(CamelModel):
+    name: str
+    content_type: str
+    size: int | None = None
+
+
+class MessageRead(CamelModel):
+    """One e-mail or SMS: to whom, what, and what became of it."""
+
+    message_id: str
+    invoice_id: str | None
+    channel: Channel
+    to: str
+    subject: str | None
+    body: str
+    attachments: list[Attachment]
+    status: str
+    attempts: int
+    last_error: str | None
+    created_on: IstDateTime
+    sent_on: IstDateTime | None
+
+
+def outcome(invoice_id: str, error: str | None) -> dict[str, Any]:
+    """An id's line of a bulk answer, as the wire has it (errorMessage only when it failed)."""
+    if error is None:
+        return {"invoiceId": invoice_id, "success": True}
+    return {"invoiceId": invoice_id, "success": False, "errorMessage": error}

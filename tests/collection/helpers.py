@@ -1,0 +1,81 @@
+"""Invoices ready to dispatch, and reading what dispatch and delete wrote."""
+
+from __future__ import annotations
+
+from itertools import count
+from typing import Any
+
+from sqlalchemy import text
+
+from dues.db import Database
+from tests.customers.helpers import payload
+from tests.support import Tenant, gstin_for
+
+DISPATCH = "/api/v0/invoice/bulk/dispatch"
+DELETE = "/api/v0/invoice/bulk/delete"
+OUTBOX = "/api/v0/outbox"
+
+_n = count(100)
+
+
+async def customer(seller: Tenant, **fields: Any) -> str:
+    fields.setdefault("email", "accounts@buyer.example")
+    created = await seller.create_customer(panOrGstin=gstin_for("27", next(_n)), **fields)
+    return str(created["customerId"])
+
+
+async def invoice(seller: Tenant, customer_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "customerId": customer_id,
+        "invoiceDate": "2026-11-24",
+        "dueDate": "2026-12-31",
+        "baseAmount": 1000,
+        "cgst": 90,
+        "sgst": 90,
+        **fields,
+    }
+    return payload(await seller.post("/api/v0/invoice", json=body))  # type: ignore[no-any-return]
+
+
+async def dispatch(seller: Tenant, invoice_ids: list[str], **fields: Any) -> dict[str, dict[str, Any]]:
+    """The answer of a dispatch, by invoiceId (asserting it lists every id in order)."""
+    response = await seller.post(DISPATCH, json={"invoiceIds": invoice_ids, **fields})
+    answer = payload(response)
+    assert [line["invoiceId"] for line in answer] == invoice_ids
+    return {line["invoiceId"]: line for line in answer}
+
+
+async def withdraw(seller: Tenant, invoice_ids: list[str], reason: str = "sent in error") -> dict[str, Any]:
+    response = await seller.post(DELETE, json={"invoiceIds": invoice_ids, "reason": reason})
+    answer = payload(response)
+    assert [line["invoiceId"] for line in answer] == invoice_ids
+    return {line["invoiceId"]: line for line in answer}
+
+
+async def outbox(seller: Tenant, **params: Any) -> list[dict[str, Any]]:
+    page = payload(await seller.get(OUTBOX, params={"limit": 5000, **params}))
+    return page["items"]  # type: ignore[no-any-return]
+
+
+async def get_invoice(seller: Tenant, invoice_id: str) -> dict[str, Any]:
+    return payload(await seller.get(f"/api/v0/invoice/{invoice_id}"))  # type: ignore[no-any-return]
+
+
+async def sql(database: Database, statement: str, **params: Any) -> list[Any]:
+    async with database.sessionmaker() as session:
+        result = await session.execute(text(statement), params)
+        rows = list(result.all()) if result.returns_rows else []
+        await session.commit()
+    return rows
+
+
+async def pay_part(database: Database, invoice_id: str, amount: str, status: str = "PARTIALLY_PAID") -> None:
+    """A payment received, as the payments domain will record it (not built yet)."""
+    await sql(
+        database,
+        "UPDATE invoices SET paid_amount = CAST(:a AS numeric),"
+        " balance_amount = total_amount - CAST(:a AS numeric), status = :s WHERE invoice_id = :i",
+        a=amount,
+        s=status,
+        i=invoice_id,
+    )
