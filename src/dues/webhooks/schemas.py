@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+
+from dues.companies.schemas import CamelInput, CamelModel
+from dues.kit.fields import IstDateTime, LongText
+from dues.webhooks import targets
+
+URL_MAX = 2048
+
+
+class WebhookEvent(StrEnum):
+    """The event types an endpoint may subscribe to (api.md §6)."""
+
+    CUSTOMER_CREATED = "customer.created"
+    CUSTOMER_UPDATED = "customer.updated"
+    INVOICE_CREATED = "invoice.created"
+    INVOICE_APPROVED = "invoice.approved"
+    INVOICE_DISPATCHED = "invoice.dispatched"
+    INVOICE_PAYMENT_RECEIVED = "invoice.payment_received"
+    INVOICE_PAID = "invoice.paid"
+    INVOICE_COLLECTION_DELETED = "invoice.collection_deleted"
+    INVOICE_OVERDUE = "invoice.overdue"
+    REMINDER_SENT = "reminder.sent"
+    UPLOAD_COMPLETED = "upload.completed"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
+class WebhookCreate(CamelModel):
+    model_config = CamelInput.model_config
+
+    url: str = Field(max_length=URL_MAX, description="http(s) URL on a public address")
+    events: list[WebhookEvent] = Field(min_length=1, max_length=len(WebhookEvent))
+    description: LongText | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _sendable(cls, value: str) -> str:
+        try:
+            url = str(targets.parse(value.strip()))
+        except targets.UnsafeTarget as exc:
+            raise ValueError(str(exc)) from exc
+        if len(url) > URL_MAX:
+            # Normalising (percent-encoding) can lengthen a URL that passed the length check.
+            raise ValueError(f"must be at most {URL_MAX} characters once encoded")
+        return url
+
+    @field_validator("events")
+    @classmethod
+    def _distinct(cls, value: list[WebhookEvent]) -> list[WebhookEvent]:
+        return list(dict.fromkeys(value))
+
+
+class WebhookRead(CamelModel):
+    webhook_id: str
+    url: str
+    events: list[str]
+    description: str | None
+    created_on: IstDateTime
+
+
+class WebhookCreated(WebhookRead):
+    secret: str = Field(description="whsec_...: shown only in this answer; verify signatures with it")
+
+
+class AttemptRead(CamelModel):
+    attempted_on: IstDateTime
+    status_code: int | None = Field(description="the receiver's HTTP status; null when it did not answer")
+    error: str | None = Field(description="why there was no answer (timeout, refused address ...)")
+    duration_ms: int
+
+
+class DeliveryRead(CamelModel):
+    delivery_id: str = Field(description="the webhook-id header: the same on every attempt")
+    webhook_id: str
+    event_id: int
+    event_type: str
+    status: DeliveryStatus
+    attempt_count: int
+    next_attempt_at: IstDateTime | None
+    created_on: IstDateTime
+    last_attempt_on: IstDateTime | None
+    delivered_on: IstDateTime | None
+    attempts: list[AttemptRead] = Field(default_factory=list)
