@@ -26,6 +26,7 @@ from dues.invoices.endpoints import router as invoice_router
 from dues.kit import ids
 from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
+from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
 from dues.uploads.endpoints import router as upload_router
 from dues.webhooks.endpoints import router as webhook_router
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(payment_router)
     app.include_router(invoice_router)
     app.include_router(webhook_router)
+    app.include_router(pay_router)
     return app
 
 
