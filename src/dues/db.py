@@ -125,6 +125,8 @@ def make_sessionmaker(bind: Any, **kwargs: Any) -> async_sessionmaker[AsyncSessi
 
 
 SINGLE_STATEMENT = "__dues_single_statement__"
+# In a session's info when each of its statements commits on its own (no transaction around the request).
+AUTOCOMMIT = "dues.autocommit"
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -138,6 +140,20 @@ def single_statement(endpoint: Endpoint) -> Endpoint:
     commit with the write, so such a request gets the usual transaction."""
     setattr(endpoint, SINGLE_STATEMENT, True)
     return endpoint
+
+
+SINGLE_STATEMENT_UNLESS = "__dues_single_statement_unless__"
+
+
+def single_statement_unless(needs_transaction: Callable[[bytes], bool]) -> Callable[[Endpoint], Endpoint]:
+    """@single_statement, except for requests whose body ``needs_transaction`` (given the raw body): those get
+    the usual transaction (createInvoice with dispatchNow writes the invoice and its dispatch together)."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, SINGLE_STATEMENT_UNLESS, needs_transaction)
+        return single_statement(endpoint)
+
+    return mark
 
 
 def driver_sql(statement: str) -> str:
@@ -263,6 +279,8 @@ class DuesRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
         single = getattr(self.endpoint, SINGLE_STATEMENT, False)
+        needs_transaction: Callable[[bytes], bool] | None
+        needs_transaction = getattr(self.endpoint, SINGLE_STATEMENT_UNLESS, None)
 
         async def handler(request: Request) -> Response:
             from dues.idempotency import service as idempotency
@@ -271,7 +289,8 @@ class DuesRoute(APIRoute):
             db: Database = request.app.state.db
             sessions = db.sessionmaker
             if single and db.autocommit_sessionmaker and idempotency.HEADER not in request.headers:
-                sessions = db.autocommit_sessionmaker
+                if needs_transaction is None or not needs_transaction(await request.body()):
+                    sessions = db.autocommit_sessionmaker
             gate: FairGate | None = getattr(request.app.state, "gate", None)
             if gate is not None and await _small_body_read(request):
                 await gate.acquire()
@@ -280,6 +299,8 @@ class DuesRoute(APIRoute):
             try:
                 async with sessions() as session:
                     request.state.session = session
+                    if sessions is db.autocommit_sessionmaker:
+                        session.info[AUTOCOMMIT] = True
                     claim = await idempotency.claim(session, request)
                     if claim is not None and claim.replay is not None:
                         return claim.replay

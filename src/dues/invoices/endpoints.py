@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
-from dues.db import DuesRoute, SessionDep, single_statement
+from dues.db import DuesRoute, SessionDep, single_statement_unless
 from dues.invoices import service
 from dues.invoices.schemas import ApprovalRequest, InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
 from dues.kit.envelope import Envelope, JSONBody, ok
@@ -19,8 +20,20 @@ router = APIRouter(prefix="/api/v0/invoice", route_class=DuesRoute, tags=["invoi
 InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 characters")]
 
 
+def _dispatch_now(body: bytes) -> bool:
+    """A create that also dispatches writes in two steps, which must commit together. Unreadable bodies get
+    the transaction too (validation will answer them)."""
+    if b"dispatchNow" not in body:
+        return False
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return True
+    return not isinstance(data, dict) or data.get("dispatchNow") is not False
+
+
 @router.post("", response_model=Envelope[InvoiceRead], summary="createInvoice")
-@single_statement
+@single_statement_unless(_dispatch_now)
 async def create_invoice(
     body: InvoiceCreate, principal: WriterPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:

@@ -20,7 +20,7 @@ from dues.collection import service as collection
 from dues.companies import service as companies
 from dues.config import get_settings
 from dues.customers import service as customers
-from dues.db import detached
+from dues.db import AUTOCOMMIT, detached
 from dues.errors import (
     Forbidden,
     NotFound,
@@ -208,10 +208,9 @@ async def create(
     ensure_creator(principal)
     if data.seller_id is not None and data.seller_id != company_id:
         company_id = await companies.resolve_scope(session, principal, data.seller_id)
-    if data.dispatch_now:
-        raise ValidationFailed.field(
-            "dispatchNow", "dispatch is not available in this version; create the invoice without it", True
-        )
+    if data.dispatch_now and session.info.get(AUTOCOMMIT):
+        # The route gives such a request a transaction; without, a refused dispatch would leave the invoice.
+        raise RuntimeError("createInvoice with dispatchNow needs a transaction")
     company = await companies.get(session, company_id)
     customer = await _customer(session, company_id, data.customer_id)
     place, money, invoice_date = _check_row(data, customer, company)
@@ -247,6 +246,10 @@ async def create(
     invoice = detached(Invoice, list(record), list(record.values()))
     lines = _lines(company_id, invoice.invoice_id, data, money)
     await _insert(session, company, invoice, lines, approval, principal.user_id)
+    if data.dispatch_now:
+        # In this request's transaction: a refusal (422 saying why) takes the new invoice back with it.
+        await collection.dispatch_now(session, principal, company_id, invoice.invoice_id)
+        return await get(session, company_id, invoice.invoice_id)
     return to_read(invoice, lines, customer.legal_name)
 
 
