@@ -1,3 +1,52 @@
 """Payment attempts through a gateway (the sandbox, or a real one later)."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Numeric, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dues.models.base import Base, Timestamps
+
+MONEY = Numeric(16, 2)
+ATTEMPT_STATUSES = ("STARTED", "SUCCEEDED", "FAILED")
+
+
+class PaymentAttempt(Base, Timestamps):
+    """One try by a payer to pay an invoice through a gateway. It moves once, from STARTED to SUCCEEDED
+    (with the payment it recorded) or FAILED (with why), under a row lock, so a replayed callback finds it
+    settled and changes nothing."""
+
+    __tablename__ = "payment_attempts"
+
+    company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    gateway: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(10), server_default="STARTED")
+    gateway_reference: Mapped[str | None] = mapped_column(String(100))
+    payment_id: Mapped[str | None] = mapped_column(String(16))
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    completed_on: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["company_id", "invoice_id"], ["invoices.company_id", "invoices.invoice_id"], ondelete="CASCADE"
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('STARTED', 'SUCCEEDED', 'FAILED')", name="status"),
+        # A success always names the one payment it recorded; nothing else carries a payment.
+        CheckConstraint("(status = 'SUCCEEDED') = (payment_id IS NOT NULL)", name="payment_iff_succeeded"),
+        CheckConstraint("(status = 'STARTED') = (completed_on IS NULL)", name="completed_iff_settled"),
+        Index("ix_payment_attempts_invoice", "company_id", "invoice_id", "created_on"),
+        Index(
+            "uq_payment_attempts_payment",
+            "company_id",
+            "payment_id",
+            unique=True,
+            postgresql_where=text("payment_id IS NOT NULL"),
+        ),
+    )

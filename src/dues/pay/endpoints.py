@@ -1,8 +1,79 @@
+"""The payer's pages (api.md §5 "Payment page", "Gateways"): HTML, no login, outside the /api/ envelope."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from dues.db import DuesRoute
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import RedirectResponse, Response
+
+from dues.config import get_settings
+from dues.db import DuesRoute, SessionDep
+from dues.pay import pages, sandbox, service
+from dues.pay.gateway import GATEWAYS, BadCallback, BadSignature
 
 # The payer's pages: no login, HTML, outside the /api/ envelope.
 router = APIRouter(prefix="/pay", route_class=DuesRoute, include_in_schema=False)
+# First: its fixed paths must not be taken for a token.
+router.include_router(sandbox.router)
+
+
+def _origin() -> str:
+    parts = urlsplit(get_settings().public_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _not_found() -> Response:
+    return pages.render("notfound.html", 404, origin=_origin())
+
+
+@router.post("/callback/{gateway}")
+async def callback(gateway: str, request: Request, session: SessionDep) -> Response:
+    adapter = GATEWAYS.get(gateway)
+    if adapter is None:
+        return JSONResponse({"error": "unknown gateway"}, status_code=404)
+    body = await request.body()
+    try:
+        result = adapter.verify_callback(request.headers, body)
+    except BadSignature as exc:
+        return JSONResponse({"error": str(exc)}, status_code=401)
+    except BadCallback as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    settled = await service.apply_callback(session, adapter.name, result)
+    if settled is None:
+        return JSONResponse({"error": "unknown attempt"}, status_code=404)
+    return JSONResponse({"attemptId": settled.attempt_id, "status": settled.status, "replay": settled.replay})
+
+
+@router.get("/{token}")
+async def pay_page(token: str, session: SessionDep) -> Response:
+    try:
+        page = await service.view(session, token)
+    except service.PageNotFound:
+        return _not_found()
+    return pages.render("invoice.html", origin=_origin(), page=page, error=None, amount=None)
+
+
+@router.post("/{token}/checkout")
+async def checkout(token: str, session: SessionDep, amount: Annotated[str, Form()] = "") -> Response:
+    try:
+        started = await service.start_checkout(session, token, amount)
+    except service.PageNotFound:
+        return _not_found()
+    except service.AmountRefused as refused:
+        page = await service.view(session, token)
+        return pages.render(
+            "invoice.html", 422, origin=_origin(), page=page, error=refused.message, amount=amount
+        )
+    return RedirectResponse(started.redirect_url, status_code=303)
+
+
+@router.get("/{token}/receipt/{attempt_id}")
+async def receipt(token: str, attempt_id: str, session: SessionDep) -> Response:
+    try:
+        shown = await service.receipt(session, token, attempt_id)
+    except service.PageNotFound:
+        return _not_found()
+    return pages.render("receipt.html", origin=_origin(), r=shown)

@@ -12,6 +12,7 @@ line. What the payment does not apply becomes the customer's credit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,7 @@ from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.companies import service as companies
 from dues.customers import service as customers
-from dues.errors import NotFound, SubError, ValidationFailed
+from dues.errors import NotFound, SubError, Unprocessable, ValidationFailed
 from dues.invoices import approvals
 from dues.invoices.schemas import ApprovalStatus, InvoiceStatus
 from dues.kit import ids
@@ -31,7 +32,7 @@ from dues.models import Invoice
 from dues.models.payment import Payment, PaymentAllocation
 from dues.payments import repository
 from dues.payments.repository import Applied
-from dues.payments.schemas import AllocationRead, PaymentCreate, PaymentRead
+from dues.payments.schemas import AllocationRead, PaymentCreate, PaymentMode, PaymentRead
 
 PAYABLE = (InvoiceStatus.CREATED.value, InvoiceStatus.DISPATCHED.value, InvoiceStatus.PARTIALLY_PAID.value)
 
@@ -178,32 +179,60 @@ async def record(
         plan, invoices = await _as_allocated(session, company_id, chain, data)
     else:
         plan, invoices = await _oldest_due_first(session, company_id, chain, data)
+    return await _book(
+        session,
+        company_id,
+        principal.user_id,
+        data.customer_id,
+        data.mode.value,
+        data.amount,
+        data.reference,
+        data.paid_on,
+        plan,
+        invoices,
+    )
+
+
+async def _book(
+    session: AsyncSession,
+    company_id: str,
+    actor: str,
+    customer_id: str,
+    mode: str,
+    amount: Decimal,
+    reference: str,
+    paid_on: date,
+    plan: dict[str, Decimal],
+    invoices: list[Invoice],
+) -> PaymentRead:
+    """Write a checked plan: the payment and its allocations, the invoices' new balances, the customer's
+    credit for the rest, audit rows and events; ``invoices`` are the plan's invoices, locked."""
     allocated = sum(plan.values(), ZERO)
-    credit = data.amount - allocated
+    credit = amount - allocated
     payment_id = _new_payment_id()
     before = {i.invoice_id: _state(i.paid_amount, i.balance_amount, i.status) for i in invoices}
     applied = await repository.apply_to_invoices(session, company_id, plan)
     payment = Payment(
         company_id=company_id,
         payment_id=payment_id,
-        customer_id=data.customer_id,
-        mode=data.mode.value,
-        amount=data.amount,
+        customer_id=customer_id,
+        mode=mode,
+        amount=amount,
         allocated_amount=allocated,
         unallocated_amount=credit,
-        reference=data.reference,
-        paid_on=data.paid_on,
-        created_by=principal.user_id,
+        reference=reference,
+        paid_on=paid_on,
+        created_by=actor,
     )
     allocations = [
-        PaymentAllocation(company_id=company_id, payment_id=payment_id, invoice_id=invoice_id, amount=amount)
-        for invoice_id, amount in sorted(plan.items())
+        PaymentAllocation(company_id=company_id, payment_id=payment_id, invoice_id=invoice_id, amount=share)
+        for invoice_id, share in sorted(plan.items())
     ]
     await repository.insert_payment(session, payment, allocations)
     trail = [
         audit.entry(
             company_id,
-            principal.user_id,
+            actor,
             "payment",
             payment_id,
             "CREATE",
@@ -211,13 +240,13 @@ async def record(
         )
     ]
     if credit > 0:
-        balance = await repository.add_credit(session, company_id, data.customer_id, credit)
+        balance = await repository.add_credit(session, company_id, customer_id, credit)
         trail.append(
             audit.entry(
                 company_id,
-                principal.user_id,
+                actor,
                 "customer",
-                data.customer_id,
+                customer_id,
                 "CREDIT",
                 {"credit_balance": _money(balance - credit)},
                 {"credit_balance": _money(balance)},
@@ -225,24 +254,73 @@ async def record(
             )
         )
     events: list[dict[str, Any]] = []
-    for invoice_id, amount in sorted(plan.items()):
+    for invoice_id, share in sorted(plan.items()):
         now = applied[invoice_id]
         trail.append(
             audit.entry(
                 company_id,
-                principal.user_id,
+                actor,
                 "invoice",
                 invoice_id,
                 "PAYMENT",
                 before[invoice_id],
                 _state(now.paid_amount, now.balance_amount, now.status),
-                reason=f"payment {payment_id}: {data.mode.value} {data.reference}",
+                reason=f"payment {payment_id}: {mode} {reference}",
             )
         )
-        events.extend(_events(company_id, payment, amount, now))
+        events.extend(_events(company_id, payment, share, now))
     await audit.record_many(session, trail)
     await repository.add_events(session, events)
     return to_read(payment, allocations)
+
+
+async def record_for_invoice(
+    session: AsyncSession,
+    company_id: str,
+    invoice_id: str,
+    amount: Decimal,
+    mode: PaymentMode,
+    reference: str,
+    actor: str,
+) -> PaymentRead:
+    """Record money a gateway collected for one invoice, all of it applied to that invoice (none to credit).
+
+    The invoice is locked first and checked as the API checks an allocation; when it can no longer take the
+    amount (paid meanwhile, withdrawn, a part-payment it does not allow) this raises Unprocessable, whose
+    message is for the payer (it names no ids), before anything is written."""
+    locked = await repository.lock_invoices(session, company_id, [invoice_id])
+    if not locked:
+        raise Unprocessable("The invoice no longer exists.")
+    invoice = locked[0]
+    chain = (await companies.get(session, company_id)).approval_chain
+    if invoice.status == InvoiceStatus.COLLECTION_DELETED:
+        raise Unprocessable("The invoice was withdrawn from collection.")
+    if not _approved(invoice, chain):
+        raise Unprocessable("The invoice is not approved for collection.")
+    if invoice.status not in PAYABLE or invoice.balance_amount <= 0:
+        raise Unprocessable("The invoice is already paid.")
+    if amount > invoice.balance_amount:
+        raise Unprocessable(
+            f"The amount ({amount:.2f}) is more than what is still due ({invoice.balance_amount:.2f})."
+        )
+    if amount < invoice.balance_amount:
+        if not invoice.partial_payment_allowed:
+            raise Unprocessable("The invoice does not allow part-payment.")
+        minimum = invoice.minimum_partial_amount
+        if minimum is not None and amount < minimum:
+            raise Unprocessable(f"The amount is below the minimum part-payment of {minimum:.2f}.")
+    return await _book(
+        session,
+        company_id,
+        actor,
+        invoice.customer_id,
+        mode.value,
+        amount,
+        reference,
+        today_ist(),
+        {invoice.invoice_id: amount},
+        [invoice],
+    )
 
 
 def _events(company_id: str, payment: Payment, amount: Decimal, invoice: Applied) -> list[dict[str, Any]]:

@@ -1,0 +1,277 @@
+"""The payment page's rules (api.md §5 "Payment page", "Gateways", "Rules that always hold").
+
+What a payer may pay: the whole balance, or, when the invoice allows part-payment, any amount from its
+minimumPartialAmount (0.01 when unset) up to the balance. The page offers only that, the checkout refuses
+anything else, and the payments service checks it again under the invoice's row lock when the gateway reports
+success, since the balance may have changed in between.
+
+An attempt moves once, STARTED → SUCCEEDED or FAILED, under its row lock; a replayed callback finds it
+settled and changes nothing, so a payment is applied once however often its callback comes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote, urlencode
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues.audit import service as audit
+from dues.config import get_settings
+from dues.errors import Unprocessable
+from dues.kit import ids
+from dues.kit.timefmt import now
+from dues.models import Company, Invoice
+from dues.models.gateway import PaymentAttempt
+from dues.pay import repository
+from dues.pay.gateway import GATEWAYS, CallbackResult, CheckoutRequest
+from dues.payments import service as payments
+from dues.payments.schemas import PaymentMode
+
+PENNY = Decimal("0.01")
+OPEN = ("CREATED", "DISPATCHED", "PARTIALLY_PAID")
+
+
+@dataclass(frozen=True)
+class PayView:
+    """Everything the page shows about one invoice, and nothing else."""
+
+    token: str
+    seller: str
+    invoice_number: str
+    invoice_date: date
+    due_date: date
+    customer: str
+    total: Decimal
+    paid: Decimal
+    due: Decimal
+    status: str
+    part_allowed: bool
+    part_minimum: Decimal
+    upi_link: str | None
+
+    @property
+    def payable(self) -> bool:
+        return self.status in OPEN and self.due > 0
+
+    @property
+    def offers_part(self) -> bool:
+        # A part must stay below the balance and reach the minimum: with the minimum at or above the
+        # balance there is no part to offer, only the whole.
+        return self.part_allowed and self.part_minimum < self.due
+
+
+class PageNotFound(Exception):
+    """An unknown or cleared token, or an attempt not of this invoice: a plain 404 that says nothing more."""
+
+
+class AmountRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def upi_link(company: Company, invoice: Invoice, due: Decimal) -> str | None:
+    """The upi://pay deep link (NPCI's UPI linking spec); None when the seller has no VPA."""
+    if not company.upi_vpa:
+        return None
+    params = {
+        "pa": company.upi_vpa,
+        "pn": company.upi_payee_name or company.legal_name,
+        "am": f"{due:.2f}",
+        "tr": invoice.invoice_id,
+        "tn": invoice.invoice_number,
+        "cu": "INR",
+    }
+    return "upi://pay?" + urlencode(params, quote_via=quote)
+
+
+async def _open(session: AsyncSession, token: str) -> tuple[Invoice, Company]:
+    invoice = await repository.invoice_by_token(session, token)
+    if invoice is None:
+        raise PageNotFound()
+    company = await repository.company(session, invoice.company_id)
+    if company is None:
+        raise PageNotFound()
+    return invoice, company
+
+
+async def view(session: AsyncSession, token: str) -> PayView:
+    invoice, company = await _open(session, token)
+    return await _view(session, token, invoice, company)
+
+
+async def _view(session: AsyncSession, token: str, invoice: Invoice, company: Company) -> PayView:
+    customer = await repository.customer_name(session, invoice.company_id, invoice.customer_id)
+    return PayView(
+        token=token,
+        seller=company.legal_name,
+        invoice_number=invoice.invoice_number,
+        invoice_date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        customer=customer,
+        total=invoice.total_amount,
+        paid=invoice.paid_amount,
+        due=invoice.balance_amount,
+        status=invoice.status,
+        part_allowed=invoice.partial_payment_allowed,
+        part_minimum=invoice.minimum_partial_amount or PENNY,
+        upi_link=upi_link(company, invoice, invoice.balance_amount),
+    )
+
+
+def check_amount(page: PayView, raw: str) -> Decimal:
+    """The amount the payer asked to pay, or AmountRefused saying why not, in words for the payer."""
+    try:
+        amount = Decimal(raw.strip().replace(",", ""))
+    except InvalidOperation:
+        raise AmountRefused("Enter the amount as a number, such as 1500.00.") from None
+    if not amount.is_finite() or amount <= 0:
+        raise AmountRefused("Enter an amount above zero.")
+    if amount != amount.quantize(PENNY):
+        raise AmountRefused("Enter the amount in rupees and paise, with at most 2 decimals.")
+    if amount > page.due:
+        raise AmountRefused(f"The amount is more than what is due (₹{page.due:,.2f}).")
+    if amount < page.due:
+        if not page.part_allowed:
+            raise AmountRefused(f"This invoice must be paid in full: the amount due is ₹{page.due:,.2f}.")
+        if amount < page.part_minimum:
+            raise AmountRefused(f"The smallest part-payment this invoice takes is ₹{page.part_minimum:,.2f}.")
+    return amount.quantize(PENNY)
+
+
+@dataclass(frozen=True)
+class Started:
+    attempt_id: str
+    redirect_url: str
+
+
+async def start_checkout(
+    session: AsyncSession, token: str, raw_amount: str, gateway: str = "sandbox"
+) -> Started:
+    """Check the amount, record a STARTED attempt, and ask the gateway for its checkout."""
+    invoice, company = await _open(session, token)
+    page = await _view(session, token, invoice, company)
+    if not page.payable:
+        raise AmountRefused("There is nothing to pay on this invoice.")
+    amount = check_amount(page, raw_amount)
+    attempt_id = ids.many("PA", 1, 14)[0]
+    adapter = GATEWAYS[gateway]
+    base = get_settings().public_url.rstrip("/")
+    checkout = adapter.start_checkout(
+        CheckoutRequest(
+            company_id=invoice.company_id,
+            attempt_id=attempt_id,
+            amount=amount,
+            merchant_name=company.legal_name,
+            description=f"Invoice {invoice.invoice_number}",
+            return_url=f"{base}/pay/{token}/receipt/{attempt_id}",
+        )
+    )
+    attempt = PaymentAttempt(
+        company_id=invoice.company_id,
+        attempt_id=attempt_id,
+        invoice_id=invoice.invoice_id,
+        amount=amount,
+        gateway=adapter.name,
+        status="STARTED",
+        gateway_reference=checkout.gateway_reference,
+    )
+    await repository.add_attempt(session, attempt)
+    await audit.record(
+        session,
+        invoice.company_id,
+        "payer",
+        "payment_attempt",
+        attempt_id,
+        "START",
+        after={"invoice_id": invoice.invoice_id, "amount": f"{amount:.2f}", "gateway": adapter.name},
+    )
+    return Started(attempt_id, checkout.redirect_url)
+
+
+@dataclass(frozen=True)
+class Settled:
+    attempt_id: str
+    status: str
+    replay: bool
+    payment_id: str | None
+    reason: str | None
+
+
+async def apply_callback(session: AsyncSession, gateway: str, result: CallbackResult) -> Settled | None:
+    """Settle the attempt a verified callback names, once; None when no such attempt exists.
+
+    A success the invoice can no longer take (paid by someone else meanwhile, withdrawn) settles the attempt
+    as FAILED with that reason: the gateway still gets its 200, and the money has to go back to the payer."""
+    attempt = await repository.lock_attempt(session, result.company_id, result.attempt_id)
+    if attempt is None or attempt.gateway != gateway:
+        return None
+    if attempt.status != "STARTED":
+        return Settled(attempt.attempt_id, attempt.status, True, attempt.payment_id, attempt.failure_reason)
+    actor = f"gateway:{gateway}"
+    before = {"status": attempt.status}
+    reason: str | None = None
+    if result.gateway_reference != attempt.gateway_reference:
+        reason = "The gateway reported a different checkout reference than the one it started."
+    elif result.amount != attempt.amount:
+        reason = (
+            f"The gateway reported {result.amount:.2f}, but the payment was started for {attempt.amount:.2f}."
+        )
+    elif not result.succeeded:
+        reason = result.reason or "The payment was declined."
+    else:
+        try:
+            payment = await payments.record_for_invoice(
+                session,
+                attempt.company_id,
+                attempt.invoice_id,
+                attempt.amount,
+                PaymentMode.UPI,
+                attempt.attempt_id,
+                actor,
+            )
+        except Unprocessable as refused:
+            reason = f"Paid at the gateway but not applied: {refused.message}"
+        else:
+            attempt.payment_id = payment.payment_id
+    attempt.status = "FAILED" if reason else "SUCCEEDED"
+    attempt.failure_reason = reason[:500] if reason else None
+    attempt.completed_on = now()
+    await repository.flush(session)
+    after = {
+        "status": attempt.status,
+        "payment_id": attempt.payment_id,
+        "failure_reason": attempt.failure_reason,
+    }
+    await audit.record(
+        session,
+        attempt.company_id,
+        actor,
+        "payment_attempt",
+        attempt.attempt_id,
+        attempt.status,
+        before,
+        after,
+    )
+    return Settled(attempt.attempt_id, attempt.status, False, attempt.payment_id, attempt.failure_reason)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    page: PayView
+    attempt_id: str
+    amount: Decimal
+    status: str
+    reason: str | None
+
+
+async def receipt(session: AsyncSession, token: str, attempt_id: str) -> Receipt:
+    invoice, company = await _open(session, token)
+    attempt = await repository.attempt_of_invoice(session, invoice.company_id, invoice.invoice_id, attempt_id)
+    if attempt is None:
+        raise PageNotFound()
+    page = await _view(session, token, invoice, company)
+    return Receipt(page, attempt.attempt_id, attempt.amount, attempt.status, attempt.failure_reason)

@@ -1,0 +1,110 @@
+"""The payer's clicks in a real browser (headless Chromium, through Playwright) against a real uvicorn:
+pay in full, and pay a part, each through the sandbox. Screenshots of the page and the receipt at phone and
+desktop widths go to tests/pay/screenshots/ (git-ignored) for a person to look at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from dues.db import Database
+from tests.customers.helpers import payload
+from tests.pay.helpers import dispatched, money, set_upi
+from tests.support import Tenant, TenantFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).parent / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+if not CHROMIUM.exists():
+    pytest.skip(f"Chromium not installed: {CHROMIUM} is missing", allow_module_level=True)
+
+from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield launched
+        await launched.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def seller(committed: Database, server: str) -> AsyncIterator[Tenant]:
+    async with httpx.AsyncClient(base_url=server, timeout=20) as http:
+        tenant = await TenantFactory(committed, http).create(name="Shree Ganesh Traders Pvt Ltd")
+        await set_upi(tenant, "ganesh.traders@okicici", "Shree Ganesh Traders")
+        yield tenant
+
+
+async def _shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        await page.set_viewport_size(size)
+        await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+    await page.set_viewport_size(PHONE)
+
+
+async def test_pay_in_full_in_the_browser(browser: Browser, seller: Tenant) -> None:
+    inv, _ = await dispatched(seller, base="25000", partial=False)
+    page = await browser.new_page(viewport=PHONE)
+
+    await page.goto(inv["paymentLink"])
+    assert await page.locator("#amount").count() == 0
+    assert await page.locator("svg.qr").count() == 1
+    await _shoot(page, "full-page")
+    await page.get_by_role("button", name="Pay ₹29,500.00").click()
+
+    await page.wait_for_url(re.compile(r".*/pay/sandbox/checkout\?session=.*"))
+    assert "TEST MODE — sandbox gateway, no money moves" in await page.locator("#test-mode").inner_text()
+    await _shoot(page, "full-sandbox")
+    await page.get_by_role("button", name=re.compile("^Succeed")).click()
+
+    await page.wait_for_url(re.compile(r".*/receipt/PA[A-Z0-9]{14}$"))
+    assert await page.locator("h1").inner_text() == "Payment received"
+    assert await page.locator("#still-due").inner_text() == "₹0.00"
+    await _shoot(page, "full-receipt")
+    shown = payload(await seller.get(f"/api/v0/invoice/{inv['invoiceId']}"))
+    assert shown["status"] == "PAID"
+    await page.close()
+
+
+async def test_pay_a_part_in_the_browser(browser: Browser, seller: Tenant) -> None:
+    inv, _ = await dispatched(seller, base="10000", partial=True, minimumPartialAmount=1000)  # 11,800
+    page = await browser.new_page(viewport=PHONE)
+
+    await page.goto(inv["paymentLink"])
+    field = page.get_by_label("Amount to pay (₹)")
+    assert await field.input_value() == "11800.00"
+    await field.fill("500")
+    await page.get_by_role("button", name="Pay now").click()
+    assert (
+        "The smallest part-payment this invoice takes is ₹1,000.00."
+        in await page.get_by_role("alert").inner_text()
+    )
+    await _shoot(page, "part-page-refused")
+
+    await page.get_by_label("Amount to pay (₹)").fill("4000.50")
+    await page.get_by_role("button", name="Pay now").click()
+    await page.wait_for_url(re.compile(r".*/pay/sandbox/checkout\?session=.*"))
+    assert await page.locator("h1").inner_text() == "Pay ₹4,000.50"
+    await page.get_by_role("button", name=re.compile("^Succeed")).click()
+
+    await page.wait_for_url(re.compile(r".*/receipt/PA[A-Z0-9]{14}$"))
+    assert await page.locator("#still-due").inner_text() == "₹7,799.50"
+    await _shoot(page, "part-receipt")
+    shown = payload(await seller.get(f"/api/v0/invoice/{inv['invoiceId']}"))
+    assert shown["status"] == "PARTIALLY_PAID"
+    assert money(shown["balanceAmount"]) == money("7799.50")
+
+    await page.get_by_role("link", name="Pay the rest").click()
+    assert await page.locator("#amount-due").inner_text() == "₹7,799.50"
+    await _shoot(page, "part-page-after")
+    await page.close()
