@@ -143,6 +143,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     # Room for the multipart envelope around the largest file an upload may carry.
     app.add_middleware(RequestContext, max_body=settings.upload_max_bytes + 1024 * 1024)
+    # Routers are tried in this order, each route by its pattern: the busiest paths first (matching
+    # createInvoice last among eleven routers cost 70 us of its 1.1 ms). The invoice router's patterns take
+    # one segment after /invoice/ or end in /approval or /pdf, so none of the others' /invoice/... paths
+    # (bulk/create, bulk/dispatch, {id}/payments) can be taken by it.
+    app.include_router(invoice_router)
     app.include_router(auth_router)
     app.include_router(company_router)
     app.include_router(audit_router)
@@ -151,7 +156,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customer_router)
     app.include_router(collection_router)
     app.include_router(payment_router)
-    app.include_router(invoice_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
     return app
