@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from dues import jobs
 from dues.app import create_app
-from dues.config import Settings
+from dues.config import Settings, get_settings
 from dues.db import Database, libpq_url, make_sessionmaker, sqlalchemy_url, start_embedded
 from dues.migrations import upgrade
 from tests.support import Tenant, TenantFactory
@@ -61,6 +61,16 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     eng = create_async_engine(sqlalchemy_url(database_url), pool_size=20, max_overflow=20)
     yield eng
     await eng.dispose()
+
+
+@pytest.fixture
+def no_message_providers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No mail or SMS provider, so messages stay in the outbox (the embedded default); settings re-read."""
+    monkeypatch.delenv("DUES_SMTP_URL", raising=False)
+    monkeypatch.delenv("DUES_SMS_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 import pytest_asyncio
@@ -18,13 +18,8 @@ def _cheap_hashes(cheap_password_hashes: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _fresh_settings(no_message_providers: None) -> None:
     """No mail or SMS provider (messages stay in the outbox); settings re-read for each test."""
-    monkeypatch.delenv("DUES_SMTP_URL", raising=False)
-    monkeypatch.delenv("DUES_SMS_URL", raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
