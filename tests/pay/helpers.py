@@ -66,3 +66,22 @@ async def send_callback(
     body = callback_body(session, succeeded, None if succeeded else "declined in test")
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature or sign(body)}
     return await http.post("/pay/callback/sandbox", content=body, headers=headers)
+
+
+async def pay_in_sandbox(http: httpx.AsyncClient, link: str, amount: str, choice: str) -> httpx.Response:
+    """A payer's clicks, each a real request: the page, the checkout form, the sandbox's choice."""
+    page = await http.get(link)
+    assert page.status_code == 200
+    form = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert form
+    started = await http.post(form.group(1), data={"amount": amount})
+    assert started.status_code == 303
+    sandbox = await http.get(started.headers["location"])
+    assert "TEST MODE — sandbox gateway, no money moves" in sandbox.text
+    sealed = re.search(r'name="session" value="([^"]+)"', sandbox.text)
+    assert sealed
+    chosen = await http.post("/pay/sandbox/complete", data={"session": sealed.group(1), "outcome": choice})
+    assert chosen.status_code == 303
+    receipt = await http.get(chosen.headers["location"])
+    assert receipt.status_code == 200
+    return receipt

@@ -13,7 +13,15 @@ import pytest_asyncio
 
 from dues.db import Database
 from tests.customers.helpers import payload
-from tests.pay.helpers import checkout, dispatched, money, send_callback, session_of, set_upi
+from tests.pay.helpers import (
+    checkout,
+    dispatched,
+    money,
+    pay_in_sandbox,
+    send_callback,
+    session_of,
+    set_upi,
+)
 from tests.support import Tenant, TenantFactory
 
 
@@ -28,25 +36,6 @@ async def seller(committed: Database, http: httpx.AsyncClient) -> Tenant:
     return await TenantFactory(committed, http).create()
 
 
-async def _pay_in_sandbox(http: httpx.AsyncClient, link: str, amount: str, choice: str) -> httpx.Response:
-    """A payer's clicks, each a real request: the page, the checkout form, the sandbox's choice."""
-    page = await http.get(link)
-    assert page.status_code == 200
-    form = re.search(r'<form method="post" action="([^"]+)"', page.text)
-    assert form
-    started = await http.post(form.group(1), data={"amount": amount})
-    assert started.status_code == 303
-    sandbox = await http.get(started.headers["location"])
-    assert "TEST MODE — sandbox gateway, no money moves" in sandbox.text
-    sealed = re.search(r'name="session" value="([^"]+)"', sandbox.text)
-    assert sealed
-    chosen = await http.post("/pay/sandbox/complete", data={"session": sealed.group(1), "outcome": choice})
-    assert chosen.status_code == 303
-    receipt = await http.get(chosen.headers["location"])
-    assert receipt.status_code == 200
-    return receipt
-
-
 async def test_dispatch_then_pay_part_then_the_rest_over_real_http(
     server: str, http: httpx.AsyncClient, seller: Tenant
 ) -> None:
@@ -55,11 +44,11 @@ async def test_dispatch_then_pay_part_then_the_rest_over_real_http(
     link = inv["paymentLink"]
     assert link.startswith(f"{server}/pay/")
 
-    failed = await _pay_in_sandbox(http, link, "300.00", "fail")
+    failed = await pay_in_sandbox(http, link, "300.00", "fail")
     assert "Payment failed" in failed.text and "Try again" in failed.text
     assert payload(await seller.get(f"/api/v0/invoice/{inv['invoiceId']}"))["status"] == "DISPATCHED"
 
-    part = await _pay_in_sandbox(http, link, "300.00", "succeed")
+    part = await pay_in_sandbox(http, link, "300.00", "succeed")
     assert "Payment received" in part.text
     assert re.search(r'id="still-due">₹880.00<', part.text)
     shown = payload(await seller.get(f"/api/v0/invoice/{inv['invoiceId']}"))
@@ -67,7 +56,7 @@ async def test_dispatch_then_pay_part_then_the_rest_over_real_http(
     assert (money(shown["paidAmount"]), money(shown["balanceAmount"])) == (300, 880)
     assert "am=880.00" in (await http.get(link)).text
 
-    rest = await _pay_in_sandbox(http, link, "880.00", "succeed")
+    rest = await pay_in_sandbox(http, link, "880.00", "succeed")
     assert re.search(r'id="still-due">₹0.00<', rest.text)
     assert "Pay the rest" not in rest.text
     shown = payload(await seller.get(f"/api/v0/invoice/{inv['invoiceId']}"))
