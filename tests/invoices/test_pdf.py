@@ -388,3 +388,18 @@ def test_first_page_rasterises(tmp_path: Path) -> None:
     pngs = list(tmp_path.glob("out*.png"))
     assert len(pngs) == 1
     assert pngs[0].read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_fallback_font_is_embedded_only_for_text_that_needs_it() -> None:
+    typeface = pdf_module._typeface()
+    if typeface.fallback is None:
+        pytest.skip("no fallback font installed")
+    latin = render_invoice_pdf(_invoice(intra_state=True))
+    assert b"NotoSans" not in latin
+    letter = next(chr(c) for c in sorted(typeface.covered - typeface.primary) if chr(c).isalpha())
+    buyer = Party(f"Buyer {letter} Ltd", "1 Main Road, Nashik", "Maharashtra", gstin=OTHER_STATE_GSTIN)
+
+    mixed = render_invoice_pdf(_invoice(intra_state=False, buyer=buyer))
+
+    assert b"NotoSans" in mixed
+    assert f"Buyer {letter} Ltd" in _text(mixed)
