@@ -51,5 +51,17 @@ def user_id() -> str:
     return "US" + _random(14)
 
 
+def payment_id() -> str:
+    return "PAY" + _random(13)
+
+
+def payment_attempt_id() -> str:
+    return "PA" + _random(14)
+
+
+def webhook_id() -> str:
+    return "WH" + _random(14)
+
+
 def request_id() -> str:
     return secrets.token_hex(12)

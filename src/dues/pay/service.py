@@ -157,7 +157,7 @@ async def start_checkout(
     if not page.payable:
         raise AmountRefused("There is nothing to pay on this invoice.")
     amount = check_amount(page, raw_amount)
-    attempt_id = ids.many("PA", 1, 14)[0]
+    attempt_id = ids.payment_attempt_id()
     adapter = GATEWAYS[gateway]
     base = get_settings().public_url.rstrip("/")
     checkout = adapter.start_checkout(

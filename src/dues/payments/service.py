@@ -37,10 +37,6 @@ from dues.payments.schemas import AllocationRead, PaymentCreate, PaymentMode, Pa
 PAYABLE = (InvoiceStatus.CREATED.value, InvoiceStatus.DISPATCHED.value, InvoiceStatus.PARTIALLY_PAID.value)
 
 
-def _new_payment_id() -> str:
-    return ids.many("PAY", 1, 13)[0]
-
-
 def _approved(invoice: Invoice, chain: str) -> bool:
     return approvals.is_approved(ApprovalStatus(invoice.approval_status), chain)
 
@@ -209,7 +205,7 @@ async def _book(
     credit for the rest, audit rows and events; ``invoices`` are the plan's invoices, locked."""
     allocated = sum(plan.values(), ZERO)
     credit = amount - allocated
-    payment_id = _new_payment_id()
+    payment_id = ids.payment_id()
     before = {i.invoice_id: _state(i.paid_amount, i.balance_amount, i.status) for i in invoices}
     applied = await repository.apply_to_invoices(session, company_id, plan)
     payment = Payment(

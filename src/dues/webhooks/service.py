@@ -72,7 +72,7 @@ async def create(
         raise Unprocessable(f"A company may have at most {MAX_ENDPOINTS} webhooks; delete one first.")
     endpoint = WebhookEndpoint(
         company_id=company_id,
-        webhook_id=ids.many("WH", 1)[0],
+        webhook_id=ids.webhook_id(),
         url=data.url,
         events=[str(e) for e in data.events],
         description=data.description,
