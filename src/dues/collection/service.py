@@ -62,10 +62,14 @@ def _pdf_name(invoice_number: str) -> str:
     return f"invoice-{safe}.pdf"
 
 
+def _no_invoice(invoice_id: str) -> str:
+    return f"No invoice {invoice_id}." if invoice_id else "An empty invoice id names no invoice."
+
+
 def _refusal(candidate: Candidate | None, invoice_id: str, chain: str) -> str | None:
     """Why this id cannot be dispatched, or None when it can (§4.2, §3, §5)."""
     if candidate is None:
-        return f"No invoice {invoice_id}."
+        return _no_invoice(invoice_id)
     if candidate.status == "COLLECTION_DELETED":
         return "The invoice was withdrawn from collection (deleted); it cannot be dispatched."
     if candidate.status == "PAID" or candidate.balance_amount <= 0:
@@ -257,7 +261,7 @@ async def enqueue_sending(session: AsyncSession, company_id: str, count: int) ->
 
 def _delete_refusal(candidate: Candidate | None, invoice_id: str) -> str | None:
     if candidate is None:
-        return f"No invoice {invoice_id}."
+        return _no_invoice(invoice_id)
     if candidate.status == "COLLECTION_DELETED":
         return "The invoice was already withdrawn from collection."
     if candidate.paid_amount > 0:

@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints, field_validator
 from dues.companies.schemas import CamelInput, CamelModel
 from dues.invoices.schemas import MAX_AMOUNT
 from dues.kit.fields import IstDateTime, Money
-from dues.kit.money import is_money
+from dues.kit.money import is_money, to_paise
 
 
 class PaymentMode(StrEnum):
@@ -30,7 +30,8 @@ def _amount(value: Decimal) -> Decimal:
         raise ValueError("must have at most 2 decimal places")
     if value > MAX_AMOUNT:
         raise ValueError("must be at most 99,999,999,999,999.99")
-    return value
+    # 500 and 500.00 are the same money: stored, answered and audited as 500.00.
+    return to_paise(value)
 
 
 # Ids are checked for shape here, so a malformed one is named as the field it came in, not looked up.
