@@ -17,7 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dues import errors, jobs
 from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
+from dues.auth.pages import router as login_pages
 from dues.collection.endpoints import router as collection_router
+from dues.collection.pages import router as outbox_pages
 from dues.companies.endpoints import router as company_router
 from dues.config import Settings, get_settings
 from dues.customers.endpoints import router as customer_router
@@ -158,6 +160,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(payment_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
+    # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.
+    app.include_router(login_pages)
+    app.include_router(outbox_pages)
     return app
 
 

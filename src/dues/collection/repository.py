@@ -12,9 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, text
+from sqlalchemy import UnaryExpression, and_, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dues.models.invoice import Invoice
 from dues.models.message import Message
 
 _INVOICE_ID = re.compile(r"^INV[A-Z0-9]{13}\Z", re.ASCII)
@@ -280,21 +281,120 @@ async def list_messages(
     return list(rows.scalars()), int(total.scalar_one())
 
 
+@dataclass(frozen=True)
+class OutboxLine:
+    """A message as the outbox page shows it, with its invoice's number."""
+
+    message_id: str
+    invoice_id: str | None
+    invoice_number: str | None
+    channel: str
+    recipient: str
+    subject: str | None
+    body: str
+    attachments: list[dict[str, Any]]
+    status: str
+    attempts: int
+    last_error: str | None
+    created_on: datetime
+    sent_on: datetime | None
+
+
+# (created_on, message_id) of a message: where a page of the outbox starts or ends.
+Cursor = tuple[datetime, str]
+
+
+async def outbox_lines(
+    session: AsyncSession,
+    company_id: str,
+    *,
+    invoice_id: str | None,
+    channel: str | None,
+    status: str | None,
+    limit: int,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+) -> tuple[list[OutboxLine], bool]:
+    """Up to ``limit`` messages newest first: the newest, those just older than ``before``, or those just
+    newer than ``after``; and whether more lie beyond them that way.
+
+    Keyset paging over (created_on, message_id), so the thousandth page costs what the first does: the row
+    comparison becomes a bound on ix_messages_company_created (ix_messages_invoice for one invoice), and
+    messages of one dispatch, which share their created_on, are put in order by message_id as they are read.
+    """
+    conds = [Message.company_id == company_id]
+    if invoice_id is not None:
+        conds.append(Message.invoice_id == invoice_id)
+    if channel is not None:
+        conds.append(Message.channel == channel)
+    if status is not None:
+        conds.append(Message.status == status)
+    key = tuple_(Message.created_on, Message.message_id)
+    order: tuple[UnaryExpression[Any], ...]
+    if after is not None:
+        conds.append(key > tuple_(*after))
+        order = (Message.created_on.asc(), Message.message_id.asc())
+    else:
+        if before is not None:
+            conds.append(key < tuple_(*before))
+        order = (Message.created_on.desc(), Message.message_id.desc())
+    stmt = (
+        select(
+            Message.message_id,
+            Message.invoice_id,
+            Invoice.invoice_number,
+            Message.channel,
+            Message.recipient,
+            Message.subject,
+            Message.body,
+            Message.attachments,
+            Message.status,
+            Message.attempts,
+            Message.last_error,
+            Message.created_on,
+            Message.sent_on,
+        )
+        .outerjoin(
+            Invoice,
+            and_(Invoice.company_id == Message.company_id, Invoice.invoice_id == Message.invoice_id),
+        )
+        .where(*conds)
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    rows = [OutboxLine(*row) for row in (await session.execute(stmt)).all()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if after is not None:
+        rows.reverse()
+    return rows, more
+
+
 # Sending ----------------------------------------------------------------------------------------------
 
-_REQUEUE_STALLED = text(
-    """
+# A claim is a dead worker's when that worker's heartbeat stopped (or its row was pruned); a claim made
+# outside any job worker (claimed_by NULL) falls back to its age.
+_DEAD_CLAIM = """
+    status = 'SENDING' AND (
+        (claimed_by IS NULL AND updated_on < now() - make_interval(secs => :stale_seconds))
+        OR (claimed_by IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM procrastinate_workers w
+             WHERE w.id = messages.claimed_by
+               AND w.last_heartbeat > now() - make_interval(secs => :dead_after))))
+"""
+
+_REQUEUE_STALLED = text(  # the f-string only inserts the constant above
+    f"""
     UPDATE messages
-       SET status = 'PENDING', updated_on = now()
-     WHERE company_id = :company_id AND status = 'SENDING'
-       AND updated_on < now() - make_interval(secs => :stale_seconds)
-    """
+       SET status = 'PENDING', claimed_by = NULL, updated_on = now()
+     WHERE company_id = :company_id AND {_DEAD_CLAIM}
+    """  # noqa: S608
 )
 
 _CLAIM = text(
     """
     UPDATE messages m
-       SET status = 'SENDING', attempts = m.attempts + 1, updated_on = now()
+       SET status = 'SENDING', attempts = m.attempts + 1, claimed_by = :worker_id, updated_on = now()
       FROM (SELECT message_id
               FROM messages
              WHERE company_id = :company_id AND status = 'PENDING' AND next_attempt_at <= now()
