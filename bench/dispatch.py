@@ -4,8 +4,8 @@
 A company with --customers customers and --invoices invoices (made by the bulk uploads, untimed) dispatches
 them all in one POST /api/v0/invoice/bulk/dispatch through the app in this process. Every id must succeed,
 and the messages (an e-mail and an SMS per invoice) must be in the outbox. With --mails N, N more invoices
-are dispatched with DUES_SMTP_URL pointing at an aiosmtpd server in this process, and a worker in this
-process sends them: the time until the server has accepted N mails is printed.
+are dispatched with `dues worker` processes (--workers, --concurrency) sending to an aiosmtpd server in a
+process of its own: the time from the call until the server has accepted N mails is printed.
 
     python bench/dispatch.py --database-url postgresql://postgres@127.0.0.1:5432/dues_bench_d
     python bench/dispatch.py --database-url ... --mails 200
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import secrets
 import socket
@@ -44,18 +45,24 @@ DISPATCH = "/api/v0/invoice/bulk/dispatch"
 
 
 class Counter:
-    """An SMTP handler that counts what it accepts."""
+    """An SMTP handler that counts what it accepts, into a number shared with the bench's process."""
 
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.first: float | None = None
-        self.last: float | None = None
+    def __init__(self, accepted: Any) -> None:
+        self.accepted = accepted
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.accepted += 1
-        self.last = time.perf_counter()
-        self.first = self.first or self.last
+        with self.accepted.get_lock():
+            self.accepted.value += 1
         return "250 OK"
+
+
+def smtp_server(port: int, accepted: Any, stop: Any) -> None:
+    """A local SMTP server in a process of its own, as a real one would be: it does not share a CPU with
+    the worker it measures."""
+    controller = Controller(Counter(accepted), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
 
 
 def free_port() -> int:
@@ -119,34 +126,61 @@ async def dispatch_round(
     return seconds
 
 
-async def mail_round(http: httpx.AsyncClient, database: Database, args: argparse.Namespace) -> None:
-    counter = Counter()
+async def mail_round(
+    http: httpx.AsyncClient, database: Database, args: argparse.Namespace, url: str, worker: Any
+) -> None:
+    headers, ids = await seller_with_invoices(
+        http, database, min(args.customers, args.mails), args.mails, "M"
+    )
+    ids = ids[: args.mails]
+    # Sending is timed on `dues worker` processes (as in production), not on the in-process worker that made
+    # the invoices.
+    await stop_worker(worker)
+    spawn = multiprocessing.get_context("spawn")
+    accepted, stop = spawn.Value("i", 0), spawn.Event()
     port = free_port()
-    controller = Controller(counter, hostname="127.0.0.1", port=port)
-    controller.start()
-    os.environ["DUES_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
-    get_settings.cache_clear()
+    server = spawn.Process(target=smtp_server, args=(port, accepted, stop), daemon=True)
+    server.start()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DUES_SMTP_URL": f"smtp://127.0.0.1:{port}",
+        "DUES_LOG_LEVEL": "WARNING",
+    }
+    dues = str(Path(sys.executable).with_name("dues"))
+    newest = text("SELECT coalesce(max(id), 0) FROM procrastinate_workers")
+    async with database.sessionmaker() as session:
+        before = (await session.execute(newest)).scalar_one()
+    workers = [
+        await asyncio.create_subprocess_exec(dues, "worker", "--concurrency", str(args.concurrency), env=env)
+        for _ in range(args.workers)
+    ]
     try:
-        headers, ids = await seller_with_invoices(
-            http, database, min(args.customers, args.mails), args.mails, "M"
-        )
-        ids = ids[: args.mails]
+        # The clock starts once every worker has registered (a worker of an earlier run may linger there).
+        registered = text("SELECT count(*) FROM procrastinate_workers WHERE id > :before")
+        async with database.sessionmaker() as session:
+            while (await session.execute(registered, {"before": before})).scalar_one() < len(workers):  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
         started = time.perf_counter()
         response = await http.post(DISPATCH, headers=headers, json={"invoiceIds": ids})
         assert response.status_code == 200, response.text
-        # The SMTP server counts in its own thread (aiosmtpd's controller), so this loop polls the count.
-        while counter.accepted < len(ids) and time.perf_counter() - started < args.mail_timeout:  # noqa: ASYNC110
-            await asyncio.sleep(0.1)
+        answered = time.perf_counter() - started
+        # The count lives in the SMTP server's process: polled, there is no event to wait on.
+        while accepted.value < len(ids) and time.perf_counter() - started < args.mail_timeout:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
         seconds = time.perf_counter() - started
-        rate = counter.accepted / seconds if seconds else 0
+        rate = accepted.value / seconds if seconds else 0
         print(
-            f"  mails: {counter.accepted} of {len(ids)} accepted by the SMTP server {seconds:.1f}s after the "
-            f"call ({rate:.1f}/s; 10,000 at this rate: {10_000 / rate if rate else float('inf'):.0f}s)"
+            f"  mails: {accepted.value} of {len(ids)} accepted by the SMTP server {seconds:.1f}s after the "
+            f"call (answered in {answered:.2f}s; {rate:.1f}/s; {args.workers} worker(s) x {args.concurrency} "
+            "jobs)"
         )
     finally:
-        controller.stop()
-        os.environ.pop("DUES_SMTP_URL", None)
-        get_settings.cache_clear()
+        for process in workers:
+            process.terminate()
+            await process.wait()
+        stop.set()
+        server.join()
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -174,7 +208,7 @@ async def run(args: argparse.Namespace) -> int:
                     f"(min {min(times):.3f}, max {max(times):.3f}, {len(times)} rounds)"
                 )
                 if args.mails:
-                    await mail_round(http, database, args)
+                    await mail_round(http, database, args, url, worker)
         finally:
             await stop_worker(worker)
     finally:
@@ -190,6 +224,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000, help="customers invoiced (1000)")
     parser.add_argument("--repeat", type=int, default=3, help="dispatch rounds, each a new company (3)")
     parser.add_argument("--mails", type=int, default=0, help="also time this many dispatch e-mails (0: no)")
+    parser.add_argument("--workers", type=int, default=1, help="`dues worker` processes sending (1)")
+    parser.add_argument("--concurrency", type=int, default=4, help="jobs at once in each worker (4)")
     parser.add_argument("--mail-timeout", type=float, default=600, help="give up on the mails after (600 s)")
     parser.add_argument(
         "--database-url", default=None, help="PostgreSQL URL (default: embedded under --home)"

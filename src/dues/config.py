@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # Chunks of one upload written at once, each in its own transaction and connection.
     upload_lanes: int = Field(2, ge=1, le=16)
 
+    # How often a job worker says it is alive. A worker silent for three of these is taken for dead: the
+    # uploads and messages it held are taken up by the others.
+    worker_heartbeat_seconds: float = Field(10.0, gt=0, le=300)
+
     db_pool_size: int = 10
     # Requests served at once per process; the others queue in the order they came. Past what the CPU can
     # take, more at once only interleave: each waits behind all the others at every step, and the slowest

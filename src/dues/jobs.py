@@ -7,15 +7,18 @@ caused it commits, and a rolled-back request leaves no phantom job behind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 from typing import Any
 
 import procrastinate
 import structlog
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dues.config import get_settings
 from dues.db import Database, libpq_url
 
 log = structlog.get_logger("dues.jobs")
@@ -75,15 +78,36 @@ async def run_worker(
     # The tasks are registered on job_app itself, so it is job_app that gets the real connector (a copy made
     # with with_connector would leave the tasks, and periodic deferral, on the unopened original).
     connector = procrastinate.PsycopgConnector(conninfo=libpq_url(database.url))
+    heartbeat = get_settings().worker_heartbeat_seconds
     with job_app.replace_connector(connector) as app:
         async with app.open_async():
+            await _look_for_the_dead(app)
             await app.run_worker_async(
                 concurrency=concurrency,
                 wait=wait,
                 install_signal_handlers=install_signal_handlers,
                 name=name,
                 fetch_job_polling_interval=1.0,
+                update_heartbeat_interval=heartbeat,
+                stalled_worker_timeout=dead_after(),
             )
+
+
+def dead_after() -> float:
+    """Seconds without a heartbeat after which a worker is taken for dead."""
+    return 3 * get_settings().worker_heartbeat_seconds
+
+
+# The sweeps that take up what a dead worker held; each also runs every minute.
+RECOVERY_TASKS = ("dues.collection.sweep_messages", "dues.uploads.requeue_stalled")
+
+
+async def _look_for_the_dead(app: procrastinate.App) -> None:
+    """A worker that starts is often the replacement of one that was killed: the sweeps run as soon as that
+    one would count as dead, rather than at the next whole minute."""
+    for task in RECOVERY_TASKS:
+        with contextlib.suppress(AlreadyEnqueued):
+            await app.configure_task(task, schedule_in={"seconds": dead_after() + 1}).defer_async(timestamp=0)
 
 
 def start_in_process(database: Database) -> asyncio.Task[None]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from dues.db import Database
+from dues.models import Invoice, InvoiceLine
 from tests.customers.helpers import payload
 from tests.support import Tenant, gstin_for
 
@@ -79,3 +80,24 @@ async def pay_part(database: Database, invoice_id: str, amount: str, status: str
         s=status,
         i=invoice_id,
     )
+
+
+async def copies(db: Database, template: str, n: int) -> list[str]:
+    """``n`` invoices like the template, lines and all, written straight to the tables (creating them is not
+    under test)."""
+    made = {
+        "invoice_id": "'INV' || lpad(CAST(g AS text), 13, '0')",
+        "invoice_number": "'S-' || CAST(g AS text)",
+        "external_id": "NULL",
+    }
+    for table, model in (("invoices", Invoice), ("invoice_lines", InvoiceLine)):
+        columns = [c.name for c in model.__table__.columns]
+        values = ", ".join(made.get(c, f"t.{c}") for c in columns)
+        await sql(
+            db,
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} "  # noqa: S608
+            f"FROM {table} t, generate_series(1, :n) g WHERE t.invoice_id = :t",
+            n=n,
+            t=template,
+        )
+    return [f"INV{g:013d}" for g in range(1, n + 1)]

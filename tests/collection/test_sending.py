@@ -152,36 +152,52 @@ async def test_a_message_is_not_sent_twice_after_a_worker_dies(
     committed: Database, seller: Tenant, smtp: Inbox
 ) -> None:
     buyer = await customer(seller, email="ap@buyer.example")
-    invoices = [await invoice(seller, buyer) for _ in range(3)]
+    invoices = [await invoice(seller, buyer) for _ in range(5)]
     await dispatch(seller, [i["invoiceId"] for i in invoices])
     await run_jobs(committed)
-    assert len(smtp.mails) == 3
-    sent, stalled, in_flight = [
+    assert len(smtp.mails) == 5
+    sent, of_silent, of_gone, of_live, unowned = [
         (await outbox(seller, invoiceId=i["invoiceId"]))[0]["messageId"] for i in invoices
     ]
-    # A worker died: one claim long ago (its messages due again), one a moment ago (still its worker's).
+    silent, live = [
+        (
+            await sql(
+                committed,
+                "INSERT INTO procrastinate_workers (last_heartbeat)"
+                " VALUES (now() - make_interval(secs => :age)) RETURNING id",
+                age=age,
+            )
+        )[0][0]
+        for age in (600, 0)
+    ]
+    claims = {of_silent: silent, of_gone: -1, of_live: live}
+    for message_id, worker in claims.items():
+        await sql(
+            committed,
+            "UPDATE messages SET status = 'SENDING', claimed_by = :w WHERE message_id = :m",
+            w=worker,
+            m=message_id,
+        )
+    # Claimed outside any worker: abandoned only once old.
     await sql(
         committed,
-        "UPDATE messages SET status = 'SENDING', updated_on = now() - interval '2 hours'"
+        "UPDATE messages SET status = 'SENDING', claimed_by = NULL, updated_on = now() - interval '2 hours'"
         " WHERE message_id = :m",
-        m=stalled,
+        m=unowned,
     )
-    await sql(committed, "UPDATE messages SET status = 'SENDING' WHERE message_id = :m", m=in_flight)
     smtp.mails.clear()
 
     await sending.send_due(committed, seller.company_id, "dues.collection.send_messages")
 
-    assert len(smtp.mails) == 1  # the stalled one; never the one already SENT
+    # Those of the worker whose heartbeat stopped, of the one that is gone and the abandoned one go out
+    # again; the live worker's claim is left to it, and the SENT message is never touched.
+    resent = sorted(mail["Message-ID"] for _, mail in smtp.mails)
+    assert resent == sorted(f"<{m}@dues>" for m in (of_silent, of_gone, unowned))
+    ids = [sent, of_silent, of_gone, of_live, unowned]
     statuses = dict(
-        await sql(
-            committed,
-            "SELECT message_id, status FROM messages WHERE message_id IN (:a, :b, :c)",
-            a=sent,
-            b=stalled,
-            c=in_flight,
-        )
+        await sql(committed, "SELECT message_id, status FROM messages WHERE message_id = ANY(:ids)", ids=ids)
     )
-    assert statuses == {sent: "SENT", stalled: "SENT", in_flight: "SENDING"}
+    assert statuses == {sent: "SENT", of_silent: "SENT", of_gone: "SENT", of_live: "SENDING", unowned: "SENT"}
 
 
 async def test_an_sms_gateway_error_is_retried_then_failed(

@@ -419,18 +419,21 @@ class Claimed:
     attempts: int
 
 
-async def requeue_stalled(session: AsyncSession, company_id: str, stale_seconds: float) -> int:
-    """Messages a dead worker left SENDING go back to PENDING (the one it had in hand may go out twice)."""
+async def requeue_stalled(
+    session: AsyncSession, company_id: str, stale_seconds: float, dead_after: float
+) -> int:
+    """Messages a dead worker left SENDING go back to PENDING (the one it had on the wire may go twice)."""
     result = await session.execute(
-        _REQUEUE_STALLED, {"company_id": company_id, "stale_seconds": stale_seconds}
+        _REQUEUE_STALLED,
+        {"company_id": company_id, "stale_seconds": stale_seconds, "dead_after": dead_after},
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def claim(session: AsyncSession, company_id: str, batch: int) -> list[Claimed]:
+async def claim(session: AsyncSession, company_id: str, batch: int, worker_id: int | None) -> list[Claimed]:
     """Up to ``batch`` due messages, marked SENDING (and their attempt counted) for this worker alone; the
     messages of one dispatch are due at one time, so an invoice's messages mostly come in one batch."""
-    result = await session.execute(_CLAIM, {"company_id": company_id, "batch": batch})
+    result = await session.execute(_CLAIM, {"company_id": company_id, "batch": batch, "worker_id": worker_id})
     # An invoice's messages one after the other: its PDF is drawn once for all of them.
     return sorted((Claimed(*row) for row in result.all()), key=lambda c: (c.invoice_id or "", c.message_id))
 
@@ -442,6 +445,16 @@ _SETTLE = text(
            sent_on = CASE WHEN CAST(:status AS varchar) = 'SENT' THEN now() END,
            last_error = :error, attachments = CAST(:attachments AS jsonb), updated_on = now()
      WHERE company_id = :company_id AND message_id = :message_id AND status = 'SENDING'
+    """
+)
+
+# Messages with no provider to hand them to are all kept at once: nothing leaves the machine, so there is
+# nothing in flight to count one at a time.
+_KEEP_IN_OUTBOX = text(
+    """
+    UPDATE messages
+       SET status = 'OUTBOX', last_error = NULL, updated_on = now()
+     WHERE company_id = :company_id AND message_id = ANY(:message_ids) AND status = 'SENDING'
     """
 )
 
@@ -475,6 +488,10 @@ async def settle(
     )
 
 
+async def keep_in_outbox(session: AsyncSession, company_id: str, message_ids: Sequence[str]) -> None:
+    await session.execute(_KEEP_IN_OUTBOX, {"company_id": company_id, "message_ids": list(message_ids)})
+
+
 async def retry_later(
     session: AsyncSession, company_id: str, message_id: str, error: str, delay: float
 ) -> None:
@@ -497,14 +514,20 @@ async def next_due(session: AsyncSession, company_id: str) -> datetime | None:
     return value
 
 
-_UNSETTLED_COMPANIES = text(
-    """
+_UNSETTLED_COMPANIES = text(  # the f-string only inserts the constant above
+    f"""
     SELECT DISTINCT company_id FROM messages
-     WHERE status IN ('PENDING', 'SENDING') AND next_attempt_at <= now()
-    """
+     WHERE (status = 'PENDING' AND next_attempt_at <= now()) OR ({_DEAD_CLAIM})
+    """  # noqa: S608
 )
 
 
-async def companies_with_due_messages(session: AsyncSession) -> list[str]:
-    """Every company with messages due or stuck, for the periodic sweep (over the small partial index)."""
-    return list((await session.execute(_UNSETTLED_COMPANIES)).scalars())
+async def companies_with_due_messages(
+    session: AsyncSession, stale_seconds: float, dead_after: float
+) -> list[str]:
+    """Every company with messages due or left by a dead worker, for the periodic sweep (over the small
+    partial index of unsettled messages)."""
+    result = await session.execute(
+        _UNSETTLED_COMPANIES, {"stale_seconds": stale_seconds, "dead_after": dead_after}
+    )
+    return list(result.scalars())

@@ -28,18 +28,26 @@ from dues.db import driver_sql, fetch_rows
 from dues.models import Customer, Event, Invoice, InvoiceLine, InvoiceOpenCount
 
 # An id that cannot have been issued is not looked up (a NUL in it would make PostgreSQL refuse the query).
-_INVOICE_ID = re.compile(r"^INV[A-Z0-9]{13}\Z", re.ASCII)
+INVOICE_ID = re.compile(r"^INV[A-Z0-9]{13}\Z", re.ASCII)
 
 
 async def get(
     session: AsyncSession, company_id: str, invoice_id: str, *, for_update: bool = False
 ) -> Invoice | None:
-    if not _INVOICE_ID.match(invoice_id):
+    if not INVOICE_ID.match(invoice_id):
         return None
     stmt = select(Invoice).where(Invoice.company_id == company_id, Invoice.invoice_id == invoice_id)
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_many(session: AsyncSession, company_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
+    ids = [i for i in invoice_ids if INVOICE_ID.match(i)]
+    if not ids:
+        return []
+    stmt = select(Invoice).where(Invoice.company_id == company_id, Invoice.invoice_id.in_(ids))
+    return list((await session.execute(stmt)).scalars())
 
 
 async def lines_of(session: AsyncSession, company_id: str, invoice_ids: Sequence[str]) -> list[InvoiceLine]:

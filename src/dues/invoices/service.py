@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -524,13 +524,34 @@ def _party(
 
 async def pdf(session: AsyncSession, company_id: str, invoice_id: str) -> tuple[str, bytes]:
     """The GST tax invoice as a PDF, and a file name for it."""
-    invoice = await repository.get(session, company_id, invoice_id)
-    if invoice is None:
+    found = await pdfs(session, company_id, [invoice_id])
+    if invoice_id not in found:
         raise NotFound(f"No invoice {invoice_id}.")
+    return found[invoice_id]
+
+
+async def pdfs(
+    session: AsyncSession, company_id: str, invoice_ids: Sequence[str]
+) -> dict[str, tuple[str, bytes]]:
+    """invoiceId → (file name, PDF) for those of the ids that are this company's invoices. Read in four
+    queries however many there are: the send jobs draw a batch of dispatch e-mails' PDFs at a time."""
+    invoices = await repository.get_many(session, company_id, list(dict.fromkeys(invoice_ids)))
+    if not invoices:
+        return {}
     company = await companies.get(session, company_id)
-    customer = await customers.get_model(session, company_id, invoice.customer_id)
-    assert customer is not None  # the foreign key keeps an invoice's customer
-    lines = await repository.lines_of(session, company_id, [invoice_id])
+    buyers = await customers.get_models(session, company_id, [i.customer_id for i in invoices])
+    lines_by_invoice: dict[str, list[InvoiceLine]] = {}
+    for line in await repository.lines_of(session, company_id, [i.invoice_id for i in invoices]):
+        lines_by_invoice.setdefault(line.invoice_id, []).append(line)
+    return {
+        invoice.invoice_id: _pdf_of(invoice, company, buyers[invoice.customer_id], lines_by_invoice)
+        for invoice in invoices
+    }
+
+
+def _pdf_of(
+    invoice: Invoice, company: Company, customer: Customer, lines_by_invoice: dict[str, list[InvoiceLine]]
+) -> tuple[str, bytes]:
     document = TaxInvoiceDocument(
         invoice_number=invoice.invoice_number,
         invoice_date=invoice.invoice_date,
@@ -560,7 +581,7 @@ async def pdf(session: AsyncSession, company_id: str, invoice_id: str) -> tuple[
                 sgst=line.sgst,
                 igst=line.igst,
             )
-            for line in lines
+            for line in lines_by_invoice.get(invoice.invoice_id, [])
         ),
         description=invoice.description,
         intra_state=invoice.place_of_supply == company.state,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKeyConstraint,
     Index,
@@ -46,6 +47,8 @@ class Message(Base, Timestamps):
     attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(1000))
     next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The job worker (procrastinate_workers.id) that marked it SENDING; its heartbeat tells whether it lives.
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     sent_on: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (

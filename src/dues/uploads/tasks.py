@@ -19,10 +19,13 @@ _RETRY = RetryStrategy(max_attempts=MAX_ATTEMPTS, wait=5)
 
 
 async def requeue_stalled(app: procrastinate.App) -> int:
-    """Queue again the upload jobs of workers that died (no heartbeat for 30 s); processing resumes at the
-    upload's rows_done. A killed worker otherwise leaves its job 'doing' for ever."""
+    """Queue again the upload jobs of workers that died (no heartbeat for jobs.dead_after() seconds);
+    processing resumes at the upload's rows_done. A killed worker otherwise leaves its job 'doing' for
+    ever."""
     manager = app.job_manager
-    stalled = list(await manager.get_stalled_jobs(task_name=service.TASK))
+    stalled = list(
+        await manager.get_stalled_jobs(task_name=service.TASK, seconds_since_heartbeat=jobs.dead_after())
+    )
     for job in stalled:
         log.warning(
             "upload job stalled; queued again", job_id=job.id, upload_id=job.task_kwargs.get("upload_id")
