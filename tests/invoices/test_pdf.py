@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from dues.invoices import pdf as pdf_module
+from dues.invoices import pdf_fast
 from dues.invoices.pdf import Party, PdfLine, TaxInvoiceDocument, format_inr, render_invoice_pdf
 from dues.kit.gst import line_tax, sum_lines
 from dues.kit.india import make_gstin
@@ -105,6 +106,32 @@ def _core_fonts_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf_module, "_typeface", lambda: pdf_module._Typeface(None, None, None, latin1))
 
 
+def _fpdf2_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render every document with fpdf2, as before the fast path existed."""
+    monkeypatch.setattr(pdf_module, "_render_fast", lambda doc, typeface: None)
+
+
+def _fast_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any render that falls back to fpdf2: the document must take the fast path."""
+    if not pdf_module._typeface().unicode:
+        pytest.skip("the fast path draws in Hind: package fontpkg-hind not installed")
+
+    def fallback(self: object) -> bytes:
+        raise AssertionError("a Latin invoice fell back to fpdf2")
+
+    monkeypatch.setattr(pdf_module._Renderer, "render", fallback)
+
+
+@pytest.fixture(params=["fast", "fpdf2"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test using this runs twice: on the direct writer (which the document must take) and on fpdf2."""
+    if request.param == "fast":
+        _fast_only(monkeypatch)
+    else:
+        _fpdf2_only(monkeypatch)
+    return str(request.param)
+
+
 @pytest.mark.parametrize(
     ("amount", "expected"),
     [
@@ -130,6 +157,7 @@ def test_format_inr_refuses_what_is_not_an_amount() -> None:
         format_inr(Decimal("NaN"))
 
 
+@pytest.mark.usefixtures("path")
 def test_intra_state_invoice_shows_cgst_and_sgst() -> None:
     doc = _invoice(intra_state=True, amount_paid=Decimal("179.99"))
     # 3 x 333.33 at 18%: each line 30.00 CGST + 30.00 SGST, so the invoice is 999.99 + 180.00.
@@ -170,6 +198,7 @@ def test_intra_state_invoice_shows_cgst_and_sgst() -> None:
     assert "Pay online: https://pay.example.in/i/9f8e7d6c5b4a" in text
 
 
+@pytest.mark.usefixtures("path")
 def test_inter_state_invoice_shows_igst() -> None:
     doc = _invoice(intra_state=False)
     assert [line.igst for line in doc.lines] == [Decimal("60.00")] * 3
@@ -188,6 +217,7 @@ def test_inter_state_invoice_shows_igst() -> None:
     assert rupees_in_words(Decimal("1179.99")) in text
 
 
+@pytest.mark.usefixtures("path")
 def test_without_lines_a_summary_line_carries_the_description_and_base_amount() -> None:
     doc = replace(
         _invoice(intra_state=True),
@@ -207,6 +237,7 @@ def test_without_lines_a_summary_line_carries_the_description_and_base_amount() 
     assert "Rupees One Lakh Forty-Five Thousand Six Hundred Seventy-Nine Only" in text
 
 
+@pytest.mark.usefixtures("path")
 def test_buyer_without_gstin_prints_pan_or_unregistered() -> None:
     with_pan = Party("Ravi Kumar", "Mysuru", "Karnataka", pan="ABCPK1234Q")
     nothing = Party("Walk-in Customer")
@@ -219,6 +250,7 @@ def test_buyer_without_gstin_prints_pan_or_unregistered() -> None:
     assert bare_text.count("GSTIN: Unregistered") == 1
 
 
+@pytest.mark.usefixtures("path")
 def test_nil_rated_supply_between_states_uses_the_igst_column() -> None:
     doc = replace(
         _invoice(intra_state=False),
@@ -239,17 +271,21 @@ def test_nil_rated_supply_between_states_uses_the_igst_column() -> None:
 
 def test_unicode_buyer_name_renders() -> None:
     buyer = Party(HINDI_NAME, "मुख्य बाज़ार, नाशिक", "Maharashtra", gstin=OTHER_STATE_GSTIN)
+    doc = _invoice(intra_state=False, buyer=buyer)
 
-    data = render_invoice_pdf(_invoice(intra_state=False, buyer=buyer))
+    data = render_invoice_pdf(doc)
 
     assert data.startswith(b"%PDF")
     if pdf_module._typeface().unicode:
+        # Devanagari needs shaping (conjuncts, vowel signs), which only the fpdf2 path does.
+        assert pdf_fast.render(doc, pdf_module._typeface()) is None
         assert HINDI_NAME in _text(data)
         assert re.search(r"Total ₹ 1,179\.99", _text(data))
 
 
 def test_core_fonts_replace_what_latin_1_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
     _core_fonts_only(monkeypatch)
+    assert pdf_module._render_fast(_invoice(intra_state=True), pdf_module._typeface()) is None
     buyer = Party(f"{HINDI_NAME} “Nguyễn” – Café", "Addr", "Maharashtra", gstin=OTHER_STATE_GSTIN)
 
     text = _text(render_invoice_pdf(_invoice(intra_state=False, buyer=buyer)))
@@ -304,6 +340,7 @@ def test_any_printable_text_renders(monkeypatch: pytest.MonkeyPatch, core_fonts:
         assert render_invoice_pdf(replace(doc, lines=())).startswith(b"%PDF")
 
 
+@pytest.mark.usefixtures("path")
 def test_control_characters_and_the_page_alias_are_plain_text() -> None:
     buyer = Party("Tab\tand\x00nul {nb} Ltd", "Line 1\r\nLine 2\x1b[31m", "Karnataka", gstin=BUYER_GSTIN)
 
@@ -313,6 +350,7 @@ def test_control_characters_and_the_page_alias_are_plain_text() -> None:
     assert "Line 1 Line 2 [31m" in text
 
 
+@pytest.mark.usefixtures("path")
 def test_huge_amounts_stay_on_one_line() -> None:
     big = Decimal("99999999999999.99")
     line = PdfLine("Turbine", "8406", Decimal("1"), big, Decimal("28"), big, cgst=big, sgst=big)
@@ -332,6 +370,7 @@ def test_huge_amounts_stay_on_one_line() -> None:
     assert text.count("9,99,99,99,99,99,999.99") >= 8
 
 
+@pytest.mark.usefixtures("path")
 def test_long_invoice_breaks_pages_and_repeats_the_table_header() -> None:
     doc = _invoice(intra_state=True)
     doc = replace(doc, lines=doc.lines * 67)
@@ -347,12 +386,14 @@ def test_long_invoice_breaks_pages_and_repeats_the_table_header() -> None:
     assert "Balance Due" in pages[-1]
 
 
+@pytest.mark.usefixtures("path")
 def test_no_payment_link_without_a_url() -> None:
     text = _text(render_invoice_pdf(replace(_invoice(intra_state=True), payment_url=None)))
 
     assert "Pay online" not in text
 
 
+@pytest.mark.usefixtures("path")
 def test_payment_link_is_clickable() -> None:
     reader = PdfReader(io.BytesIO(render_invoice_pdf(_invoice(intra_state=True))))
     uris = [
@@ -365,6 +406,7 @@ def test_payment_link_is_clickable() -> None:
     assert uris == ["https://pay.example.in/i/9f8e7d6c5b4a"]
 
 
+@pytest.mark.usefixtures("path")
 def test_same_invoice_same_bytes() -> None:
     doc = _invoice(intra_state=True)
 
@@ -374,6 +416,7 @@ def test_same_invoice_same_bytes() -> None:
 @pytest.mark.skipif(
     shutil.which("pdftoppm") is None, reason="pdftoppm (Debian package poppler-utils) not installed"
 )
+@pytest.mark.usefixtures("path")
 def test_first_page_rasterises(tmp_path: Path) -> None:
     pdf_file = tmp_path / "invoice.pdf"
     pdf_file.write_bytes(render_invoice_pdf(_invoice(intra_state=True)))
@@ -403,3 +446,158 @@ def test_the_fallback_font_is_embedded_only_for_text_that_needs_it() -> None:
 
     assert b"NotoSans" in mixed
     assert f"Buyer {letter} Ltd" in _text(mixed)
+
+
+def _numbered_invoice(count: int) -> TaxInvoiceDocument:
+    """count lines, each naming its own number; every fifth long enough to wrap in its cell."""
+    doc = _invoice(intra_state=True)
+    line = doc.lines[0]
+    lines = tuple(
+        replace(
+            line,
+            description=f"Part {number:03d} "
+            + ("hydraulic press spare with seals, gaskets and fitting kit" if number % 5 == 0 else "bush"),
+        )
+        for number in range(1, count + 1)
+    )
+    return replace(doc, lines=lines)
+
+
+@pytest.mark.usefixtures("path")
+def test_sixty_lines_run_over_pages_in_order_under_a_repeated_header() -> None:
+    pages = _pages(render_invoice_pdf(_numbered_invoice(60)))
+
+    assert len(pages) >= 2
+    header = "# Description HSN/SAC Qty Unit Price Taxable Value GST % CGST SGST"
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        if number < len(pages):
+            assert page.count(header) == 1
+    # Every line once, numbered in order, each row's number next to its own description.
+    text = " ".join(pages)
+    assert re.findall(r"(\d+) Part (\d{3})", text) == [(str(n), f"{n:03d}") for n in range(1, 61)]
+    assert "hydraulic press spare with seals, gaskets and fitting kit" in text
+    assert re.search(r"Balance Due (?:₹|Rs\.) ", pages[-1])
+
+
+def test_latin_invoices_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fast_only(monkeypatch)
+    buyer = Party("Société Générale “Ré” – Müller & Søn’s Café • ±½ €5", "Ærø, Ísafjörður", "Karnataka")
+    docs = [
+        _invoice(intra_state=True),
+        _invoice(intra_state=False, buyer=buyer),
+        _numbered_invoice(60),
+        replace(_invoice(intra_state=True), lines=(), description="Retainer\tfor\r\nNovember"),
+    ]
+
+    for doc in docs:
+        assert render_invoice_pdf(doc).startswith(b"%PDF")
+    assert "Société Générale “Ré” – Müller & Søn’s Café • ±½ €5" in _text(render_invoice_pdf(docs[1]))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        HINDI_NAME,  # Devanagari: shaped by harfbuzz
+        "Ελληνικά Εμπορική",  # Greek: the Noto fallback font
+        "Hyphen\u00adated Traders",  # a soft hyphen is a hidden break point only fpdf2 honours
+    ],
+)
+def test_text_outside_the_fixed_set_goes_the_fpdf2_path(name: str) -> None:
+    typeface = pdf_module._typeface()
+    if not typeface.unicode:
+        pytest.skip("without the font packages every invoice goes the fpdf2 path")
+    doc = _invoice(intra_state=False, buyer=Party(name, "1 Main Road", "Maharashtra"))
+
+    assert pdf_fast.render(doc, typeface) is None
+    assert name.replace("\u00ad", "") in _text(render_invoice_pdf(doc))
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        _invoice(intra_state=True, amount_paid=Decimal("179.99")),
+        _invoice(intra_state=False),
+        _numbered_invoice(60),
+        replace(_invoice(intra_state=True), payment_url="https://pay.example.in/i/" + "9f8e7d6c5b4a" * 12),
+    ],
+    ids=["intra-state", "inter-state", "sixty-lines", "long-url"],
+)
+def test_fast_and_fpdf2_output_read_the_same(
+    monkeypatch: pytest.MonkeyPatch, doc: TaxInvoiceDocument
+) -> None:
+    if not pdf_module._typeface().unicode:
+        pytest.skip("the fast path draws in Hind: package fontpkg-hind not installed")
+    fast = pdf_module._render_fast(doc, pdf_module._typeface())
+    assert fast is not None
+    _fpdf2_only(monkeypatch)
+    slow = render_invoice_pdf(doc)
+
+    def squeezed(data: bytes) -> list[str]:
+        return ["".join(page.split()) for page in _pages(data)]
+
+    # Same words in the same order on the same pages; only where lines wrap may differ (no kerning).
+    assert squeezed(fast) == squeezed(slow)
+
+
+@pytest.mark.skipif(
+    shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None,
+    reason="pdfinfo and pdftotext (Debian package poppler-utils) not installed",
+)
+def test_poppler_reads_the_fast_output_without_complaint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fast_only(monkeypatch)
+    for name, doc in [("three", _invoice(intra_state=True)), ("sixty", _numbered_invoice(60))]:
+        pdf_file = tmp_path / f"{name}.pdf"
+        pdf_file.write_bytes(render_invoice_pdf(doc))
+
+        info = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            ["pdfinfo", str(pdf_file)],  # noqa: S607
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        extracted = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            ["pdftotext", "-layout", str(pdf_file), "-"],  # noqa: S607
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+        assert info.stderr == "" and extracted.stderr == ""
+        assert re.search(r"^Pages:\s+\d+$", info.stdout, re.M)
+        assert "Page size:       595.28 x 841.89 pts (A4)" in info.stdout
+        assert "Title:           Tax Invoice INV/2026-27/0042" in info.stdout
+        assert "Kaveri Precision Tools Private Limited" in extracted.stdout
+        assert "₹ 1,179.99" in extracted.stdout
+
+
+def test_fast_path_survives_any_text_in_its_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fast_only(monkeypatch)
+    rng = random.Random(20261125)
+    alphabet = sorted(pdf_fast.CHARS) + [" "] * 40 + ["\n"] * 4
+
+    def junk(length: int) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(length))
+
+    for _ in range(3):
+        party = Party(junk(500), junk(500), junk(100), junk(2), junk(15), junk(10))
+        line = PdfLine(junk(500), junk(8), Decimal("1.5"), Decimal("10.00"), Decimal("18"), Decimal("15.00"))
+        doc = replace(
+            _invoice(intra_state=True),
+            invoice_number=junk(16),
+            seller=party,
+            buyer=party,
+            place_of_supply=junk(64),
+            lines=(line,) * 3,
+            description=junk(1000),
+            payment_url="https://" + junk(500),
+        )
+        for variant in (doc, replace(doc, lines=())):
+            text = "".join(_text(render_invoice_pdf(variant)).split())
+            # However the lines wrapped, the name and the whole URL read back in full.
+            assert "".join(party.legal_name.split()) in text
+            assert "".join(doc.payment_url.split()) in text
