@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import count
 from typing import Any
 
 import httpx
@@ -47,13 +48,17 @@ async def invoice(
     return payload(await seller.post(INVOICES, json=body))  # type: ignore[no-any-return]
 
 
+# Each payment its own transfer unless a test says otherwise: a UTR is recorded once.
+_references = count(1)
+
+
 def body(
     customer_id: str, amount: Any, allocations: list[tuple[str, Any]] | None = None, **fields: Any
 ) -> dict[str, Any]:
     made: dict[str, Any] = {
         "mode": "NEFT",
         "amount": amount,
-        "reference": "UTR0001",
+        "reference": f"UTR{next(_references):08d}",
         "paidOn": today_ist().isoformat(),
         "customerId": customer_id,
         **fields,

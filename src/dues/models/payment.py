@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKeyConstraint, Index, Numeric, String
+from sqlalchemy import CheckConstraint, Date, ForeignKeyConstraint, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dues.models.base import Base, Timestamps
@@ -40,6 +40,15 @@ class Payment(Base, Timestamps):
         CheckConstraint("allocated_amount + unallocated_amount = amount", name="parts_make_amount"),
         CheckConstraint("mode IN ('UPI', 'NEFT', 'RTGS', 'IMPS', 'CHEQUE', 'CASH', 'CARD')", name="mode"),
         Index("ix_payments_customer", "company_id", "customer_id", "paid_on"),
+        # One transfer, one payment: see TRANSFER_MODES in dues.payments.service.
+        Index(
+            "uq_payments_transfer_reference",
+            "company_id",
+            "mode",
+            text("upper(reference)"),
+            unique=True,
+            postgresql_where=text("mode IN ('UPI', 'NEFT', 'RTGS', 'IMPS', 'CARD')"),
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.models import Event, Invoice
@@ -103,6 +103,18 @@ async def add_credit(session: AsyncSession, company_id: str, customer_id: str, a
     """Add to the customer's credit in place (the row stays locked to the commit); the new balance."""
     params = {"company_id": company_id, "customer_id": customer_id, "amount": amount}
     return Decimal((await session.execute(_CREDIT, params)).scalar_one())
+
+
+async def by_transfer_reference(
+    session: AsyncSession, company_id: str, mode: str, reference: str
+) -> Payment | None:
+    """The payment already recorded for this transfer, if any (the index is on upper(reference))."""
+    stmt = select(Payment).where(
+        Payment.company_id == company_id,
+        Payment.mode == mode,
+        func.upper(Payment.reference) == reference.upper(),
+    )
+    return (await session.execute(stmt)).scalars().first()
 
 
 async def insert_payment(

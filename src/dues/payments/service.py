@@ -16,13 +16,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.companies import service as companies
 from dues.customers import service as customers
-from dues.errors import NotFound, SubError, Unprocessable, ValidationFailed
+from dues.errors import Conflict, NotFound, SubError, Unprocessable, ValidationFailed
 from dues.invoices import approvals
 from dues.invoices.schemas import ApprovalStatus, InvoiceStatus
 from dues.kit import ids
@@ -34,6 +35,10 @@ from dues.payments import repository
 from dues.payments.repository import Applied
 from dues.payments.schemas import AllocationRead, PaymentCreate, PaymentMode, PaymentRead
 
+# Modes whose reference names one transfer on a network (a UTR, a card transaction id): recorded once
+# per company, in the database too (uq_payments_transfer_reference). Cheque and receipt numbers repeat
+# across banks and books.
+TRANSFER_MODES = frozenset({"UPI", "NEFT", "RTGS", "IMPS", "CARD"})
 PAYABLE = (InvoiceStatus.CREATED.value, InvoiceStatus.DISPATCHED.value, InvoiceStatus.PARTIALLY_PAID.value)
 
 
@@ -203,6 +208,14 @@ async def _book(
 ) -> PaymentRead:
     """Write a checked plan: the payment and its allocations, the invoices' new balances, the customer's
     credit for the rest, audit rows and events; ``invoices`` are the plan's invoices, locked."""
+    if mode in TRANSFER_MODES:
+        earlier = await repository.by_transfer_reference(session, company_id, mode, reference)
+        if earlier is not None:
+            raise Conflict(
+                f"A {mode} payment with reference {earlier.reference} is already recorded: "
+                f"{earlier.payment_id}, {_money(earlier.amount)} on {earlier.paid_on.isoformat()}. "
+                "A transfer is recorded once; if this is a different transfer, check the reference."
+            )
     allocated = sum(plan.values(), ZERO)
     credit = amount - allocated
     payment_id = ids.payment_id()
@@ -224,7 +237,14 @@ async def _book(
         PaymentAllocation(company_id=company_id, payment_id=payment_id, invoice_id=invoice_id, amount=share)
         for invoice_id, share in sorted(plan.items())
     ]
-    await repository.insert_payment(session, payment, allocations)
+    try:
+        await repository.insert_payment(session, payment, allocations)
+    except IntegrityError as exc:
+        # The same reference recorded by a concurrent request between the check above and this insert.
+        raise Conflict(
+            f"A {mode} payment with reference {reference} was recorded at the same moment by another "
+            "request. A transfer is recorded once."
+        ) from exc
     trail = [
         audit.entry(
             company_id,
