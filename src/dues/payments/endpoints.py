@@ -9,13 +9,14 @@ from dues.companies.deps import SellerScope as Scope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.openapi import ERRORS
-from dues.payments import service
-from dues.payments.schemas import PaymentCreate, PaymentRead
+from dues.payments import credit, service
+from dues.payments.schemas import CreditApplied, CreditApply, PaymentCreate, PaymentRead
 
 router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["payments"], responses=ERRORS)
 
 PaymentIdPath = Annotated[str, Path(max_length=16, description="PAY + 13 characters")]
 InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 characters")]
+CustomerIdPath = Annotated[str, Path(max_length=16, description="KC + 14 characters")]
 
 
 @router.post("/payment", response_model=Envelope[PaymentRead], summary="Record a payment")
@@ -41,3 +42,20 @@ async def invoice_payments(
     invoiceId: InvoiceIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
     return ok(await service.of_invoice(session, company_id, invoiceId))
+
+
+@router.post(
+    "/customer/{customerId}/credit/apply",
+    response_model=Envelope[CreditApplied],
+    summary="Apply a customer's credit to its invoices",
+    description="Allocates the unallocated parts of the customer's payments (oldest first) to the invoices "
+    "given, or to its open invoices oldest due date first; the same checks as a payment's allocations.",
+)
+async def apply_credit(
+    customerId: CustomerIdPath,
+    principal: WriterPrincipal,
+    company_id: Scope,
+    session: SessionDep,
+    body: CreditApply | None = None,
+) -> JSONBody:
+    return ok(await credit.apply(session, principal, company_id, customerId, body or CreditApply()))

@@ -172,3 +172,77 @@ async def payments_of_invoice(session: AsyncSession, company_id: str, invoice_id
         .order_by(Payment.paid_on, Payment.created_on, Payment.payment_id)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+# Credit ---------------------------------------------------------------------------------------------------
+
+
+async def lock_credit_sources(session: AsyncSession, company_id: str, customer_id: str) -> list[Payment]:
+    """The customer's payments with an unallocated part, oldest first: the credit, in the order it is used."""
+    stmt = (
+        select(Payment)
+        .where(
+            Payment.company_id == company_id,
+            Payment.customer_id == customer_id,
+            Payment.unallocated_amount > 0,
+        )
+        .order_by(Payment.paid_on, Payment.created_on, Payment.payment_id)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+_TAKE_CREDIT = text(
+    "UPDATE customers SET credit_balance = credit_balance - :amount, updated_on = now() "
+    "WHERE company_id = :company_id AND customer_id = :customer_id AND credit_balance >= :amount "
+    "RETURNING credit_balance"
+)
+
+
+async def take_credit(
+    session: AsyncSession, company_id: str, customer_id: str, amount: Decimal
+) -> Decimal | None:
+    """Take ``amount`` off the customer's credit; the new balance, or None when there is not that much."""
+    params = {"company_id": company_id, "customer_id": customer_id, "amount": amount}
+    left = (await session.execute(_TAKE_CREDIT, params)).scalar_one_or_none()
+    return None if left is None else Decimal(left)
+
+
+_ALLOCATE_UNALLOCATED = text(
+    """
+    WITH parts AS (
+        SELECT * FROM unnest(CAST(:payment_ids AS text[]), CAST(:invoice_ids AS text[]),
+                             CAST(:amounts AS numeric[])) AS p(payment_id, invoice_id, amount)
+    ),
+    moved AS (
+        UPDATE payments y
+           SET allocated_amount = y.allocated_amount + t.amount,
+               unallocated_amount = y.unallocated_amount - t.amount
+          FROM (SELECT payment_id, sum(amount) AS amount FROM parts GROUP BY payment_id) t
+         WHERE y.company_id = :company_id AND y.payment_id = t.payment_id
+        RETURNING y.payment_id
+    )
+    INSERT INTO payment_allocations (company_id, payment_id, invoice_id, amount)
+    SELECT :company_id, payment_id, invoice_id, amount FROM parts
+    ON CONFLICT (company_id, payment_id, invoice_id)
+    DO UPDATE SET amount = payment_allocations.amount + EXCLUDED.amount
+    """
+)
+
+
+async def allocate_unallocated(
+    session: AsyncSession, company_id: str, parts: Sequence[tuple[str, str, Decimal]]
+) -> None:
+    """Move (payment, invoice, amount) parts from payments' unallocated amounts to allocations; the payments'
+    CHECKs (parts not negative, parts make the amount) hold whatever the caller checked."""
+    if parts:
+        payment_ids, invoice_ids, amounts = zip(*parts, strict=True)
+        await session.execute(
+            _ALLOCATE_UNALLOCATED,
+            {
+                "company_id": company_id,
+                "payment_ids": list(payment_ids),
+                "invoice_ids": list(invoice_ids),
+                "amounts": list(amounts),
+            },
+        )

@@ -90,3 +90,26 @@ class PaymentRead(CamelModel):
     allocations: list[AllocationRead]
     created_by: str
     created_on: IstDateTime
+
+
+class CreditApply(CamelInput):
+    allocations: list[AllocationIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        description="leave out to apply the credit to the customer's open invoices, oldest due date first",
+    )
+
+
+class CreditApplication(CamelModel):
+    """Part of an earlier payment's unallocated amount, now allocated to an invoice."""
+
+    payment_id: str
+    invoice_id: str
+    amount: Money
+
+
+class CreditApplied(CamelModel):
+    customer_id: str
+    applied: list[CreditApplication]
+    credit_balance: Money = Field(description="the customer's credit left after this")

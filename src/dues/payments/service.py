@@ -33,7 +33,7 @@ from dues.models import Invoice
 from dues.models.payment import Payment, PaymentAllocation
 from dues.payments import repository
 from dues.payments.repository import Applied
-from dues.payments.schemas import AllocationRead, PaymentCreate, PaymentMode, PaymentRead
+from dues.payments.schemas import AllocationIn, AllocationRead, PaymentCreate, PaymentMode, PaymentRead
 
 # Modes whose reference names one transfer on a network (a UTR, a card transaction id): recorded once
 # per company, in the database too (uq_payments_transfer_reference). Cheque and receipt numbers repeat
@@ -65,9 +65,18 @@ Plan = tuple[dict[str, Decimal], list[Invoice]]
 """invoiceId → amount to apply, and the invoices concerned, locked."""
 
 
-async def _as_allocated(session: AsyncSession, company_id: str, chain: str, data: PaymentCreate) -> Plan:
-    """The allocations given, each checked against its locked invoice; 422 naming every one that fails."""
-    given = data.allocations or []
+async def _as_allocated(
+    session: AsyncSession,
+    company_id: str,
+    chain: str,
+    customer_id: str,
+    amount: Decimal,
+    allocations: Sequence[AllocationIn],
+    source: str = "the payment",
+) -> Plan:
+    """The allocations given, each checked against its locked invoice; 422 naming every one that fails.
+    ``amount`` is what there is to allocate (``source`` names it in the message)."""
+    given = allocations
     problems: list[SubError] = []
     seen: set[str] = set()
     for n, item in enumerate(given):
@@ -79,9 +88,9 @@ async def _as_allocated(session: AsyncSession, company_id: str, chain: str, data
             )
         seen.add(item.invoice_id)
     total = sum((item.amount for item in given), ZERO)
-    if total > data.amount:
+    if total > amount:
         problems.append(
-            SubError("allocations", f"add up to {total:.2f}, more than the payment ({data.amount:.2f})", None)
+            SubError("allocations", f"add up to {total:.2f}, more than {source} ({amount:.2f})", None)
         )
     if problems:
         raise ValidationFailed.of(problems)
@@ -94,7 +103,7 @@ async def _as_allocated(session: AsyncSession, company_id: str, chain: str, data
                 SubError(f"{field}.invoiceId", "is not an invoice of this company", item.invoice_id)
             )
             continue
-        if invoice.customer_id != data.customer_id:
+        if invoice.customer_id != customer_id:
             problems.append(
                 SubError(
                     f"{field}.invoiceId",
@@ -135,15 +144,17 @@ async def _as_allocated(session: AsyncSession, company_id: str, chain: str, data
     return {item.invoice_id: item.amount for item in given}, list(locked.values())
 
 
-async def _oldest_due_first(session: AsyncSession, company_id: str, chain: str, data: PaymentCreate) -> Plan:
+async def _oldest_due_first(
+    session: AsyncSession, company_id: str, chain: str, customer_id: str, amount: Decimal
+) -> Plan:
     """The payment spread over the customer's open invoices, oldest due date first. An invoice the rest
     cannot pay in full is part-paid when it allows that (and the rest reaches its minimum); otherwise it is
     passed over and the next one is tried, so the money settles what it can and the remainder is credit."""
-    locked = await repository.lock_open_invoices(session, company_id, data.customer_id, PAYABLE)
+    locked = await repository.lock_open_invoices(session, company_id, customer_id, PAYABLE)
     payable = sorted(
         (i for i in locked if _approved(i, chain)), key=lambda i: (i.due_date, i.invoice_date, i.invoice_id)
     )
-    left = data.amount
+    left = amount
     plan: dict[str, Decimal] = {}
     for invoice in payable:
         if left <= 0:
@@ -177,9 +188,11 @@ async def record(
         raise ValidationFailed.field("customerId", "is not a customer of this company", data.customer_id)
     chain = (await companies.get(session, company_id)).approval_chain
     if data.allocations is not None:
-        plan, invoices = await _as_allocated(session, company_id, chain, data)
+        plan, invoices = await _as_allocated(
+            session, company_id, chain, data.customer_id, data.amount, data.allocations
+        )
     else:
-        plan, invoices = await _oldest_due_first(session, company_id, chain, data)
+        plan, invoices = await _oldest_due_first(session, company_id, chain, data.customer_id, data.amount)
     return await _book(
         session,
         company_id,
