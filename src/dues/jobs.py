@@ -7,14 +7,12 @@ caused it commits, and a rolled-back request leaves no phantom job behind.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 from typing import Any
 
 import procrastinate
 import structlog
-from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,16 +96,17 @@ def dead_after() -> float:
     return 3 * get_settings().worker_heartbeat_seconds
 
 
-# The sweeps that take up what a dead worker held; each also runs every minute.
-RECOVERY_TASKS = ("dues.collection.sweep_messages", "dues.uploads.requeue_stalled")
+# The tasks that take up what a dead worker held. Each also runs every minute under a periodic task of its
+# own, whose queueing lock these must not share: a sweep already queued might run before the dead worker
+# counts as dead, and this one would then never be queued.
+RECOVERY_TASKS = ("dues.collection.recover", "dues.uploads.recover")
 
 
 async def _look_for_the_dead(app: procrastinate.App) -> None:
-    """A worker that starts is often the replacement of one that was killed: the sweeps run as soon as that
+    """A worker that starts is often the replacement of one that was killed: recovery runs as soon as that
     one would count as dead, rather than at the next whole minute."""
     for task in RECOVERY_TASKS:
-        with contextlib.suppress(AlreadyEnqueued):
-            await app.configure_task(task, schedule_in={"seconds": dead_after() + 1}).defer_async(timestamp=0)
+        await app.configure_task(task, schedule_in={"seconds": dead_after() + 1}).defer_async()
 
 
 def start_in_process(database: Database) -> asyncio.Task[None]:

@@ -75,7 +75,9 @@ async def test_a_killed_worker_loses_no_mail_and_repeats_at_most_the_one_in_flig
             async def some_arrived() -> bool:
                 return len(inbox.mails) >= KILL_AFTER
 
+            started = time.monotonic()
             await _until(some_arrived, 120, f"{KILL_AFTER} mails before the kill")
+            killed_at = time.monotonic() - started
             worker.send_signal(signal.SIGKILL)
             assert await worker.wait() == -signal.SIGKILL
             at_kill = len(inbox.mails)
@@ -92,6 +94,7 @@ async def test_a_killed_worker_loses_no_mail_and_repeats_at_most_the_one_in_flig
                 return bool(unsent == 0)
 
             await _until(all_sent, 180, "every message SENT after the restart")
+            done_at = time.monotonic() - started
         finally:
             worker.send_signal(signal.SIGTERM)
             await worker.wait()
@@ -108,5 +111,6 @@ async def test_a_killed_worker_loses_no_mail_and_repeats_at_most_the_one_in_flig
     assert len(twice) <= 1, f"sent more than once: {twice} (worker log: {log.read_text()[-2000:]})"
     assert max(received.values()) <= 2
     print(
-        f"\nkilled after {at_kill} mails; {len(inbox.mails)} received for {N} invoices, twice: {len(twice)}"
+        f"\nkilled after {at_kill} mails ({killed_at:.1f} s); all sent {done_at:.1f} s after the dispatch; "
+        f"{len(inbox.mails)} received for {N} invoices, twice: {len(twice)}"
     )

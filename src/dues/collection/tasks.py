@@ -23,8 +23,18 @@ async def send_messages(context: JobContext, company_id: str) -> None:
 @job_app.periodic(cron="* * * * *", periodic_id="sweep-messages")
 @job_app.task(name="dues.collection.sweep_messages", queueing_lock="sweep-messages", pass_context=True)
 async def sweep_messages(context: JobContext, timestamp: int) -> None:
-    """Every minute, and when a worker starts: a send job for each company with messages due (retries whose
-    job was lost) or left SENDING by a dead worker, whose own send jobs would otherwise stay 'doing'."""
+    """Every minute: a send job for each company with messages due (retries whose job was lost) or left
+    SENDING by a dead worker, whose own send jobs would otherwise stay 'doing'."""
+    await _sweep(context)
+
+
+@job_app.task(name="dues.collection.recover", pass_context=True)
+async def recover(context: JobContext) -> None:
+    """The same sweep, queued by a worker as it starts (jobs.RECOVERY_TASKS)."""
+    await _sweep(context)
+
+
+async def _sweep(context: JobContext) -> None:
     manager = context.app.job_manager
     for job in await manager.get_stalled_jobs(task_name=SEND_TASK, seconds_since_heartbeat=jobs.dead_after()):
         log.warning("send job of a dead worker queued again", job_id=job.id)

@@ -62,3 +62,9 @@ async def requeue_stalled_uploads(context: JobContext, timestamp: int) -> None:
     """Every minute, on whichever worker takes it: uploads of dead workers go back in the queue even when no
     new upload arrives to notice them."""
     await requeue_stalled(context.app)
+
+
+@job_app.task(name="dues.uploads.recover", pass_context=True)
+async def recover(context: JobContext) -> None:
+    """The same, queued by a worker as it starts (jobs.RECOVERY_TASKS)."""
+    await requeue_stalled(context.app)
