@@ -54,7 +54,7 @@ async def test_dispatch_makes_the_link_and_queues_mail_and_sms(tenant: Tenant, d
         "SELECT payload FROM events WHERE entity_id = :i AND event_type = 'invoice.dispatched'",
         i=inv["invoiceId"],
     )
-    assert len(events) == 1 and events[0][0]["payment_link"] == link
+    assert len(events) == 1 and events[0][0]["paymentLink"] == link
     audits = await sql(
         db,
         "SELECT actor, before, after FROM audit_log WHERE entity_id = :i AND action = 'DISPATCH'",

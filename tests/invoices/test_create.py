@@ -181,7 +181,11 @@ async def _written(database: Database, company_id: str) -> tuple[list[str], int,
             {"c": company_id},
         )
         events = await session.execute(
-            text("SELECT event_type FROM events WHERE company_id = :c ORDER BY id"), {"c": company_id}
+            text(
+                "SELECT event_type FROM events "
+                "WHERE company_id = :c AND event_type LIKE 'invoice.%' ORDER BY id"
+            ),
+            {"c": company_id},
         )
         return list(numbers.scalars()), int(audited.scalar_one()), list(events.scalars())
 

@@ -76,7 +76,7 @@ async def test_paying_the_balance_marks_the_invoice_paid_with_events_and_audit(
     paid_event = await scalar(
         db, "SELECT payload FROM events WHERE entity_id = :i AND event_type = 'invoice.paid'", i=invoice_id
     )
-    assert paid_event["payment_id"] == second["paymentId"] and paid_event["balance_amount"] == "0.00"
+    assert paid_event["paymentId"] == second["paymentId"] and paid_event["balanceAmount"] == 0
     trail = await column(
         db,
         "SELECT after FROM audit_log WHERE entity_type = 'invoice' AND entity_id = :i AND action = 'PAYMENT' "

@@ -295,4 +295,8 @@ async def test_audit_rows_and_events_of_a_bulk_invoice_carry_its_values(
         "BULK_UPLOAD",
         "ERP-0007",
     )
-    assert events[0][0] == "invoice.created" and all(e[1] == after for e in events)
+    assert [e[0] for e in events] == ["invoice.created", "invoice.approved"]
+    assert all(
+        e[1]["invoiceNumber"] == "INV2627-00000001" and e[1]["externalId"] == "ERP-0007" for e in events
+    )
+    assert all(e[1]["createdVia"] == "BULK_UPLOAD" and e[1]["totalAmount"] == 1180 for e in events)

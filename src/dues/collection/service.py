@@ -40,6 +40,7 @@ from dues.kit.logging import current_request_id
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import format_ist, now
 from dues.models.message import Message
+from dues.webhooks import payloads
 
 SEND_TASK = "dues.collection.send_messages"
 # One job per this many new messages, at most MAX_SEND_JOBS: a large dispatch is sent by several workers at
@@ -215,16 +216,12 @@ async def _dispatch(
             {
                 "event_type": "invoice.dispatched",
                 "entity_id": c.invoice_id,
-                "payload": {
-                    "invoice_id": c.invoice_id,
-                    "invoice_number": c.invoice_number,
-                    "customer_id": c.customer_id,
-                    "total_amount": str(c.total_amount),
-                    "balance_amount": str(c.balance_amount),
-                    "due_date": c.due_date.isoformat(),
-                    "payment_link": link,
-                    **after,
-                },
+                "payload": payloads.dispatched(
+                    payloads.invoice_of(company_id, c, status),
+                    payment_link=link,
+                    dispatched_on=dispatched_on,
+                    partial_payment_allowed=partial_allowed,
+                ),
             }
         )
     message_ids = iter(ids.many("MS", sum(len(r) for _, _, r in planned), 14))
@@ -284,7 +281,7 @@ async def delete(
         await repository.withdraw(
             session, company_id, [c.invoice_id for c in go], "The invoice was withdrawn from collection."
         )
-        at = format_ist(now())
+        deleted_on = now()
         audits = [
             {
                 "entity_type": "invoice",
@@ -299,16 +296,12 @@ async def delete(
             {
                 "event_type": "invoice.collection_deleted",
                 "entity_id": c.invoice_id,
-                "payload": {
-                    "invoice_id": c.invoice_id,
-                    "invoice_number": c.invoice_number,
-                    "customer_id": c.customer_id,
-                    "status": "COLLECTION_DELETED",
-                    "previous_status": c.status,
-                    "balance_amount": str(c.balance_amount),
-                    "reason": request.reason,
-                    "deleted_on": at,
-                },
+                "payload": payloads.collection_deleted(
+                    payloads.invoice_of(company_id, c, "COLLECTION_DELETED"),
+                    previous_status=c.status,
+                    reason=request.reason,
+                    deleted_on=deleted_on,
+                ),
             }
             for c in go
         ]

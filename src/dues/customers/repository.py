@@ -199,6 +199,51 @@ async def set_flags(
     await session.flush()
 
 
+# Events ---------------------------------------------------------------------------------------------------
+# customer.created and customer.updated carry the customer as GET shows it, less its contacts and credit
+# (docs/webhooks.md): built here, from the row itself, for the single changes and the bulk ones alike.
+
+# What _data reads, for statements that build it from a RETURNING.
+_DATA_COLUMNS = (
+    "company_id, customer_id, legal_name, customer_company_id, pan_or_gstin, email, contact_number, address, "
+    "state, pin_code, account_number, ifsc, unique_ref_no, assigned_agent, branch_codes, customer_reminders, "
+    "status, deleted, bharat_connect_b2b_id"
+)
+
+
+def _data(row: str) -> str:
+    return (
+        f"jsonb_build_object('customerId', {row}.customer_id, 'companyId', {row}.company_id, "
+        f"'legalName', {row}.legal_name, 'customerCompanyId', {row}.customer_company_id, "
+        f"'panOrGstin', {row}.pan_or_gstin, 'email', {row}.email, 'contactNumber', {row}.contact_number, "
+        f"'address', {row}.address, 'state', {row}.state, 'pinCode', {row}.pin_code, "
+        f"'accountNumber', {row}.account_number, 'ifsc', {row}.ifsc, 'uniqueRefNo', {row}.unique_ref_no, "
+        f"'assignedAgent', {row}.assigned_agent, 'branchCodes', {row}.branch_codes, "
+        f"'customerReminders', {row}.customer_reminders, 'status', {row}.status, "
+        f"'deleted', {row}.deleted, 'bharatConnectB2BId', {row}.bharat_connect_b2b_id)"
+    )
+
+
+_ADD_EVENT = text(
+    "INSERT INTO events (company_id, event_type, entity_id, payload) "  # noqa: S608 (constants)
+    f"SELECT c.company_id, :event_type, c.customer_id, {_data('c')} || CAST(:extra AS jsonb) "
+    "FROM customers c WHERE c.company_id = :company_id AND c.customer_id = :customer_id"
+)
+
+
+async def add_event(
+    session: AsyncSession, company_id: str, event_type: str, customer_id: str, extra: dict[str, Any]
+) -> None:
+    """An event of the customer as it now is in this transaction (flushed), with ``extra`` keys added."""
+    params = {
+        "company_id": company_id,
+        "event_type": event_type,
+        "customer_id": customer_id,
+        "extra": orjson.dumps(extra).decode(),
+    }
+    await session.execute(_ADD_EVENT, params)
+
+
 # Bulk (uploads) ---------------------------------------------------------------------------------------------
 # One statement per batch of rows, whatever its size: the rows travel as one JSON document, which costs the
 # client one json.dumps and the server one parse (17 array parameters cost several times as much to adapt).
@@ -227,7 +272,8 @@ _VALUES = ", ".join(
     f"COALESCE(s.{c}, ARRAY[]::text[])" if c in _LISTS else f"s.{c}" for c in ("customer_id", *BULK_COLUMNS)
 )
 
-# One statement inserts the customers and writes their CREATE audit rows, one per customer actually inserted.
+# One statement inserts the customers and writes their CREATE audit rows and customer.created events, one per
+# customer actually inserted (the event built from the inserted row).
 # The audit row's ``after`` is the row's own element of the input document (parsed once, as jsonb), which the
 # caller builds in audit.snapshot's shape less created_on, the audit row's own created_on being the same
 # transaction time. Rebuilding it from the stored row (to_jsonb) would cost the database more than the
@@ -238,11 +284,13 @@ _INSERT_MANY = text(
     f"INSERT INTO customers (company_id, customer_id, {', '.join(BULK_COLUMNS)}, deleted) "
     f"SELECT :company_id, {_VALUES}, false FROM src, jsonb_to_record(src.e) AS s({_RECORD}) "
     "ON CONFLICT (company_id, unique_ref_no) WHERE unique_ref_no IS NOT NULL DO NOTHING "
-    "RETURNING customer_id), "
+    f"RETURNING {_DATA_COLUMNS}), "
     "audited AS ("
     "INSERT INTO audit_log (company_id, entity_type, entity_id, action, actor, request_id, reason, after) "
     "SELECT :company_id, 'customer', ins.customer_id, 'CREATE', :actor, :request_id, :reason, src.e "
-    "FROM ins JOIN src ON src.e ->> 'customer_id' = ins.customer_id) "
+    "FROM ins JOIN src ON src.e ->> 'customer_id' = ins.customer_id), "
+    "evented AS (INSERT INTO events (company_id, event_type, entity_id, payload) "
+    f"SELECT :company_id, 'customer.created', ins.customer_id, {_data('ins')} FROM ins) "
     "SELECT customer_id FROM ins"
 )
 
@@ -267,8 +315,9 @@ async def insert_many(
     reason: str | None,
 ) -> set[str]:
     """Insert customers (``rows_document`` of dicts with ``customer_id`` and BULK_COLUMNS; other keys only go
-    to the audit row) and their CREATE audit rows in one statement. A uniqueRefNo that exists already (or is
-    taken concurrently) is skipped, not an error; the answer is the set of customer ids actually inserted."""
+    to the audit row), their CREATE audit rows and customer.created events in one statement. A uniqueRefNo
+    that exists already (or is taken concurrently) is skipped, not an error; the answer is the set of customer
+    ids actually inserted."""
     result = await session.execute(
         _INSERT_MANY,
         {
@@ -325,17 +374,23 @@ async def lock_many(
 _SET_LIST = ", ".join(
     f"{c} = COALESCE(s.{c}, ARRAY[]::text[])" if c in _LISTS else f"{c} = s.{c}" for c in BULK_COLUMNS
 )
-# Like _INSERT_MANY: each element carries the row's new values and its audit before/after, and one statement
-# writes both, so a batch costs one round trip and no per-row statement.
+# Like _INSERT_MANY: each element carries the row's new values, its audit before/after and the API names of
+# what changed, and one statement writes the rows, their audit rows and their customer.updated events, so a
+# batch costs one round trip and no per-row statement.
 _UPDATE_MANY = text(
     "WITH src AS (SELECT e FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS e), "  # noqa: S608 (constants)
     f"upd AS (UPDATE customers AS c SET {_SET_LIST}, updated_on = now() "
     f"FROM src CROSS JOIN LATERAL jsonb_to_record(src.e -> 'values') AS s({_RECORD}) "
-    "WHERE c.company_id = :company_id AND c.customer_id = s.customer_id RETURNING c.customer_id) "
-    "INSERT INTO audit_log "
+    "WHERE c.company_id = :company_id AND c.customer_id = s.customer_id "
+    f"RETURNING {', '.join(f'c.{c}' for c in _DATA_COLUMNS.split(', '))}), "
+    "audited AS (INSERT INTO audit_log "
     "(company_id, entity_type, entity_id, action, actor, request_id, reason, before, after) "
     "SELECT :company_id, 'customer', upd.customer_id, 'UPDATE', :actor, :request_id, :reason, "
-    "src.e -> 'before', src.e -> 'after' FROM upd JOIN src ON src.e ->> 'customer_id' = upd.customer_id"
+    "src.e -> 'before', src.e -> 'after' FROM upd JOIN src ON src.e ->> 'customer_id' = upd.customer_id) "
+    "INSERT INTO events (company_id, event_type, entity_id, payload) "
+    f"SELECT :company_id, 'customer.updated', upd.customer_id, {_data('upd')} || "
+    "jsonb_build_object('changedFields', src.e -> 'changed') "
+    "FROM upd JOIN src ON src.e ->> 'customer_id' = upd.customer_id"
 )
 
 
@@ -348,8 +403,9 @@ async def update_many(
     request_id: str | None,
     reason: str | None,
 ) -> None:
-    """Write customers and their UPDATE audit rows in one statement. Each row is
-    ``{"customer_id", "values": {customer_id and every BULK_COLUMN}, "before": {...}, "after": {...}}``; the
+    """Write customers, their UPDATE audit rows and customer.updated events in one statement. Each row is
+    ``{"customer_id", "values": {customer_id and every BULK_COLUMN}, "before": {...}, "after": {...},
+    "changed": [API names]}``; the
     caller holds the customers' row locks (lock_many), so writing whole rows loses no concurrent change."""
     if rows:
         await session.execute(

@@ -121,6 +121,7 @@ async def create(
             None,
             audit.snapshot(contact),
         )
+    await repository.add_event(session, company_id, "customer.created", customer.customer_id, {})
     return to_read(customer, contacts)
 
 
@@ -234,7 +235,23 @@ async def update(
         await audit.record(
             session, company_id, principal.user_id, "customer", customer_id, "UPDATE", old, new
         )
+        await _updated(session, company_id, customer_id, list(new))
     return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
+
+
+# Column → API name, for customer.updated's changedFields.
+_API_NAMES = {name: field.alias or name for name, field in CustomerRead.model_fields.items()}
+
+
+def _changed_fields(columns: Sequence[str]) -> list[str]:
+    return sorted({_API_NAMES[c] for c in columns if c in _API_NAMES and c != "updated_on"})
+
+
+async def _updated(session: AsyncSession, company_id: str, customer_id: str, columns: Sequence[str]) -> None:
+    """customer.updated, for any change of the customer's own fields: status and deletion included, since a
+    receiver that keeps a copy of its customers needs those most."""
+    changed = {"changedFields": _changed_fields(columns)}
+    await repository.add_event(session, company_id, "customer.updated", customer_id, changed)
 
 
 async def _set_status(
@@ -257,6 +274,7 @@ async def _set_status(
             {"status": before},
             {"status": status},
         )
+        await _updated(session, company_id, customer_id, ["status"])
     return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
 
 
@@ -299,6 +317,7 @@ async def delete(
         {"deleted": False},
         {"deleted": True},
     )
+    await _updated(session, company_id, customer_id, ["deleted"])
     return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
 
 
@@ -650,7 +669,15 @@ async def update_many(
         if changed:
             before = {k: row[k] for k in changed}
             after = {k: values[k] for k in changed}
-            written.append({"customer_id": cid, "values": values, "before": before, "after": after})
+            written.append(
+                {
+                    "customer_id": cid,
+                    "values": values,
+                    "before": before,
+                    "after": after,
+                    "changed": _changed_fields(changed),
+                }
+            )
     if not dry_run and written:
         await repository.update_many(
             session, company_id, written, actor=actor, request_id=current_request_id(), reason=reason

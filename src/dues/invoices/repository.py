@@ -93,7 +93,9 @@ async def next_number(session: AsyncSession, company_id: str, financial_year: in
 
 # What a create writes itself: the number comes from the series (or the body), the times from the server.
 CREATED_COLUMNS = tuple(
-    c for c in Invoice.__table__.columns.keys() if c not in ("invoice_number", "created_on", "updated_on")
+    c
+    for c in Invoice.__table__.columns.keys()
+    if c not in ("invoice_number", "created_on", "updated_on", "overdue_evented_on")
 )
 LINE_COLUMNS = tuple(InvoiceLine.__table__.columns.keys())
 
@@ -110,6 +112,33 @@ _SERIES = (
     "WHERE length(last_number::text) <= :width)"
 )
 _GIVEN = "numbered AS (SELECT CAST(:number AS varchar) AS invoice_number)"
+
+
+def _core(row: str) -> str:
+    """The data every invoice.* event carries (docs/webhooks.md), from an invoices row (or a RETURNING of
+    one) named ``row``, in the API's names; NUMERIC(16,2) amounts stay numbers with two decimals in jsonb."""
+    return (
+        f"jsonb_build_object('sellerId', {row}.company_id, 'invoiceId', {row}.invoice_id, "
+        f"'invoiceNumber', {row}.invoice_number, 'customerId', {row}.customer_id, 'status', {row}.status, "
+        f"'totalAmount', {row}.total_amount, 'paidAmount', {row}.paid_amount, "
+        f"'balanceAmount', {row}.balance_amount, 'dueDate', {row}.due_date)"
+    )
+
+
+def _details(row: str) -> str:
+    """invoice.created, .approved and .updated: the core and what the invoice was made with."""
+    return (
+        f"{_core(row)} || jsonb_build_object('invoiceDate', {row}.invoice_date, "
+        f"'externalId', {row}.external_id, 'approvalStatus', {row}.approval_status, "
+        f"'createdVia', {row}.created_via)"
+    )
+
+
+# What _details reads, for statements that build it from a RETURNING.
+_DATA_COLUMNS = (
+    "company_id, invoice_id, invoice_number, customer_id, status, total_amount, paid_amount, "
+    "balance_amount, due_date, invoice_date, external_id, approval_status, created_via"
+)
 _CREATE = """
 WITH {numbered},
 invoice AS (
@@ -117,7 +146,7 @@ invoice AS (
     SELECT {picked}, numbered.invoice_number
     FROM numbered, jsonb_populate_record(NULL::invoices, CAST(:invoice AS jsonb)) r
     ON CONFLICT (company_id, financial_year, invoice_number) DO NOTHING
-    RETURNING invoice_id, invoice_number, created_on, updated_on
+    RETURNING {data_columns}, created_on, updated_on
 ),
 snapshot AS (
     SELECT invoice_id, CAST(:after AS jsonb) || jsonb_build_object(
@@ -134,8 +163,8 @@ audit AS (
 ),
 events AS (
     INSERT INTO events (company_id, event_type, entity_id, payload)
-    SELECT :company_id, t.event_type, s.invoice_id, s.after
-    FROM snapshot s, unnest(CAST(:event_types AS text[])) WITH ORDINALITY t(event_type, n)
+    SELECT :company_id, t.event_type, i.invoice_id, {data}
+    FROM invoice i, unnest(CAST(:event_types AS text[])) WITH ORDINALITY t(event_type, n)
     ORDER BY t.n
 )
 SELECT (SELECT invoice_number FROM numbered), i.invoice_number, i.created_on, i.updated_on
@@ -161,6 +190,8 @@ def _create_statement(numbered: str) -> str:
             picked=", ".join(f"r.{c}" for c in CREATED_COLUMNS),
             line_columns=", ".join(LINE_COLUMNS),
             line_picked=", ".join(f"l.{c}" for c in LINE_COLUMNS),
+            data_columns=_DATA_COLUMNS,
+            data=_details("i"),
         )
     )
 
@@ -222,10 +253,28 @@ def add(session: AsyncSession, *objs: Invoice | InvoiceLine | Event) -> None:
     session.add_all(objs)
 
 
+_ADD_EVENT = text(
+    "INSERT INTO events (company_id, event_type, entity_id, payload) "  # noqa: S608 (constants)
+    f"SELECT i.company_id, :event_type, i.invoice_id, {_details('i')} || CAST(:extra AS jsonb) "
+    "FROM invoices i WHERE i.company_id = :company_id AND i.invoice_id = :invoice_id"
+)
+
+
 async def add_event(
-    session: AsyncSession, company_id: str, event_type: str, entity_id: str, payload: dict[str, Any]
+    session: AsyncSession,
+    company_id: str,
+    event_type: str,
+    invoice_id: str,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    session.add(Event(company_id=company_id, event_type=event_type, entity_id=entity_id, payload=payload))
+    """An event of the invoice as it now is in this transaction (flushed), with ``extra`` keys added."""
+    params = {
+        "company_id": company_id,
+        "event_type": event_type,
+        "invoice_id": invoice_id,
+        "extra": _json(extra or {}),
+    }
+    await session.execute(_ADD_EVENT, params)
 
 
 def _filters(company_id: str, f: dict[str, Any], today: date) -> list[ColumnElement[bool]]:
@@ -421,7 +470,7 @@ async def insert_many(
 ) -> set[str]:
     """Insert invoices (``document``: a JSON array of objects keyed by column, money as strings), each with
     its CREATE audit row and one event per type, all with one statement; the element itself is the audit
-    row's ``after`` and the events' payload. An invoice whose number or externalId was taken meanwhile is
+    row's ``after``. An invoice whose number or externalId was taken meanwhile is
     skipped, and gets neither. The ids inserted."""
     result = await session.execute(
         _INSERT_MANY,
@@ -452,10 +501,13 @@ _NUMBERS_TAKEN = text(
 )
 # What the bulk insert takes from each element; created_on and updated_on are the server's.
 _BULK_COLUMNS = tuple(
-    c for c in Invoice.__table__.columns.keys() if c not in ("company_id", "created_on", "updated_on")
+    c
+    for c in Invoice.__table__.columns.keys()
+    if c not in ("company_id", "created_on", "updated_on", "overdue_evented_on")
 )
-# One statement per batch: the invoices, then for those actually inserted (RETURNING) their audit rows and
-# events, keyed off the element each came from, which is parsed once and stored as it is. Sent as
+# One statement per batch: the invoices, then for those actually inserted (RETURNING) their audit rows,
+# keyed off the element each came from, which is parsed once and stored as it is, and their events, whose
+# data is built from the returned row in the API's names (as every invoice event is). Sent as
 # executemany, the three inserts cost 470 ms per 1,000 invoices; this, about 70 ms. The events' types are
 # unnested per invoice (LATERAL, so the plan is a nested loop over the invoices in order): invoice.created
 # comes before invoice.approved without sorting the payloads (an ORDER BY spilled 8 MB to disk per 5,000).
@@ -464,15 +516,15 @@ _INSERT_MANY = text(
     f"ins AS (INSERT INTO invoices (company_id, {', '.join(_BULK_COLUMNS)}) "
     f"SELECT :company_id, {', '.join(f'r.{c}' for c in _BULK_COLUMNS)} "
     "FROM src, jsonb_populate_record(NULL::invoices, src.e) AS r ORDER BY src.n "
-    "ON CONFLICT DO NOTHING RETURNING invoice_id), "
-    "done AS (SELECT src.e, src.n, ins.invoice_id FROM ins "
+    f"ON CONFLICT DO NOTHING RETURNING {_DATA_COLUMNS}), "
+    "done AS (SELECT src.e, src.n, ins.* FROM ins "
     "JOIN src ON src.e ->> 'invoice_id' = ins.invoice_id), "
     "audited AS (INSERT INTO audit_log "
     "(company_id, entity_type, entity_id, action, actor, request_id, reason, after) "
     "SELECT :company_id, 'invoice', d.invoice_id, 'CREATE', :actor, :request_id, :reason, d.e "
     "FROM done d), "
     "evented AS (INSERT INTO events (company_id, event_type, entity_id, payload) "
-    "SELECT :company_id, t.event_type, d.invoice_id, d.e FROM done d "
+    f"SELECT :company_id, t.event_type, d.invoice_id, {_details('d')} FROM done d "
     "CROSS JOIN LATERAL unnest(CASE WHEN d.n > 0 THEN CAST(:event_types AS text[]) END) AS t(event_type)) "
     "SELECT invoice_id FROM ins"
 )
@@ -504,3 +556,44 @@ async def reserve_range(
     rows = (await session.execute(_RESERVE_RANGE, params)).all()
     last = int(rows[0][0])
     return range(last - count + 1, last + 1), {str(r[1]) for r in rows if r[1] is not None}
+
+
+# Overdue (the hourly invoice.overdue sweep) ------------------------------------------------------------
+# An invoice out for collection (dispatched, or part paid) with something owed and a due date before today is
+# overdue; it gets one invoice.overdue event, ever: overdue_evented_on marks it in the statement that writes
+# the event, so a second run, or two workers at once, find nothing more to do.
+_OVERDUE_PENDING = (
+    "i.overdue_evented_on IS NULL AND i.status IN ('DISPATCHED', 'PARTIALLY_PAID') "
+    "AND i.balance_amount > 0 AND i.due_date < :today"
+)
+_COMPANIES_OVERDUE = text(
+    f"SELECT DISTINCT i.company_id FROM invoices i WHERE {_OVERDUE_PENDING} ORDER BY i.company_id"  # noqa: S608 (constants)
+)
+# Rows a payment holds locked are left for the next run (SKIP LOCKED) rather than waited for; the lock also
+# re-checks the conditions on the row as the payment left it, so an invoice paid meanwhile is passed over.
+_MARK_OVERDUE = text(
+    "WITH due AS (SELECT i.invoice_id FROM invoices i "  # noqa: S608 (constants)
+    f"WHERE i.company_id = :company_id AND {_OVERDUE_PENDING} "
+    "ORDER BY i.due_date, i.invoice_id LIMIT :limit FOR UPDATE OF i SKIP LOCKED), "
+    "marked AS (UPDATE invoices i SET overdue_evented_on = now() FROM due "
+    "WHERE i.company_id = :company_id AND i.invoice_id = due.invoice_id "
+    f"RETURNING {', '.join(f'i.{c}' for c in _DATA_COLUMNS.split(', '))}), "
+    "evented AS (INSERT INTO events (company_id, event_type, entity_id, payload) "
+    f"SELECT m.company_id, 'invoice.overdue', m.invoice_id, {_core('m')} || "
+    "jsonb_build_object('daysOverdue', CAST(:today AS date) - m.due_date) "
+    "FROM marked m ORDER BY m.due_date, m.invoice_id) "
+    "SELECT count(*) FROM marked"
+)
+
+
+async def companies_with_overdue(session: AsyncSession, today: date) -> list[str]:
+    """The sellers with invoices that became overdue (due before ``today``) and have had no event yet; the
+    sweep's only statement across companies (a partial index holds just those invoices)."""
+    return list((await session.execute(_COMPANIES_OVERDUE, {"today": today})).scalars())
+
+
+async def mark_overdue(session: AsyncSession, company_id: str, today: date, limit: int) -> int:
+    """Up to ``limit`` of the seller's newly overdue invoices: each marked and given its invoice.overdue
+    event by one statement. How many."""
+    params = {"company_id": company_id, "today": today, "limit": limit}
+    return int((await session.execute(_MARK_OVERDUE, params)).scalar_one())

@@ -466,7 +466,10 @@ async def update(
     old, new = audit.changes(before, after)
     if new:
         await audit.record(session, company_id, principal.user_id, "invoice", invoice_id, "UPDATE", old, new)
-        await repository.add_event(session, company_id, "invoice.updated", invoice_id, after)
+        changed = [*new, *(["line_items"] if "line_items" in given else [])]
+        await repository.add_event(
+            session, company_id, "invoice.updated", invoice_id, {"changedFields": _changed_fields(changed)}
+        )
     if patch.dispatch_now:
         await session.flush()
         await collection.dispatch_now(session, principal, company_id, invoice_id)
@@ -505,9 +508,7 @@ async def act(
         reason=request.remarks,
     )
     if approvals.is_approved(after, company.approval_chain):
-        await repository.add_event(
-            session, company_id, "invoice.approved", invoice_id, audit.snapshot(invoice)
-        )
+        await repository.add_event(session, company_id, "invoice.approved", invoice_id)
     customer = await customers.get_model(session, company_id, invoice.customer_id)
     lines = await repository.lines_of(session, company_id, [invoice_id])
     return to_read(invoice, lines, customer.legal_name if customer else None)
@@ -603,6 +604,18 @@ def _paise(value: Decimal | None) -> Decimal | None:
 
 
 _APPROVED = frozenset({ApprovalStatus.CHECKER_APPROVED.value, ApprovalStatus.APPROVER_APPROVED.value})
+
+
+# Column → API name, for the fields an API client sees (sellerId is the column company_id).
+_API_NAMES = {
+    **{name: field.alias or name for name, field in InvoiceRead.model_fields.items()},
+    "company_id": "sellerId",
+}
+
+
+def _changed_fields(columns: Sequence[str]) -> list[str]:
+    """invoice.updated's changedFields: the API names of the changed columns a client can see."""
+    return sorted({_API_NAMES[c] for c in columns if c in _API_NAMES and c != "updated_on"})
 
 
 def _wire(name: str) -> str:
@@ -881,7 +894,7 @@ def _plan(
             CreatedVia.BULK_UPLOAD,
         )
         # JSON-ready (money as exact strings, dates as ISO): the insert's values, and also the audit row's
-        # "after" and the events' payload, as audit.snapshot gives them less the server's times.
+        # "after", as audit.snapshot gives it less the server's times.
         record = {key: _jsonable(value) for key, value in values.items()}
         candidates.append(_Candidate(k, fy, data.invoice_number, data.external_id, record))
         outcomes.append(BulkOutcome(invoice_id))

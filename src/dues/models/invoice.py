@@ -81,6 +81,8 @@ class Invoice(Base, Timestamps):
     dispatched_on: Mapped[datetime | None] = mapped_column()
     payment_token: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
+    # When its invoice.overdue event was written: an invoice gets that event once (migration 0014).
+    overdue_evented_on: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         ForeignKeyConstraint(
@@ -149,6 +151,15 @@ class Invoice(Base, Timestamps):
             postgresql_where=text("balance_amount > 0 AND status <> 'COLLECTION_DELETED'"),
         ),
         Index("ix_invoices_created", "company_id", "created_on"),
+        Index(
+            "ix_invoices_overdue_unevented",
+            "company_id",
+            "due_date",
+            postgresql_where=text(
+                "overdue_evented_on IS NULL AND status IN ('DISPATCHED', 'PARTIALLY_PAID') "
+                "AND balance_amount > 0"
+            ),
+        ),
     )
 
 

@@ -12,6 +12,7 @@ payments between the two, so a credit application and a payment never wait on ea
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,7 @@ from dues.models.payment import Payment
 from dues.payments import repository
 from dues.payments.schemas import CreditApplication, CreditApplied, CreditApply
 from dues.payments.service import _as_allocated, _events, _money, _oldest_due_first, _state
+from dues.webhooks import service as webhooks
 
 log = structlog.get_logger("dues.payments")
 
@@ -91,7 +93,8 @@ async def apply(
             reason="credit applied to " + ", ".join(f"{i} {_money(a)}" for i, a in sorted(plan.items())),
         )
     ]
-    events = []
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    locked = {i.invoice_id: i for i in invoices}
     # The rows in the session still hold the amounts read before the UPDATE; they are read, never changed,
     # so the commit writes nothing more for them.
     unallocated = {p.payment_id: p.unallocated_amount for p in sources}
@@ -108,7 +111,7 @@ async def apply(
             )
         )
         unallocated[payment_id] -= amount
-        events.extend(_events(company_id, by_id[payment_id], amount, applied[invoice_id]))
+        events.extend(_events(company_id, by_id[payment_id], amount, applied[invoice_id], locked[invoice_id]))
     for invoice_id in sorted(plan):
         now = applied[invoice_id]
         trail.append(
@@ -124,7 +127,7 @@ async def apply(
             )
         )
     await audit.record_many(session, trail)
-    await repository.add_events(session, events)
+    await webhooks.emit_many(session, company_id, events)
     log.info("credit applied", customer_id=customer_id, amount=_money(total), invoices=len(plan))
     return CreditApplied(
         customer_id=customer_id,

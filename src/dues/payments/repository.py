@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.models import Event, Invoice
+from dues.models import Invoice
 from dues.models.payment import Payment, PaymentAllocation
 
 # An id that cannot have been issued is not looked up: it answers "not found" like any unknown id.
@@ -123,11 +122,6 @@ async def insert_payment(
     session.add(payment)
     session.add_all(allocations)
     await session.flush()
-
-
-async def add_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(Event), rows)
 
 
 async def get(session: AsyncSession, company_id: str, payment_id: str) -> Payment | None:

@@ -34,6 +34,8 @@ from dues.models.payment import Payment, PaymentAllocation
 from dues.payments import repository
 from dues.payments.repository import Applied
 from dues.payments.schemas import AllocationIn, AllocationRead, PaymentCreate, PaymentMode, PaymentRead
+from dues.webhooks import payloads
+from dues.webhooks import service as webhooks
 
 # Modes whose reference names one transfer on a network (a UTR, a card transaction id): recorded once
 # per company, in the database too (uq_payments_transfer_reference). Cheque and receipt numbers repeat
@@ -282,7 +284,8 @@ async def _book(
                 reason=f"unallocated part of payment {payment_id}",
             )
         )
-    events: list[dict[str, Any]] = []
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    locked = {i.invoice_id: i for i in invoices}
     for invoice_id, share in sorted(plan.items()):
         now = applied[invoice_id]
         trail.append(
@@ -297,9 +300,9 @@ async def _book(
                 reason=f"payment {payment_id}: {mode} {reference}",
             )
         )
-        events.extend(_events(company_id, payment, share, now))
+        events.extend(_events(company_id, payment, share, now, locked[invoice_id]))
     await audit.record_many(session, trail)
-    await repository.add_events(session, events)
+    await webhooks.emit_many(session, company_id, events)
     return to_read(payment, allocations)
 
 
@@ -352,26 +355,34 @@ async def record_for_invoice(
     )
 
 
-def _events(company_id: str, payment: Payment, amount: Decimal, invoice: Applied) -> list[dict[str, Any]]:
-    payload = {
-        "invoice_id": invoice.invoice_id,
-        "payment_id": payment.payment_id,
-        "customer_id": payment.customer_id,
-        "amount": _money(amount),
-        "mode": payment.mode,
-        "reference": payment.reference,
-        "paid_on": payment.paid_on.isoformat(),
-        "paid_amount": _money(invoice.paid_amount),
-        "balance_amount": _money(invoice.balance_amount),
-        "status": invoice.status,
-    }
+def _events(
+    company_id: str, payment: Payment, amount: Decimal, now: Applied, invoice: Invoice
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """invoice.payment_received, and invoice.paid when the balance reached 0; ``now`` is the invoice's state
+    after the payment, ``invoice`` its row as locked before it (for its number and due date)."""
+    core = payloads.invoice_core(
+        seller_id=company_id,
+        invoice_id=now.invoice_id,
+        invoice_number=invoice.invoice_number,
+        customer_id=payment.customer_id,
+        status=now.status,
+        total_amount=now.paid_amount + now.balance_amount,
+        paid_amount=now.paid_amount,
+        balance_amount=now.balance_amount,
+        due_date=invoice.due_date,
+    )
+    payload = payloads.payment(
+        core,
+        payment_id=payment.payment_id,
+        paid=amount,
+        mode=payment.mode,
+        reference=payment.reference,
+        paid_on=payment.paid_on,
+    )
     types = ["invoice.payment_received"]
-    if invoice.balance_amount == 0:
+    if now.balance_amount == 0:
         types.append("invoice.paid")
-    return [
-        {"company_id": company_id, "event_type": t, "entity_id": invoice.invoice_id, "payload": payload}
-        for t in types
-    ]
+    return [(t, now.invoice_id, payload) for t in types]
 
 
 def to_read(payment: Payment, allocations: Sequence[PaymentAllocation]) -> PaymentRead:

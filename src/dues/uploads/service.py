@@ -14,6 +14,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -41,6 +42,8 @@ from dues.uploads.schemas import (
     UploadRowRead,
     UploadStatus,
 )
+from dues.webhooks import payloads
+from dues.webhooks import service as webhooks
 
 log = structlog.get_logger("dues.uploads")
 
@@ -210,7 +213,44 @@ async def mark_failed(database: Database, upload_id: str, company_id: str, messa
         upload.status = UploadStatus.FAILED.value
         upload.error_message = message[:500]
         upload.completed_on = now()
+        counts = {
+            "status": upload.status,
+            "total_rows": upload.total_rows,
+            "rows_done": upload.rows_done,
+            "succeeded": upload.succeeded,
+            "failed": upload.failed,
+            "skipped": upload.skipped,
+        }
+        # A failed upload is finished too: upload.completed says so (status FAILED), or a receiver waiting
+        # for its outcome would wait forever.
+        await _emit_finished(session, upload, counts, upload.error_message, upload.completed_on)
     log.warning("upload failed", upload_id=upload_id, error=message)
+
+
+async def _emit_finished(
+    session: AsyncSession,
+    upload: Upload,
+    state: dict[str, Any],
+    error_message: str | None,
+    completed_on: datetime,
+) -> None:
+    """upload.completed (docs/webhooks.md), in the transaction that finishes the upload."""
+    data = payloads.upload_finished(
+        upload_id=upload.upload_id,
+        kind=upload.kind,
+        status=str(state["status"]),
+        file_name=upload.file_name,
+        dry_run=upload.dry_run,
+        total_rows=state["total_rows"],
+        rows_done=state["rows_done"],
+        succeeded=state["succeeded"],
+        failed=state["failed"],
+        skipped=state["skipped"],
+        error_message=error_message,
+        created_on=upload.created_on,
+        completed_on=completed_on,
+    )
+    await webhooks.emit(session, upload.company_id, "upload.completed", upload.upload_id, data)
 
 
 async def process(
@@ -316,11 +356,15 @@ async def process(
             }
             if chunk in before:
                 await numbered[before[chunk]].wait()
+            finished_at = now()
             state = await repository.finish_chunk(
-                session, company_id, upload_id, counts, begun=begun, now=now()
+                session, company_id, upload_id, counts, begun=begun, now=finished_at
             )
             if state is None:
                 raise _NoLongerProcessing
+            if state["status"] == UploadStatus.COMPLETED:
+                # With the commit that completes the upload, so a receiver hears of it exactly once.
+                await _emit_finished(session, upload, state, None, finished_at)
             # Last: an invoice batch takes its seller's number series here and holds it to the commit.
             await handler.last(session, reason, batch, numbered[chunk].set)
         return state

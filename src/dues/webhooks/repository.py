@@ -111,6 +111,29 @@ async def attempts_of(
     return list((await session.execute(stmt)).scalars())
 
 
+_ADD_EVENTS = text(
+    "INSERT INTO events (company_id, event_type, entity_id, payload) "
+    "SELECT :company_id, e.event_type, e.entity_id, CAST(e.payload AS jsonb) "
+    "FROM unnest(CAST(:event_types AS text[]), CAST(:entity_ids AS text[]), CAST(:payloads AS text[])) "
+    "WITH ORDINALITY AS e(event_type, entity_id, payload, n) ORDER BY e.n"
+)
+
+
+async def add_events(session: AsyncSession, company_id: str, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Events (type, entity id, payload as JSON text) of one company in list order, with one statement."""
+    if rows:
+        event_types, entity_ids, payloads = (list(column) for column in zip(*rows, strict=True))
+        await session.execute(
+            _ADD_EVENTS,
+            {
+                "company_id": company_id,
+                "event_types": event_types,
+                "entity_ids": entity_ids,
+                "payloads": payloads,
+            },
+        )
+
+
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, NULL, '{}'::jsonb, :at)"
     "::procrastinate_job_to_defer_v1])"

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from dues.errors import NotFound, Unprocessable, ValidationFailed
 from dues.kit import ids
 from dues.kit.pagination import Page, PageParams
 from dues.models.webhook import WebhookEndpoint
-from dues.webhooks import repository, signing, targets
+from dues.webhooks import payloads, repository, signing, targets
 from dues.webhooks.repository import Claimed
 from dues.webhooks.schemas import (
     AttemptRead,
@@ -161,6 +162,21 @@ async def retry(
         {"deliveryId": delivery_id, "status": "PENDING"},
     )  # fmt: skip
     return (await _reads(session, company_id, [delivery]))[0]
+
+
+async def emit(
+    session: AsyncSession, company_id: str, event_type: str, entity_id: str, payload: dict[str, Any]
+) -> None:
+    """Record an event in the caller's transaction (payloads.py builds ``payload``); its deliveries are made
+    by the database as the row goes in, and are rolled back with it."""
+    await repository.add_events(session, company_id, [(event_type, entity_id, payloads.dumps(payload))])
+
+
+async def emit_many(
+    session: AsyncSession, company_id: str, events: Sequence[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """Several events, (type, entity id, payload) in order, with one statement."""
+    await repository.add_events(session, company_id, [(t, e, payloads.dumps(p)) for t, e, p in events])
 
 
 # Sending.

@@ -1,0 +1,240 @@
+"""The ``data`` of webhook events built in Python (docs/webhooks.md has every shape, with examples).
+
+A payload speaks the API's language: the field names GET answers with (camelCase, EnKash's where EnKash has
+them), amounts as JSON numbers with exactly two decimals, dates ``yyyy-MM-dd`` and date-times
+``yyyy-MM-dd HH:mm:ss`` in IST. Stored as jsonb, an amount keeps its digits (jsonb keeps a number's scale),
+and ``body_of`` sends the stored text as it is, so a receiver reads ``1180.00`` where GET shows ``1180.00``.
+
+Events built in SQL (invoice.created, .approved, .updated, .overdue; customer.*) follow the same shapes; the
+tests hold both kinds to the documented key sets.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
+
+import orjson
+
+from dues.kit.money import to_paise
+from dues.kit.timefmt import format_ist
+
+T = TypeVar("T")
+
+# The keys every invoice.* event carries, in the API's names; each event type adds its own (see the docs).
+INVOICE_CORE = (
+    "sellerId",
+    "invoiceId",
+    "invoiceNumber",
+    "customerId",
+    "status",
+    "totalAmount",
+    "paidAmount",
+    "balanceAmount",
+    "dueDate",
+)
+INVOICE_DETAILS = (*INVOICE_CORE, "invoiceDate", "externalId", "approvalStatus", "createdVia")
+DISPATCHED = (*INVOICE_CORE, "paymentLink", "dispatchedOn", "partialPaymentAllowed")
+COLLECTION_DELETED = (*INVOICE_CORE, "previousStatus", "reason", "deletedOn")
+PAYMENT = (*INVOICE_CORE, "paymentId", "amount", "mode", "reference", "paidOn")
+OVERDUE = (*INVOICE_CORE, "daysOverdue")
+UPDATED = (*INVOICE_DETAILS, "changedFields")
+CUSTOMER = (
+    "customerId",
+    "companyId",
+    "legalName",
+    "customerCompanyId",
+    "panOrGstin",
+    "email",
+    "contactNumber",
+    "address",
+    "state",
+    "pinCode",
+    "accountNumber",
+    "ifsc",
+    "uniqueRefNo",
+    "assignedAgent",
+    "branchCodes",
+    "customerReminders",
+    "status",
+    "deleted",
+    "bharatConnectB2BId",
+)
+CUSTOMER_UPDATED = (*CUSTOMER, "changedFields")
+UPLOAD = (
+    "uploadId",
+    "kind",
+    "status",
+    "fileName",
+    "dryRun",
+    "totalRows",
+    "rowsDone",
+    "succeeded",
+    "failed",
+    "skipped",
+    "errorMessage",
+    "createdOn",
+    "completedOn",
+)
+
+# The keys of each event type's data: the contract docs/webhooks.md states and the tests check.
+SHAPES: dict[str, tuple[str, ...]] = {
+    "invoice.created": INVOICE_DETAILS,
+    "invoice.approved": INVOICE_DETAILS,
+    "invoice.updated": UPDATED,
+    "invoice.dispatched": DISPATCHED,
+    "invoice.payment_received": PAYMENT,
+    "invoice.paid": PAYMENT,
+    "invoice.collection_deleted": COLLECTION_DELETED,
+    "invoice.overdue": OVERDUE,
+    "customer.created": CUSTOMER,
+    "customer.updated": CUSTOMER_UPDATED,
+    "upload.completed": UPLOAD,
+}
+
+
+def amount(value: Decimal) -> orjson.Fragment:
+    """An amount as the API writes it: a JSON number with two decimals, digit for digit (never a float)."""
+    return orjson.Fragment(str(to_paise(value)))
+
+
+def invoice_core(
+    *,
+    seller_id: str,
+    invoice_id: str,
+    invoice_number: str | None,
+    customer_id: str,
+    status: str,
+    total_amount: Decimal,
+    paid_amount: Decimal,
+    balance_amount: Decimal,
+    due_date: date | None,
+) -> dict[str, Any]:
+    return {
+        "sellerId": seller_id,
+        "invoiceId": invoice_id,
+        "invoiceNumber": invoice_number,
+        "customerId": customer_id,
+        "status": status,
+        "totalAmount": amount(total_amount),
+        "paidAmount": amount(paid_amount),
+        "balanceAmount": amount(balance_amount),
+        "dueDate": due_date.isoformat() if due_date is not None else None,
+    }
+
+
+class InvoiceLike(Protocol):
+    """What invoice_of reads: an Invoice row, or a producer's own record of one."""
+
+    @property
+    def invoice_id(self) -> str: ...
+    @property
+    def invoice_number(self) -> str: ...
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def total_amount(self) -> Decimal: ...
+    @property
+    def paid_amount(self) -> Decimal: ...
+    @property
+    def balance_amount(self) -> Decimal: ...
+    @property
+    def due_date(self) -> date: ...
+
+
+def invoice_of(seller_id: str, invoice: InvoiceLike, status: str) -> dict[str, Any]:
+    """The core of an invoice event, from a record of the invoice, in ``status`` (as the change leaves it)."""
+    return invoice_core(
+        seller_id=seller_id,
+        invoice_id=invoice.invoice_id,
+        invoice_number=invoice.invoice_number,
+        customer_id=invoice.customer_id,
+        status=status,
+        total_amount=invoice.total_amount,
+        paid_amount=invoice.paid_amount,
+        balance_amount=invoice.balance_amount,
+        due_date=invoice.due_date,
+    )
+
+
+def dispatched(
+    core: dict[str, Any], *, payment_link: str, dispatched_on: datetime, partial_payment_allowed: bool
+) -> dict[str, Any]:
+    return {
+        **core,
+        "paymentLink": payment_link,
+        "dispatchedOn": format_ist(dispatched_on),
+        "partialPaymentAllowed": partial_payment_allowed,
+    }
+
+
+def collection_deleted(
+    core: dict[str, Any], *, previous_status: str, reason: str | None, deleted_on: datetime
+) -> dict[str, Any]:
+    return {**core, "previousStatus": previous_status, "reason": reason, "deletedOn": format_ist(deleted_on)}
+
+
+def payment(
+    core: dict[str, Any],
+    *,
+    payment_id: str,
+    paid: Decimal,
+    mode: str,
+    reference: str | None,
+    paid_on: date,
+) -> dict[str, Any]:
+    """invoice.payment_received and invoice.paid: the invoice after the payment, and the part of the payment
+    applied to it (``amount``; the payment itself may have been larger)."""
+    return {
+        **core,
+        "paymentId": payment_id,
+        "amount": amount(paid),
+        "mode": mode,
+        "reference": reference,
+        "paidOn": paid_on.isoformat(),
+    }
+
+
+def upload_finished(
+    *,
+    upload_id: str,
+    kind: str,
+    status: str,
+    file_name: str,
+    dry_run: bool,
+    total_rows: int,
+    rows_done: int,
+    succeeded: int,
+    failed: int,
+    skipped: int,
+    error_message: str | None,
+    created_on: datetime,
+    completed_on: datetime,
+) -> dict[str, Any]:
+    return {
+        "uploadId": upload_id,
+        "kind": kind,
+        "status": status,
+        "fileName": file_name,
+        "dryRun": dry_run,
+        "totalRows": total_rows,
+        "rowsDone": rows_done,
+        "succeeded": succeeded,
+        "failed": failed,
+        "skipped": skipped,
+        "errorMessage": error_message,
+        "createdOn": format_ist(created_on),
+        "completedOn": format_ist(completed_on),
+    }
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def dumps(payload: dict[str, Any]) -> str:
+    """A payload as JSON text for ``CAST(... AS jsonb)``: amounts as the numbers they are."""
+    return orjson.dumps(payload, default=_exact).decode()
