@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     sms_url: str | None = None  # an HTTP endpoint that takes {"to", "text"} as JSON
     # Webhook targets on private, loopback or link-local addresses are refused unless this is set (api.md §6).
     webhooks_allow_private: bool = False
+    # Reconciliation of payment attempts whose callback never came (docs/paypage.md): the gateway is asked
+    # about an attempt once it is this old, and an attempt it still knows nothing of after give_up is FAILED.
+    pay_reconcile_after_seconds: int = Field(120, ge=0)
+    pay_give_up_after_seconds: int = Field(24 * 3600, gt=0)
+    pay_reconcile_batch: int = Field(200, ge=1, le=10_000)
+    # Tests and demos: the sandbox records the payer's choice but never sends its callback, as if lost.
+    sandbox_drop_callbacks: bool = False
 
     @property
     def embedded(self) -> bool:

@@ -21,7 +21,13 @@ from dues.db import Database, libpq_url
 
 log = structlog.get_logger("dues.jobs")
 
-TASK_MODULES = ["dues.uploads.tasks", "dues.collection.tasks", "dues.webhooks.tasks"]
+TASK_MODULES = [
+    "dues.uploads.tasks",
+    "dues.collection.tasks",
+    "dues.webhooks.tasks",
+    "dues.pay.tasks",
+    "dues.invoices.tasks",
+]
 
 job_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
 

@@ -70,6 +70,14 @@ async def send_callback(
 
 async def pay_in_sandbox(http: httpx.AsyncClient, link: str, amount: str, choice: str) -> httpx.Response:
     """A payer's clicks, each a real request: the page, the checkout form, the sandbox's choice."""
+    _, receipt = await pay_in_sandbox_session(http, link, amount, choice)
+    return receipt
+
+
+async def pay_in_sandbox_session(
+    http: httpx.AsyncClient, link: str, amount: str, choice: str
+) -> tuple[dict[str, str], httpx.Response]:
+    """pay_in_sandbox, also answering the checkout session the payer went through (to replay its callback)."""
     page = await http.get(link)
     assert page.status_code == 200
     form = re.search(r'<form method="post" action="([^"]+)"', page.text)
@@ -84,4 +92,4 @@ async def pay_in_sandbox(http: httpx.AsyncClient, link: str, amount: str, choice
     assert chosen.status_code == 303
     receipt = await http.get(chosen.headers["location"])
     assert receipt.status_code == 200
-    return receipt
+    return session_of(started.headers["location"]), receipt

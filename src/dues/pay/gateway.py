@@ -1,8 +1,10 @@
 """The gateway adapter interface, and the built-in sandbox gateway (api.md §5 "Gateways").
 
-A gateway is asked for two things: to start a checkout for an attempt (it answers where to send the payer and
-its own reference), and to verify a callback (it answers what happened to which attempt, or refuses a callback
-it did not sign). Everything else (attempts, applying a payment once) is the gateway-independent service.
+A gateway is asked for three things: to start a checkout for an attempt (it answers where to send the payer
+and its own reference), to verify a callback (it answers what happened to which attempt, or refuses a callback
+it did not sign), and, when a callback never came, for the status of an attempt (it answers the same, or that
+it has nothing final). Everything else (attempts, applying a payment once, when to ask and when to give up) is
+the gateway-independent service.
 """
 
 from __future__ import annotations
@@ -11,16 +13,23 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 from urllib.parse import urlencode
 
+from dues import jobs
 from dues.config import get_settings
 from dues.kit import ids
+from dues.pay import repository
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
+# A sandbox checkout can be completed for this long after it started, like a real gateway's order. Well
+# inside the time reconciliation gives an attempt (24 h by default), so nothing the payer does can reach the
+# sandbox after dues has given up on the attempt.
+SANDBOX_CHECKOUT_SECONDS = 3600
 
 
 class BadSignature(Exception):
@@ -57,12 +66,28 @@ class CallbackResult:
     reason: str | None
 
 
+@dataclass(frozen=True)
+class StatusQuery:
+    """What dues knows of an attempt when it asks the gateway about it."""
+
+    company_id: str
+    attempt_id: str
+    gateway_reference: str | None
+    amount: Decimal
+
+
 class Gateway(Protocol):
     name: str
 
     def start_checkout(self, request: CheckoutRequest) -> Checkout: ...
 
     def verify_callback(self, headers: Mapping[str, str], body: bytes) -> CallbackResult: ...
+
+    async def fetch_status(self, attempt: StatusQuery) -> CallbackResult | None:
+        """The final outcome of the attempt's checkout, as its callback would have said it; None while the
+        gateway has nothing final (still pending, or it never saw the payer). An error reaching the gateway
+        is raised, not answered with None."""
+        ...
 
 
 def _derived_key(purpose: str) -> bytes:
@@ -123,6 +148,7 @@ class SandboxGateway:
                 "merchant": request.merchant_name,
                 "description": request.description,
                 "returnUrl": request.return_url,
+                "expiresAt": str(int(time.time()) + SANDBOX_CHECKOUT_SECONDS),
             }
         )
         base = get_settings().public_url.rstrip("/")
@@ -148,6 +174,32 @@ class SandboxGateway:
             )
         except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
             raise BadCallback(f"The callback body is not a valid sandbox callback: {exc}") from exc
+
+    async def fetch_status(self, attempt: StatusQuery) -> CallbackResult | None:
+        # The sandbox's transactions live in dues's own database, so asking it is a read there rather than a
+        # request over HTTP; it is still asked only through this method, as a real gateway would be.
+        if attempt.gateway_reference is None:
+            return None
+        async with jobs.database().sessionmaker() as session:
+            found = await repository.sandbox_transaction(
+                session, attempt.company_id, attempt.gateway_reference
+            )
+        if found is None:
+            return None
+        return CallbackResult(
+            company_id=found.company_id,
+            attempt_id=found.attempt_id,
+            gateway_reference=found.gateway_reference,
+            amount=found.amount,
+            succeeded=found.status == "SUCCEEDED",
+            reason=found.reason,
+        )
+
+
+def session_expired(session: Mapping[str, str]) -> bool:
+    """Whether the payer is too late to complete this sandbox checkout."""
+    expires = session.get("expiresAt")
+    return expires is not None and (not expires.isdigit() or int(expires) < time.time())
 
 
 def callback_body(session: Mapping[str, str], succeeded: bool, reason: str | None) -> bytes:

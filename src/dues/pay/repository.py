@@ -1,15 +1,20 @@
 """All SQL of the payment page. A payment token is the one way in that is not scoped by company (it is how a
-payer, who has no login, names an invoice); every query after it is scoped by the company it found."""
+payer, who has no login, names an invoice); every query after it is scoped by the company it found. The other
+is reconciliation's sweep over every company's unsettled attempts; what it does to each is scoped by the
+attempt's company again."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.models import Company, Customer, Invoice
-from dues.models.gateway import PaymentAttempt
+from dues.models.gateway import PaymentAttempt, SandboxTransaction
 
 # A token that dispatch cannot have made is not looked up (secrets.token_urlsafe, at most 64 characters).
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}\Z", re.ASCII)
@@ -68,3 +73,102 @@ async def lock_attempt(session: AsyncSession, company_id: str, attempt_id: str) 
 
 async def flush(session: AsyncSession) -> None:
     await session.flush()
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A STARTED attempt due for a status query; overdue when the gateway has had its whole time."""
+
+    company_id: str
+    attempt_id: str
+    gateway: str
+    gateway_reference: str | None
+    amount: Decimal
+    overdue: bool
+
+
+# Waits between questions about one attempt double with its age (2, 4, 8 … minutes with the default grace),
+# up to an hour, so an abandoned checkout costs the gateway some 30 questions in a day rather than 1,440.
+# Overdue attempts are always due: the next question is the last. Least recently asked first, so attempts the
+# gateway keeps not knowing cannot hold the newer ones back from a run's LIMIT.
+_UNSETTLED = text(
+    """
+    SELECT company_id, attempt_id, gateway, gateway_reference, amount,
+           created_on <= now() - :give_up * interval '1 second' AS overdue
+      FROM payment_attempts
+     WHERE status = 'STARTED'
+       AND created_on <= now() - :after * interval '1 second'
+       AND (checked_on IS NULL
+            OR created_on <= now() - :give_up * interval '1 second'
+            OR checked_on <= now() - LEAST(GREATEST(checked_on - created_on, :after * interval '1 second'),
+                                           interval '1 hour'))
+     ORDER BY checked_on NULLS FIRST, created_on
+     LIMIT :limit
+    """
+)
+
+
+async def unsettled_attempts(
+    session: AsyncSession, after_seconds: int, give_up_seconds: int, limit: int
+) -> list[Unsettled]:
+    """Every company's STARTED attempts due for a status query (over the partial index of unsettled
+    attempts): the sweep of the reconciliation job, which then treats each under its own company."""
+    rows = await session.execute(
+        _UNSETTLED, {"after": after_seconds, "give_up": give_up_seconds, "limit": limit}
+    )
+    return [Unsettled(*row) for row in rows]
+
+
+_MARK_CHECKED = text(
+    """
+    UPDATE payment_attempts AS a SET checked_on = now()
+      FROM (SELECT company_id, attempt_id FROM payment_attempts
+             WHERE company_id = :company_id AND attempt_id = ANY(:attempt_ids) AND status = 'STARTED'
+             ORDER BY attempt_id
+               FOR UPDATE SKIP LOCKED) AS due
+     WHERE a.company_id = due.company_id AND a.attempt_id = due.attempt_id
+    """
+)
+
+
+async def mark_checked(session: AsyncSession, company_id: str, attempt_ids: list[str]) -> None:
+    """Note that the gateway was asked about these attempts. Bookkeeping only: an attempt being settled
+    right now (its row locked) is skipped rather than waited for, and a settled one is left alone."""
+    await session.execute(_MARK_CHECKED, {"company_id": company_id, "attempt_ids": attempt_ids})
+
+
+async def record_sandbox_transaction(
+    session: AsyncSession,
+    company_id: str,
+    gateway_reference: str,
+    attempt_id: str,
+    amount: Decimal,
+    status: str,
+    reason: str | None,
+) -> SandboxTransaction:
+    """The sandbox's record of a completed checkout: this outcome, or the one recorded first."""
+    await session.execute(
+        insert(SandboxTransaction)
+        .values(
+            company_id=company_id,
+            gateway_reference=gateway_reference,
+            attempt_id=attempt_id,
+            amount=amount,
+            status=status,
+            reason=reason,
+        )
+        .on_conflict_do_nothing(index_elements=["company_id", "gateway_reference"])
+    )
+    stored = await sandbox_transaction(session, company_id, gateway_reference)
+    assert stored is not None  # inserted just now, or there already
+    return stored
+
+
+async def sandbox_transaction(
+    session: AsyncSession, company_id: str, gateway_reference: str
+) -> SandboxTransaction | None:
+    stmt = select(SandboxTransaction).where(
+        SandboxTransaction.company_id == company_id,
+        SandboxTransaction.gateway_reference == gateway_reference,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

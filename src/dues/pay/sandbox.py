@@ -1,6 +1,9 @@
-"""The sandbox gateway's own pages. They stand in for a gateway's hosted checkout, so they use no database
-and no request transaction: the checkout session travels signed in the URL, and the outcome reaches dues
-only through the signed callback, over real HTTP, as a real gateway's would."""
+"""The sandbox gateway's own pages. They stand in for a gateway's hosted checkout: the checkout session
+travels signed in the URL, and the outcome reaches dues's attempts only through the signed callback, over real
+HTTP, as a real gateway's would, or through reconciliation's status query when that callback is lost.
+
+Like a real gateway, the sandbox keeps its transactions: the payer's choice is written to its own table, and
+committed, before the callback goes out, so a status query answers the same as the callback would have."""
 
 from __future__ import annotations
 
@@ -10,13 +13,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse, Response
 
 from dues.config import get_settings
-from dues.pay import pages
-from dues.pay.gateway import SIGNATURE_HEADER, callback_body, open_session, sign
+from dues.db import Database
+from dues.pay import pages, repository
+from dues.pay.gateway import SIGNATURE_HEADER, callback_body, open_session, session_expired, sign
 
 log = structlog.get_logger("dues.pay.sandbox")
 
@@ -36,6 +40,8 @@ async def checkout_page(session: str = "") -> Response:
     fields = open_session(session)
     if fields is None:
         return pages.render("notfound.html", 404, origin=_origin())
+    if session_expired(fields):
+        return pages.render("sandbox_expired.html", 410, origin=_origin())
     return pages.render(
         "sandbox.html",
         origin=_origin(),
@@ -44,16 +50,43 @@ async def checkout_page(session: str = "") -> Response:
         merchant=fields["merchant"],
         description=fields["description"],
         reference=fields["gatewayReference"],
+        drop_callbacks=get_settings().sandbox_drop_callbacks,
     )
 
 
 @router.post("/complete")
-async def complete(session: Annotated[str, Form()] = "", outcome: Annotated[str, Form()] = "") -> Response:
+async def complete(
+    request: Request, session: Annotated[str, Form()] = "", outcome: Annotated[str, Form()] = ""
+) -> Response:
     fields = open_session(session)
     if fields is None or outcome not in ("succeed", "fail"):
         return pages.render("notfound.html", 404, origin=_origin())
+    if session_expired(fields):
+        return pages.render("sandbox_expired.html", 410, origin=_origin())
     succeeded = outcome == "succeed"
-    body = callback_body(fields, succeeded, None if succeeded else DECLINED)
+    # The sandbox's own write, committed here: it is the gateway's record, not part of any request of dues,
+    # and it must be there before the callback (or a status query) can be answered from it.
+    database: Database = request.app.state.db
+    async with database.sessionmaker() as db_session:
+        recorded = await repository.record_sandbox_transaction(
+            db_session,
+            fields["companyId"],
+            fields["gatewayReference"],
+            fields["attemptId"],
+            Decimal(fields["amount"]),
+            "SUCCEEDED" if succeeded else "FAILED",
+            None if succeeded else DECLINED,
+        )
+        await db_session.commit()
+    if get_settings().sandbox_drop_callbacks:
+        log.warning(
+            "sandbox callback dropped (DUES_SANDBOX_DROP_CALLBACKS)",
+            attempt=fields["attemptId"],
+            outcome=recorded.status,
+        )
+        return RedirectResponse(fields["returnUrl"], status_code=303)
+    # A second click (the back button, another tab) repeats the first outcome, as a gateway would.
+    body = callback_body(fields, recorded.status == "SUCCEEDED", recorded.reason)
     url = f"{get_settings().public_url.rstrip('/')}/pay/callback/sandbox"
     try:
         async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_SECONDS, follow_redirects=False) as client:
@@ -63,6 +96,6 @@ async def complete(session: Annotated[str, Form()] = "", outcome: Annotated[str,
         if answer.status_code != 200:
             log.warning("sandbox callback refused", status=answer.status_code, attempt=fields["attemptId"])
     except httpx.HTTPError as exc:
-        # The receipt then shows the attempt still waiting; a real gateway would retry its callback.
+        # The receipt then shows the attempt still waiting until reconciliation asks the sandbox.
         log.warning("sandbox callback not delivered", error=str(exc), attempt=fields["attemptId"])
     return RedirectResponse(fields["returnUrl"], status_code=303)

@@ -6,7 +6,8 @@ anything else, and the payments service checks it again under the invoice's row 
 success, since the balance may have changed in between.
 
 An attempt moves once, STARTED → SUCCEEDED or FAILED, under its row lock; a replayed callback finds it
-settled and changes nothing, so a payment is applied once however often its callback comes.
+settled and changes nothing, so a payment is applied once however often its callback comes. Reconciliation
+(pay.reconcile) settles attempts whose callback never came through the same function, and so the same lock.
 """
 
 from __future__ import annotations
@@ -201,8 +202,11 @@ class Settled:
     reason: str | None
 
 
-async def apply_callback(session: AsyncSession, gateway: str, result: CallbackResult) -> Settled | None:
-    """Settle the attempt a verified callback names, once; None when no such attempt exists.
+async def apply_callback(
+    session: AsyncSession, gateway: str, result: CallbackResult, *, note: str | None = None
+) -> Settled | None:
+    """Settle the attempt a verified callback (or the gateway's answer to a status query) names, once; None
+    when no such attempt exists. ``note`` goes to the audit row's reason (how the result came).
 
     A success the invoice can no longer take (paid by someone else meanwhile, withdrawn) settles the attempt
     as FAILED with that reason: the gateway still gets its 200, and the money has to go back to the payer."""
@@ -210,9 +214,8 @@ async def apply_callback(session: AsyncSession, gateway: str, result: CallbackRe
     if attempt is None or attempt.gateway != gateway:
         return None
     if attempt.status != "STARTED":
-        return Settled(attempt.attempt_id, attempt.status, True, attempt.payment_id, attempt.failure_reason)
+        return _replay(attempt)
     actor = f"gateway:{gateway}"
-    before = {"status": attempt.status}
     reason: str | None = None
     if result.gateway_reference != attempt.gateway_reference:
         reason = "The gateway reported a different checkout reference than the one it started."
@@ -237,6 +240,34 @@ async def apply_callback(session: AsyncSession, gateway: str, result: CallbackRe
             reason = f"Paid at the gateway but not applied: {refused.message}"
         else:
             attempt.payment_id = payment.payment_id
+    return await _settle(session, attempt, reason, actor, note)
+
+
+NO_RESULT = "No result from the gateway: the payment was not completed in time."
+RECONCILER = "system:reconcile"
+
+
+async def give_up(session: AsyncSession, company_id: str, gateway: str, attempt_id: str) -> Settled | None:
+    """Settle as FAILED an attempt its gateway still knows nothing of when its time is up (the payer left the
+    checkout). Under the same row lock as a callback, so a result that lands meanwhile wins or finds it
+    settled; None when no such attempt exists."""
+    attempt = await repository.lock_attempt(session, company_id, attempt_id)
+    if attempt is None or attempt.gateway != gateway:
+        return None
+    if attempt.status != "STARTED":
+        return _replay(attempt)
+    return await _settle(session, attempt, NO_RESULT, RECONCILER, "reconciliation: time is up")
+
+
+def _replay(attempt: PaymentAttempt) -> Settled:
+    return Settled(attempt.attempt_id, attempt.status, True, attempt.payment_id, attempt.failure_reason)
+
+
+async def _settle(
+    session: AsyncSession, attempt: PaymentAttempt, reason: str | None, actor: str, note: str | None
+) -> Settled:
+    """Move a locked STARTED attempt to FAILED (with reason) or SUCCEEDED (its payment_id already set)."""
+    before = {"status": attempt.status}
     attempt.status = "FAILED" if reason else "SUCCEEDED"
     attempt.failure_reason = reason[:500] if reason else None
     attempt.completed_on = now()
@@ -255,6 +286,7 @@ async def apply_callback(session: AsyncSession, gateway: str, result: CallbackRe
         attempt.status,
         before,
         after,
+        note,
     )
     return Settled(attempt.attempt_id, attempt.status, False, attempt.payment_id, attempt.failure_reason)
 
