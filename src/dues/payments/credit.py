@@ -26,7 +26,7 @@ from dues.kit.money import ZERO
 from dues.models.payment import Payment
 from dues.payments import repository
 from dues.payments.schemas import CreditApplication, CreditApplied, CreditApply
-from dues.payments.service import _as_allocated, _events, _money, _oldest_due_first, _state
+from dues.payments.service import _as_allocated, _events, _money, _oldest_due_first, _paid_entry, _state
 from dues.webhooks import service as webhooks
 
 log = structlog.get_logger("dues.payments")
@@ -113,19 +113,8 @@ async def apply(
         unallocated[payment_id] -= amount
         events.extend(_events(company_id, by_id[payment_id], amount, applied[invoice_id], locked[invoice_id]))
     for invoice_id in sorted(plan):
-        now = applied[invoice_id]
-        trail.append(
-            audit.entry(
-                company_id,
-                actor,
-                "invoice",
-                invoice_id,
-                "PAYMENT",
-                before[invoice_id],
-                _state(now.paid_amount, now.balance_amount, now.status),
-                reason=f"customer credit applied: {_money(plan[invoice_id])}",
-            )
-        )
+        reason = f"customer credit applied: {_money(plan[invoice_id])}"
+        trail.append(_paid_entry(company_id, actor, before[invoice_id], applied[invoice_id], reason))
     await audit.record_many(session, trail)
     await webhooks.emit_many(session, company_id, events)
     log.info("credit applied", customer_id=customer_id, amount=_money(total), invoices=len(plan))

@@ -289,15 +289,8 @@ async def _book(
     for invoice_id, share in sorted(plan.items()):
         now = applied[invoice_id]
         trail.append(
-            audit.entry(
-                company_id,
-                actor,
-                "invoice",
-                invoice_id,
-                "PAYMENT",
-                before[invoice_id],
-                _state(now.paid_amount, now.balance_amount, now.status),
-                reason=f"payment {payment_id}: {mode} {reference}",
+            _paid_entry(
+                company_id, actor, before[invoice_id], now, f"payment {payment_id}: {mode} {reference}"
             )
         )
         events.extend(_events(company_id, payment, share, now, locked[invoice_id]))
@@ -352,6 +345,22 @@ async def record_for_invoice(
         today_ist(),
         {invoice.invoice_id: amount},
         [invoice],
+    )
+
+
+def _paid_entry(
+    company_id: str, actor: str, before: dict[str, Any], now: Applied, reason: str
+) -> dict[str, Any]:
+    """The invoice's PAYMENT audit row: its paid amount, balance and status before and after."""
+    return audit.entry(
+        company_id,
+        actor,
+        "invoice",
+        now.invoice_id,
+        "PAYMENT",
+        before,
+        _state(now.paid_amount, now.balance_amount, now.status),
+        reason=reason,
     )
 
 
