@@ -180,3 +180,27 @@ async def test_a_company_has_at_most_twenty_webhooks(tenant: Tenant, refuse_priv
 
     assert "at most 20" in error["errorMessage"]
     assert len(payload(await tenant.get(WEBHOOKS))) == 20
+
+
+async def test_a_parent_admin_manages_a_childs_webhooks_and_no_one_elses(
+    tenants: TenantFactory, refuse_private: None
+) -> None:
+    parent = await tenants.create(name="Group Holdings Pvt Ltd")
+    child = await tenants.create(name="Group Retail Pvt Ltd", parent=parent.company_id)
+    stranger = await tenants.create(name="Unrelated Pvt Ltd")
+
+    made = payload(await parent.post("/api/v0/webhook", params={"companyId": child.company_id}, json=_body()))
+
+    assert [w["webhookId"] for w in payload(await child.get("/api/v0/webhook"))] == [made["webhookId"]]
+    assert payload(await parent.get("/api/v0/webhook")) == []  # the parent's own list is its own
+    listed = payload(await parent.get("/api/v0/webhook", params={"companyId": child.company_id}))
+    assert [w["webhookId"] for w in listed] == [made["webhookId"]]
+    assert_error(
+        await stranger.get("/api/v0/webhook", params={"companyId": child.company_id}), 403, "INVALID_ACCESS"
+    )
+    assert_error(
+        await child.get("/api/v0/webhook", params={"companyId": parent.company_id}), 403, "INVALID_ACCESS"
+    )
+    gone = await parent.delete(f"/api/v0/webhook/{made['webhookId']}", params={"companyId": child.company_id})
+    assert gone.status_code == 200
+    assert payload(await child.get("/api/v0/webhook")) == []

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from dues.auth.deps import AdminPrincipal
+from dues.companies.deps import CompanyScope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.openapi import ERRORS
@@ -20,24 +21,27 @@ DeliveryIdPath = Annotated[
 ]
 
 # Webhooks are the company's integration settings, and a subscription reads every event of the company:
-# ADMIN only, reading included (the listing shows where the company's data goes).
+# ADMIN only, reading included (the listing shows where the company's data goes). A parent company's admin
+# manages a child's with companyId=, as for the child's customers and invoices.
 
 
 @router.post("", response_model=Envelope[WebhookCreated], summary="Register a webhook endpoint")
-async def create_webhook(body: WebhookCreate, principal: AdminPrincipal, session: SessionDep) -> JSONBody:
-    return ok(await service.create(session, principal, principal.company_id, body))
+async def create_webhook(
+    body: WebhookCreate, principal: AdminPrincipal, company_id: CompanyScope, session: SessionDep
+) -> JSONBody:
+    return ok(await service.create(session, principal, company_id, body))
 
 
 @router.get("", response_model=Envelope[list[WebhookRead]], summary="List webhook endpoints")
-async def list_webhooks(principal: AdminPrincipal, session: SessionDep) -> JSONBody:
-    return ok(await service.list_all(session, principal.company_id))
+async def list_webhooks(principal: AdminPrincipal, company_id: CompanyScope, session: SessionDep) -> JSONBody:
+    return ok(await service.list_all(session, company_id))
 
 
 @router.delete("/{webhookId}", response_model=Envelope[WebhookRead], summary="Delete a webhook endpoint")
 async def delete_webhook(
-    webhookId: WebhookIdPath, principal: AdminPrincipal, session: SessionDep
+    webhookId: WebhookIdPath, principal: AdminPrincipal, company_id: CompanyScope, session: SessionDep
 ) -> JSONBody:
-    return ok(await service.delete(session, principal, principal.company_id, webhookId))
+    return ok(await service.delete(session, principal, company_id, webhookId))
 
 
 @router.get(
@@ -49,10 +53,11 @@ async def list_deliveries(
     webhookId: WebhookIdPath,
     paging: Paging,
     principal: AdminPrincipal,
+    company_id: CompanyScope,
     session: SessionDep,
     status: Annotated[DeliveryStatus | None, Query()] = None,
 ) -> JSONBody:
-    return ok(await service.deliveries(session, principal.company_id, webhookId, status, paging))
+    return ok(await service.deliveries(session, company_id, webhookId, status, paging))
 
 
 @router.post(
@@ -61,6 +66,10 @@ async def list_deliveries(
     summary="Send a delivery again now",
 )
 async def retry_delivery(
-    webhookId: WebhookIdPath, deliveryId: DeliveryIdPath, principal: AdminPrincipal, session: SessionDep
+    webhookId: WebhookIdPath,
+    deliveryId: DeliveryIdPath,
+    principal: AdminPrincipal,
+    company_id: CompanyScope,
+    session: SessionDep,
 ) -> JSONBody:
-    return ok(await service.retry(session, principal, principal.company_id, webhookId, deliveryId))
+    return ok(await service.retry(session, principal, company_id, webhookId, deliveryId))
