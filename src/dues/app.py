@@ -30,6 +30,7 @@ from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
 from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
+from dues.reminders.endpoints import router as reminder_router
 from dues.uploads.endpoints import router as upload_router
 from dues.webhooks.endpoints import router as webhook_router
 
@@ -153,8 +154,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(auth_router)
     app.include_router(company_router)
     app.include_router(audit_router)
-    # Before the customers router: /customer/bulk... must never be taken for /customer/{customerId}.
+    # Before the customers router: /customer/bulk... and /customer/reminder... must never be taken for
+    # /customer/{customerId}.
     app.include_router(upload_router)
+    app.include_router(reminder_router)
     app.include_router(customer_router)
     app.include_router(collection_router)
     app.include_router(payment_router)

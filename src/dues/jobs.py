@@ -27,6 +27,7 @@ TASK_MODULES = [
     "dues.webhooks.tasks",
     "dues.pay.tasks",
     "dues.invoices.tasks",
+    "dues.reminders.tasks",
 ]
 
 job_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)

@@ -242,7 +242,7 @@ async def test_filters_by_channel_status_and_invoice(
     [
         ({"invoiceId": "INV123"}, "An invoice ID is INV followed by 13"),
         ({"invoiceId": "INV\x00AAAAAAAAAAAA"}, "An invoice ID is INV followed by 13"),
-        ({"channel": "FAX"}, "Channel must be EMAIL or SMS."),
+        ({"channel": "FAX"}, "Channel must be one of EMAIL, SMS, WHATSAPP."),
         ({"status": "LOST"}, "Status must be one of PENDING, SENDING, SENT, OUTBOX, FAILED, CANCELLED."),
     ],
 )

@@ -4,7 +4,7 @@ keys in the API's names, the values GET answers with, amounts digit for digit.""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,8 @@ from sqlalchemy import text
 from dues.db import Database
 from dues.invoices import tasks as invoice_tasks
 from dues.jobs import job_app
+from dues.kit.timefmt import IST
+from dues.reminders import tasks as reminder_tasks
 from dues.uploads import service as uploads
 from dues.webhooks.payloads import SHAPES
 from dues.webhooks.schemas import WebhookEvent
@@ -405,6 +407,43 @@ def test_the_overdue_sweep_runs_hourly_on_the_workers() -> None:
     assert periodic.cron == "7 * * * *"
 
 
+async def test_reminder_sent_carries_the_invoice_and_the_balance_it_stated(
+    committed: Database, seller: Tenant, receiver: Receiver, allow_private: None
+) -> None:
+    secret = await _subscribe(seller, receiver)
+    steps = [{"offsetDays": 0, "channels": ["EMAIL", "SMS"]}]
+    reminder = payload(
+        await seller.post("/api/v0/customer/reminder", json={"name": "On the day", "steps": steps})
+    )
+    assert (
+        await seller.patch("/api/v0/company", json={"defaultReminderId": reminder["reminderId"]})
+    ).is_success
+    buyer = await _customer(seller, 901, email="ap@buyer.example", contactNumber="9000000009")
+    invoice_id = await _invoice(seller, buyer)
+    await _dispatch(seller, invoice_id)
+    await _pay(seller, buyer, invoice_id, "100.10", "UTR00000901")
+    at = datetime(2026, 12, 31, 10, 0, tzinfo=IST)
+    assert await reminder_tasks.send_reminders(committed, at) == 1
+    shown = await _get(seller, f"{INVOICES}/{invoice_id}")
+
+    await run_jobs(committed)
+
+    [data] = _received(receiver, secret, "reminder.sent")
+    assert _core(data) == _core_of(shown)
+    assert _digits(data)["balanceAmount"] == "1080.00"
+    assert (data["reminderId"], data["kind"], data["offsetDays"], data["dueAt"]) == (
+        reminder["reminderId"],
+        "STEP",
+        0,
+        "2026-12-31 10:00:00",
+    )
+    assert data["channels"] == ["EMAIL", "SMS"] and data["sentOn"] == "2026-12-31 10:00:00"
+    assert sorted((r["channel"], r["to"]) for r in data["recipients"]) == [
+        ("EMAIL", "ap@buyer.example"),
+        ("SMS", "9000000009"),
+    ]
+
+
 def test_every_subscribable_event_has_a_documented_shape() -> None:
     documented = set(SHAPES) - {"invoice.updated"}
-    assert documented == {str(e) for e in WebhookEvent} - {"reminder.sent"}
+    assert documented == {str(e) for e in WebhookEvent}

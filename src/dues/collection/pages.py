@@ -107,7 +107,7 @@ async def outbox_page(
     errors: list[str] = []
     channel, status, invoice_id = channel.strip().upper(), status.strip().upper(), invoice_id.strip().upper()
     if channel and channel not in CHANNELS:
-        errors.append("Channel must be EMAIL or SMS.")
+        errors.append(f"Channel must be one of {', '.join(CHANNELS)}.")
     if status and status not in MESSAGE_STATUSES:
         errors.append(f"Status must be one of {', '.join(MESSAGE_STATUSES)}.")
     if invoice_id and not _INVOICE_ID.fullmatch(invoice_id):

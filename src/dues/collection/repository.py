@@ -131,34 +131,37 @@ async def withdraw(session: AsyncSession, company_id: str, invoice_ids: Sequence
     await session.execute(_CANCEL, {**params, "why": why})
 
 
-_CONTACTS = text(
-    """
+_CONTACTS = """
     SELECT customer_id, email, mobile, channels
       FROM customer_contacts
      WHERE company_id = :company_id AND customer_id = ANY(CAST(:ids AS text[]))
-       AND active AND receive_invoices
+       AND active AND {opted_in}
      ORDER BY customer_id, is_primary DESC, created_on, contact_id
-    """
-)
+"""
+_INVOICE_CONTACTS = text(_CONTACTS.format(opted_in="receive_invoices"))
+_REMINDER_CONTACTS = text(_CONTACTS.format(opted_in="receive_reminders"))
 
 
 async def invoice_contacts(
-    session: AsyncSession, company_id: str, customer_ids: Sequence[str]
+    session: AsyncSession, company_id: str, customer_ids: Sequence[str], *, reminders: bool = False
 ) -> list[tuple[str, str | None, str | None, list[str]]]:
-    """(customerId, email, mobile, channels) of the active contacts that take invoices, primary first."""
-    result = await session.execute(_CONTACTS, {"company_id": company_id, "ids": list(customer_ids)})
+    """(customerId, email, mobile, channels) of the active contacts that take invoices (or, with
+    ``reminders``, reminders), primary first."""
+    query = _REMINDER_CONTACTS if reminders else _INVOICE_CONTACTS
+    result = await session.execute(query, {"company_id": company_id, "ids": list(customer_ids)})
     return [(row[0], row[1], row[2], list(row[3] or [])) for row in result.all()]
 
 
 _ADD_MESSAGES = text(
     """
-    INSERT INTO messages (company_id, message_id, invoice_id, channel, recipient, subject, body, attachments)
+    INSERT INTO messages
+           (company_id, message_id, invoice_id, channel, recipient, subject, body, attachments, status)
     SELECT :company_id, m.message_id, m.invoice_id, m.channel, m.recipient, m.subject, m.body,
-           CAST(m.attachments AS jsonb)
+           CAST(m.attachments AS jsonb), m.status
       FROM unnest(CAST(:message_id AS text[]), CAST(:invoice_id AS text[]), CAST(:channel AS text[]),
                   CAST(:recipient AS text[]), CAST(:subject AS text[]), CAST(:body AS text[]),
-                  CAST(:attachments AS text[]))
-           AS m(message_id, invoice_id, channel, recipient, subject, body, attachments)
+                  CAST(:attachments AS text[]), CAST(:status AS text[]))
+           AS m(message_id, invoice_id, channel, recipient, subject, body, attachments, status)
     """
 )
 
@@ -197,8 +200,19 @@ def _columns(rows: list[dict[str, Any]], names: Sequence[str], as_json: Sequence
 
 
 async def add_messages(session: AsyncSession, company_id: str, rows: list[dict[str, Any]]) -> None:
+    """Messages to send: PENDING, unless a row says otherwise (OUTBOX for a channel with no provider)."""
     if rows:
-        names = ("message_id", "invoice_id", "channel", "recipient", "subject", "body", "attachments")
+        rows = [{"status": "PENDING", **r} for r in rows]
+        names = (
+            "message_id",
+            "invoice_id",
+            "channel",
+            "recipient",
+            "subject",
+            "body",
+            "attachments",
+            "status",
+        )
         params = _columns(rows, names, as_json=("attachments",))
         await session.execute(_ADD_MESSAGES, {"company_id": company_id, **params})
 

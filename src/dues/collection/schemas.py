@@ -18,6 +18,8 @@ InvoiceIdItem = Annotated[str, StringConstraints(max_length=64)]
 class Channel(StrEnum):
     EMAIL = "EMAIL"
     SMS = "SMS"
+    # Reminders only; no provider yet, so these stay in the outbox (docs/reminders.md).
+    WHATSAPP = "WHATSAPP"
 
 
 class DispatchRequest(CamelInput):

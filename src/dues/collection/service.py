@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,17 +93,35 @@ class Recipient:
     to: str
 
 
+class Addressed(Protocol):
+    """What decides an invoice's fallback and extra recipients: the customer's own e-mail and number, and the
+    invoice's emailAddress (a Candidate here; reminders have their own record of an invoice)."""
+
+    @property
+    def customer_email(self) -> str | None: ...
+    @property
+    def customer_mobile(self) -> str | None: ...
+    @property
+    def email_address(self) -> str | None: ...
+
+
 def recipients(
-    candidate: Candidate, contacts: Sequence[tuple[str | None, str | None, list[str]]]
+    candidate: Addressed,
+    contacts: Sequence[tuple[str | None, str | None, list[str]]],
+    *,
+    whatsapp: bool = False,
 ) -> list[Recipient]:
-    """Where an invoice goes (§3.1): the active contacts that take invoices, on their channels; with none,
-    the customer's own e-mail and number; and the invoice's emailAddress besides. Each address once."""
+    """Where an invoice goes (§3.1): the active contacts that take invoices (or, for reminders, reminders),
+    on their channels; with none, the customer's own e-mail and number; and the invoice's emailAddress
+    besides. Each address once. WHATSAPP only when asked for (dispatch has no use for it: no provider)."""
     found: list[Recipient] = []
     for email, mobile, channels in contacts:
         if email and "EMAIL" in channels:
             found.append(Recipient(Channel.EMAIL, email))
         if mobile and "SMS" in channels:
             found.append(Recipient(Channel.SMS, mobile))
+        if whatsapp and mobile and "WHATSAPP" in channels:
+            found.append(Recipient(Channel.WHATSAPP, mobile))
     if not contacts:
         if candidate.customer_email:
             found.append(Recipient(Channel.EMAIL, candidate.customer_email))

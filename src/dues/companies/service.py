@@ -16,6 +16,7 @@ from dues.kit import ids, india
 from dues.kit.passwords import hash_secret, new_client_secret, new_password
 from dues.models import ApiClient, Company, User
 from dues.models.company import Role
+from dues.reminders import service as reminders
 
 _REQUIRED = {"legal_name": "legalName", "state": "state", "approval_chain": "approvalChain"}
 
@@ -49,6 +50,15 @@ async def update(session: AsyncSession, principal: Principal, patch: CompanyPatc
     for field, value in values.items():
         if value is None and field in _REQUIRED:
             raise ValidationFailed.field(_REQUIRED[field], "is required and cannot be cleared", None)
+    if values.get("default_reminder_id"):
+        await reminders.check_ids(
+            session,
+            company.company_id,
+            [values["default_reminder_id"]],
+            field="defaultReminderId",
+            customer_id=None,
+            rejected=values["default_reminder_id"],
+        )
     for field, value in values.items():
         setattr(company, field, value)
     if company.gstin and india.gstin_state(company.gstin) != company.state:

@@ -33,6 +33,7 @@ from dues.kit.logging import current_request_id
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import parse_filter_datetime
 from dues.models import Contact, Customer
+from dues.reminders import service as reminders
 
 _CLEARABLE_NOT = {"legal_name": "legalName", "status": "status"}
 
@@ -89,6 +90,9 @@ async def create(
         existing = await repository.get_by_ref(session, company_id, data.unique_ref_no)
         if existing is not None:
             raise _duplicate_ref(data.unique_ref_no, existing.customer_id)
+    await reminders.check_ids(
+        session, company_id, data.customer_reminders or [], field="customerReminders", customer_id=None
+    )
     customer, contacts = new_customer(company_id, data)
     repository.add(session, customer)
     try:
@@ -225,6 +229,10 @@ async def update(
         existing = await repository.get_by_ref(session, company_id, new_ref)
         if existing is not None:
             raise _duplicate_ref(new_ref, existing.customer_id)
+    if patch.customer_reminders:
+        await reminders.check_ids(
+            session, company_id, patch.customer_reminders, field="customerReminders", customer_id=customer_id
+        )
     apply_patch(customer, patch)
     try:
         await session.flush()

@@ -4,6 +4,7 @@
 from dues.models import gateway as gateway
 from dues.models import message as message
 from dues.models import payment as payment
+from dues.models import reminder as reminder
 from dues.models import webhook as webhook
 from dues.models.audit import AuditLog
 from dues.models.base import Base

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dues.models.base import Base, Timestamps
 
-CHANNELS = ("EMAIL", "SMS")
+# WHATSAPP has no provider: such messages are written straight to OUTBOX (docs/reminders.md).
+CHANNELS = ("EMAIL", "SMS", "WHATSAPP")
 # PENDING: waits for a send (at next_attempt_at); SENDING: claimed by a worker, handed to the provider next;
 # SENT: the provider took it; OUTBOX: no provider configured, kept here to read; FAILED: gave up (last_error);
 # CANCELLED: its invoice left collection before it went out.
@@ -55,7 +56,7 @@ class Message(Base, Timestamps):
         ForeignKeyConstraint(
             ["company_id", "invoice_id"], ["invoices.company_id", "invoices.invoice_id"], ondelete="CASCADE"
         ),
-        CheckConstraint("channel IN ('EMAIL', 'SMS')", name="channel"),
+        CheckConstraint("channel IN ('EMAIL', 'SMS', 'WHATSAPP')", name="channel"),
         CheckConstraint(
             "status IN ('PENDING', 'SENDING', 'SENT', 'OUTBOX', 'FAILED', 'CANCELLED')", name="status"
         ),

@@ -40,6 +40,16 @@ COLLECTION_DELETED = (*INVOICE_CORE, "previousStatus", "reason", "deletedOn")
 PAYMENT = (*INVOICE_CORE, "paymentId", "amount", "mode", "reference", "paidOn")
 OVERDUE = (*INVOICE_CORE, "daysOverdue")
 UPDATED = (*INVOICE_DETAILS, "changedFields")
+REMINDER_SENT = (
+    *INVOICE_CORE,
+    "reminderId",
+    "kind",
+    "offsetDays",
+    "dueAt",
+    "channels",
+    "recipients",
+    "sentOn",
+)
 CUSTOMER = (
     "customerId",
     "companyId",
@@ -88,6 +98,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "invoice.paid": PAYMENT,
     "invoice.collection_deleted": COLLECTION_DELETED,
     "invoice.overdue": OVERDUE,
+    "reminder.sent": REMINDER_SENT,
     "customer.created": CUSTOMER,
     "customer.updated": CUSTOMER_UPDATED,
     "upload.completed": UPLOAD,
@@ -193,6 +204,31 @@ def payment(
         "mode": mode,
         "reference": reference,
         "paidOn": paid_on.isoformat(),
+    }
+
+
+def reminder_sent(
+    core: dict[str, Any],
+    *,
+    reminder_id: str | None,
+    kind: str,
+    offset_days: int | None,
+    due_at: datetime | None,
+    recipients: list[tuple[str, str]],
+    sent_on: datetime,
+) -> dict[str, Any]:
+    """reminder.sent: the invoice as the reminder found it (its balanceAmount is the amount the reminder
+    stated), which occurrence it was (kind STEP, REPEAT or MANUAL; offsetDays from the due date, null for a
+    manual one) and to whom it went: ``recipients`` as (channel, address)."""
+    return {
+        **core,
+        "reminderId": reminder_id,
+        "kind": kind,
+        "offsetDays": offset_days,
+        "dueAt": format_ist(due_at) if due_at is not None else None,
+        "channels": sorted({channel for channel, _ in recipients}),
+        "recipients": [{"channel": channel, "to": to} for channel, to in recipients],
+        "sentOn": format_ist(sent_on),
     }
 
 
