@@ -500,3 +500,25 @@ async def test_an_upload_left_by_a_dead_worker_is_taken_up_again(committed: Data
     assert (await status(seller, orphan))["status"] == "COMPLETED"
     assert (await status(seller, fresh))["status"] == "COMPLETED"
     assert await customer_total(seller) == 8
+
+
+async def test_reminder_ids_in_a_file_are_checked_as_for_a_single_customer(
+    committed: Database, seller: Tenant
+) -> None:
+    made = await seller.post(
+        "/api/v0/customer/reminder",
+        json={"name": "Standard", "steps": [{"offsetDays": 3, "channels": ["EMAIL"]}]},
+    )
+    assert made.status_code == 200, made.text
+    company_wide = made.json()["payload"]["reminderId"]
+    rows = [[*good_row(1), company_wide], [*good_row(2), "RM0000000000000Z"], [*good_row(3), ""]]
+    upload_id = await accepted(seller, csv_bytes([*HEADER, "customerReminders"], rows))
+
+    results = by_row(await finished(committed, seller, upload_id))
+
+    assert [results[n]["outcome"] for n in (2, 3, 4)] == ["CREATED", "FAILED", "CREATED"]
+    [error] = results[3]["errors"]
+    assert error["field"] == "customerReminders"
+    assert error["message"] == "no reminder RM0000000000000Z in this company (create it first)"
+    stored = (await seller.get(f"/api/v0/customer/{results[2]['id']}")).json()["payload"]
+    assert stored["customerReminders"] == [company_wide]

@@ -210,22 +210,31 @@ async def check_ids(
     wanted = list(dict.fromkeys(reminder_ids))
     if not wanted:
         return
-    owners = await repository.owners(session, company_id, wanted)
-    unknown = [r for r in wanted if r not in owners]
+    problem = id_problem(wanted, await repository.owners(session, company_id, wanted), customer_id)
+    if problem:
+        raise ValidationFailed.field(field, problem, list(reminder_ids) if rejected is None else rejected)
+
+
+async def owners_of(
+    session: AsyncSession, company_id: str, reminder_ids: Sequence[str]
+) -> dict[str, str | None]:
+    """reminderId → its customerId (None: company-wide), for the ids that are this company's reminders; with
+    id_problem, the check of check_ids for many customers at once (bulk uploads)."""
+    return await repository.owners(session, company_id, list(dict.fromkeys(reminder_ids)))
+
+
+def id_problem(
+    reminder_ids: Sequence[str], owners: dict[str, str | None], customer_id: str | None
+) -> str | None:
+    """Why ``customer_id`` (None: a customer being created, or the company) may not use these reminders."""
+    unknown = [r for r in dict.fromkeys(reminder_ids) if r not in owners]
     if unknown:
-        raise ValidationFailed.field(
-            field,
-            f"no reminder {', '.join(unknown)} in this company (create it first)",
-            list(reminder_ids) if rejected is None else rejected,
-        )
-    foreign = [r for r in wanted if owners[r] is not None and owners[r] != customer_id]
+        return f"no reminder {', '.join(unknown)} in this company (create it first)"
+    foreign = [r for r in dict.fromkeys(reminder_ids) if owners[r] is not None and owners[r] != customer_id]
     if foreign:
         whose = ", ".join(f"{r} is customer {owners[r]}'s" for r in foreign)
-        raise ValidationFailed.field(
-            field,
-            f"{whose}; use a company-wide reminder (customerId null) or this customer's own",
-            list(reminder_ids) if rejected is None else rejected,
-        )
+        return f"{whose}; use a company-wide reminder (customerId null) or this customer's own"
+    return None
 
 
 # When occurrences are due ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.customers import service as customers
 from dues.errors import SubError, ValidationFailed
+from dues.reminders import service as reminders
 from dues.uploads.schemas import RowOutcome, UploadKind
 
 FIELDS = (
@@ -329,6 +330,8 @@ class CustomerRows:
         piece: Piece,
     ) -> list[RowResult]:
         checked = piece.rows
+        if await _check_reminders(session, company_id, checked):
+            piece.prepared = None  # made ahead for rows of which some have now failed
         good = [c for c in checked if not c.errors]
         created = iter(
             await customers.create_many(
@@ -368,6 +371,7 @@ class CustomerRows:
         dry_run: bool,
         checked: list[Checked],
     ) -> list[RowResult]:
+        await _check_reminders(session, company_id, checked)
         good = [c for c in checked if not c.errors]
         changes = [customers.BulkChange(c.customer_id, c.ref, c.model) for c in good]
         updated = iter(
@@ -389,3 +393,21 @@ class CustomerRows:
                 done = RowOutcome.UPDATED if outcome.changed else RowOutcome.UNCHANGED
                 results.append(RowResult(item.row, done, outcome.customer_id))
         return results
+
+
+async def _check_reminders(session: AsyncSession, company_id: str, rows: list[Checked]) -> bool:
+    """customerReminders as a single create or update checks them, for a whole piece in one query: a row
+    naming a reminder the company lacks, or another customer's, fails with the same message. Whether any
+    row failed here."""
+    asked = {r for c in rows if not c.errors for r in (c.model.customer_reminders or [])}
+    if not asked:
+        return False
+    failed = False
+    owners = await reminders.owners_of(session, company_id, sorted(asked))
+    for c in rows:
+        ids = [] if c.errors else (c.model.customer_reminders or [])
+        problem = reminders.id_problem(ids, owners, c.customer_id) if ids else None
+        if problem:
+            c.errors.append(SubError("customerReminders", problem, ids))
+            failed = True
+    return failed
