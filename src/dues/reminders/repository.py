@@ -252,7 +252,7 @@ _DUE = text(
                             + (p.passed - r.last_offset) / r.repeat_every_days * r.repeat_every_days
                        ELSE (SELECT max(x) FROM unnest(r.offsets) AS x WHERE x <= p.passed)
                   END AS occurrence) o
-     WHERE i.company_id = :company_id
+     WHERE i.company_id = :company_id AND i.invoice_id > :after
        AND i.status IN ('DISPATCHED', 'PARTIALLY_PAID') AND i.dispatched AND i.balance_amount > 0
        AND c.status = 'ACTIVE' AND NOT c.deleted
        AND o.occurrence IS NOT NULL
@@ -269,11 +269,23 @@ _DUE = text(
 
 
 async def due_batch(
-    session: AsyncSession, company_id: str, default_id: str | None, now_ist: datetime, limit: int
+    session: AsyncSession,
+    company_id: str,
+    default_id: str | None,
+    now_ist: datetime,
+    limit: int,
+    after: str = "",
 ) -> list[Due]:
-    """Up to ``limit`` of the company's invoices with a reminder occurrence due at ``now_ist`` (naive IST
-    wall-clock time) and not yet sent, locked."""
-    params = {"company_id": company_id, "default_id": default_id, "now_ist": now_ist, "limit": limit}
+    """Up to ``limit`` of the company's invoices after invoice id ``after`` with a reminder occurrence due
+    at ``now_ist`` (naive IST wall-clock time) and not yet sent, locked. A run passes on the last id of its
+    previous batch, so each batch reads on from there rather than the whole book again."""
+    params = {
+        "company_id": company_id,
+        "default_id": default_id,
+        "now_ist": now_ist,
+        "limit": limit,
+        "after": after,
+    }
     rows = (await session.execute(_DUE, params)).all()
     return [Due(_state(row), *row[_N_STATE:]) for row in rows]
 

@@ -433,12 +433,15 @@ async def _write(
     return written
 
 
-async def send_due(session: AsyncSession, company_id: str, at: datetime, limit: int) -> tuple[int, int]:
+async def send_due(
+    session: AsyncSession, company_id: str, at: datetime, limit: int, after: str = ""
+) -> tuple[int, int, str]:
     """One batch of the engine for one company, in the caller's transaction: the due occurrences of up to
-    ``limit`` invoices, each written unless another worker got there first. (invoices looked at, sent)."""
+    ``limit`` invoices after invoice id ``after``, each written unless another worker got there first.
+    (invoices looked at, sent, the last invoice id looked at)."""
     _, default_id = await repository.company(session, company_id)
     now_ist = at.astimezone(IST).replace(tzinfo=None)
-    batch: list[Due] = await repository.due_batch(session, company_id, default_id, now_ist, limit)
+    batch: list[Due] = await repository.due_batch(session, company_id, default_id, now_ist, limit, after)
     items = []
     for due in batch:
         step = _step(due.steps, due.occurrence)
@@ -454,7 +457,8 @@ async def send_due(session: AsyncSession, company_id: str, at: datetime, limit: 
             )
         )
     written = await _write(session, company_id, ENGINE, items, at)
-    return len(batch), sum(1 for _, rows in written.values() if rows)
+    last = batch[-1].invoice.invoice_id if batch else after
+    return len(batch), sum(1 for _, rows in written.values() if rows), last
 
 
 def _refusal(invoice: InvoiceState) -> str | None:

@@ -28,9 +28,10 @@ async def send_reminders(database: Database, at: datetime | None = None) -> int:
         companies = await repository.companies_with_active_reminders(session)
     sent = 0
     for company_id in companies:
+        after = ""
         while True:
             async with database.sessionmaker() as session, session.begin():
-                looked_at, made = await service.send_due(session, company_id, at, BATCH)
+                looked_at, made, after = await service.send_due(session, company_id, at, BATCH, after)
             sent += made
             if looked_at < BATCH:
                 break
