@@ -347,3 +347,27 @@ async def test_a_reminder_email_arrives_with_the_balance(
     assert body is not None and "INR 1,000.00 is outstanding" in body.get_content()
     assert "7 days overdue" in body.get_content() or "overdue" in mail["Subject"]
     assert {m[2] for m in await reminder_messages(committed, invoice_id)} == {"SENT"}
+
+
+async def test_paying_in_full_cancels_reminders_not_yet_sent(committed: Database, seller: Tenant) -> None:
+    await _standard(seller)
+    buyer = await customer(seller)
+    invoice_id = await open_invoice(seller, buyer)
+    assert await run_at(committed, "2030-06-27 10:00") == 1  # written, not handed to a provider yet
+    balance = (await get_invoice(seller, invoice_id))["balanceAmount"]
+
+    paid = await seller.post(
+        "/api/v0/payment",
+        json={
+            "customerId": buyer,
+            "mode": "NEFT",
+            "amount": balance,
+            "reference": "UTRPAIDINFULL01",
+            "paidOn": "2026-11-25",
+            "allocations": [{"invoiceId": invoice_id, "amount": balance}],
+        },
+    )
+
+    assert paid.status_code == 200, paid.text
+    assert {m[2] for m in await reminder_messages(committed, invoice_id)} == {"CANCELLED"}
+    assert await run_at(committed, "2030-07-08 10:00") == 0

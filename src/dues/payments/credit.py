@@ -27,6 +27,7 @@ from dues.models.payment import Payment
 from dues.payments import repository
 from dues.payments.schemas import CreditApplication, CreditApplied, CreditApply
 from dues.payments.service import _as_allocated, _events, _money, _oldest_due_first, _paid_entry, _state
+from dues.reminders import service as reminders
 from dues.webhooks import service as webhooks
 
 log = structlog.get_logger("dues.payments")
@@ -117,6 +118,9 @@ async def apply(
         trail.append(_paid_entry(company_id, actor, before[invoice_id], applied[invoice_id], reason))
     await audit.record_many(session, trail)
     await webhooks.emit_many(session, company_id, events)
+    await reminders.invoices_paid(
+        session, company_id, [i for i, a in applied.items() if a.balance_amount == 0]
+    )
     log.info("credit applied", customer_id=customer_id, amount=_money(total), invoices=len(plan))
     return CreditApplied(
         customer_id=customer_id,

@@ -34,6 +34,7 @@ from dues.models.payment import Payment, PaymentAllocation
 from dues.payments import repository
 from dues.payments.repository import Applied
 from dues.payments.schemas import AllocationIn, AllocationRead, PaymentCreate, PaymentMode, PaymentRead
+from dues.reminders import service as reminders
 from dues.webhooks import payloads
 from dues.webhooks import service as webhooks
 
@@ -296,6 +297,9 @@ async def _book(
         events.extend(_events(company_id, payment, share, now, locked[invoice_id]))
     await audit.record_many(session, trail)
     await webhooks.emit_many(session, company_id, events)
+    await reminders.invoices_paid(
+        session, company_id, [i for i, a in applied.items() if a.balance_amount == 0]
+    )
     return to_read(payment, allocations)
 
 

@@ -349,3 +349,24 @@ async def messages(session: AsyncSession, company_id: str, message_ids: Sequence
         select(Message).where(Message.company_id == company_id, Message.message_id.in_(list(message_ids)))
     )
     return {m.message_id: m for m in rows.scalars()}
+
+
+_CANCEL_UNSENT = text(
+    """
+    UPDATE messages m
+       SET status = 'CANCELLED', updated_on = now()
+      FROM reminder_sends s
+     WHERE s.company_id = :company_id AND s.invoice_id = ANY(:invoice_ids)
+       AND m.company_id = s.company_id AND m.message_id = ANY(s.message_ids) AND m.status = 'PENDING'
+    """
+)
+
+
+async def cancel_unsent(session: AsyncSession, company_id: str, invoice_ids: Sequence[str]) -> int:
+    """The invoices' reminder messages not handed to a provider yet become CANCELLED; how many."""
+    if not invoice_ids:
+        return 0
+    result = await session.execute(
+        _CANCEL_UNSENT, {"company_id": company_id, "invoice_ids": list(invoice_ids)}
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -597,3 +597,9 @@ async def timeline(
         for o in planned
     ]
     return result
+
+
+async def invoices_paid(session: AsyncSession, company_id: str, invoice_ids: Sequence[str]) -> None:
+    """Invoices just paid in full: their reminders still waiting in the outbox queue are not sent (§7:
+    nothing for a paid invoice), in the payment's transaction."""
+    await repository.cancel_unsent(session, company_id, invoice_ids)
