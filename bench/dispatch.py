@@ -186,21 +186,34 @@ async def mail_round(
         server.join()
 
 
-async def run(args: argparse.Namespace) -> int:
+def add_database_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url", default=None, help="PostgreSQL URL (default: embedded under --home)"
+    )
+    parser.add_argument("--home", default=".dues-bench", help="embedded server directory")
+
+
+def bench_app(args: argparse.Namespace, max_rows: int) -> tuple[str, Database, Any]:
+    """The database (migrated; embedded when no URL is given) and the app served in this process, whose
+    bulk uploads take ``max_rows`` rows."""
     url = args.database_url or os.environ.get("DATABASE_URL")
     if not url:
         url = start_embedded(Path(args.home), database="dues_bench")
     upgrade(url)
     database = Database.connect(url, pool_size=5)
+    settings = Settings(
+        database_url=url,
+        jwt_secret=secrets.token_urlsafe(48),
+        inprocess_worker=False,
+        upload_max_rows=max_rows,
+    )
+    jobs.bind(database)
+    return url, database, create_app(settings, database)
+
+
+async def run(args: argparse.Namespace) -> int:
+    url, database, app = bench_app(args, 2 * max(args.invoices, args.customers, args.mails))
     try:
-        settings = Settings(
-            database_url=url,
-            jwt_secret=secrets.token_urlsafe(48),
-            inprocess_worker=False,
-            upload_max_rows=2 * max(args.invoices, args.customers, args.mails),
-        )
-        jobs.bind(database)
-        app = create_app(settings, database)
         worker = await start_worker("inprocess", url, database)
         try:
             transport = httpx.ASGITransport(app=app)
@@ -230,10 +243,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="`dues worker` processes sending (1)")
     parser.add_argument("--concurrency", type=int, default=4, help="jobs at once in each worker (4)")
     parser.add_argument("--mail-timeout", type=float, default=600, help="give up on the mails after (600 s)")
-    parser.add_argument(
-        "--database-url", default=None, help="PostgreSQL URL (default: embedded under --home)"
-    )
-    parser.add_argument("--home", default=".dues-bench", help="embedded server directory")
+    add_database_args(parser)
     args = parser.parse_args()
     get_settings.cache_clear()
     configure("WARNING", json=False)

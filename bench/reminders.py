@@ -14,25 +14,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
 import httpx
-from dispatch import DISPATCH, seller_with_invoices
+from dispatch import DISPATCH, add_database_args, bench_app, seller_with_invoices
 from sqlalchemy import text
 from uploads_common import start_worker, stop_worker
 
-from dues import jobs
-from dues.app import create_app
-from dues.config import Settings, get_settings
-from dues.db import Database, start_embedded
+from dues.config import get_settings
 from dues.kit.logging import configure
 from dues.kit.timefmt import IST
-from dues.migrations import upgrade
 from dues.reminders.tasks import send_reminders
 
 # bench/invoice_bulk_upload.py makes every invoice due on 2026-12-24: its +7 step is due on the 31st at 10:00.
@@ -40,19 +33,7 @@ DUE_AT = datetime(2026, 12, 31, 10, 1, tzinfo=IST)
 
 
 async def run(args: argparse.Namespace) -> int:
-    url = args.database_url or os.environ.get("DATABASE_URL")
-    if not url:
-        url = start_embedded(Path(args.home), database="dues_bench")
-    upgrade(url)
-    database = Database.connect(url, pool_size=5)
-    settings = Settings(
-        database_url=url,
-        jwt_secret=secrets.token_urlsafe(48),
-        inprocess_worker=False,
-        upload_max_rows=2 * max(args.invoices, args.customers),
-    )
-    jobs.bind(database)
-    app = create_app(settings, database)
+    url, database, app = bench_app(args, 2 * max(args.invoices, args.customers))
     worker = await start_worker("inprocess", url, database)
     try:
         transport = httpx.ASGITransport(app=app)
@@ -110,10 +91,7 @@ def main() -> None:
         "--invoices", type=int, default=20_000, help="dispatched invoices in the book (20000)"
     )
     parser.add_argument("--customers", type=int, default=2_000, help="customers invoiced (2000)")
-    parser.add_argument(
-        "--database-url", default=None, help="PostgreSQL URL (default: embedded under --home)"
-    )
-    parser.add_argument("--home", default=".dues-bench", help="embedded server directory")
+    add_database_args(parser)
     args = parser.parse_args()
     get_settings.cache_clear()
     configure("WARNING", json=False)
