@@ -26,7 +26,14 @@ from dues.kit.money import ZERO
 from dues.models.payment import Payment
 from dues.payments import repository
 from dues.payments.schemas import CreditApplication, CreditApplied, CreditApply
-from dues.payments.service import _as_allocated, _events, _money, _oldest_due_first, _paid_entry, _state
+from dues.payments.service import (
+    as_allocated,
+    invoice_state,
+    money_text,
+    oldest_due_first,
+    paid_entry,
+    payment_events,
+)
 from dues.reminders import service as reminders
 from dues.webhooks import service as webhooks
 
@@ -63,11 +70,11 @@ async def apply(
         raise Unprocessable(f"Customer {customer_id} has no credit to apply.")
     chain = (await companies.get(session, company_id)).approval_chain
     if body.allocations is not None:
-        plan, invoices = await _as_allocated(
+        plan, invoices = await as_allocated(
             session, company_id, chain, customer_id, credit, body.allocations, "the customer's credit"
         )
     else:
-        plan, invoices = await _oldest_due_first(session, company_id, chain, customer_id, credit)
+        plan, invoices = await oldest_due_first(session, company_id, chain, customer_id, credit)
     total = sum(plan.values(), ZERO)
     if total == 0:
         return CreditApplied(customer_id=customer_id, applied=[], credit_balance=credit)
@@ -76,7 +83,7 @@ async def apply(
     left = await repository.take_credit(session, company_id, customer_id, total)
     if left is None:
         raise Conflict("The customer's credit was used by another request meanwhile; send the request again.")
-    before = {i.invoice_id: _state(i.paid_amount, i.balance_amount, i.status) for i in invoices}
+    before = {i.invoice_id: invoice_state(i.paid_amount, i.balance_amount, i.status) for i in invoices}
     await repository.allocate_unallocated(session, company_id, parts)
     applied = await repository.apply_to_invoices(session, company_id, plan)
 
@@ -89,9 +96,9 @@ async def apply(
             "customer",
             customer_id,
             "APPLY_CREDIT",
-            {"credit_balance": _money(left + total)},
-            {"credit_balance": _money(left)},
-            reason="credit applied to " + ", ".join(f"{i} {_money(a)}" for i, a in sorted(plan.items())),
+            {"credit_balance": money_text(left + total)},
+            {"credit_balance": money_text(left)},
+            reason="credit applied to " + ", ".join(f"{i} {money_text(a)}" for i, a in sorted(plan.items())),
         )
     ]
     events: list[tuple[str, str, dict[str, Any]]] = []
@@ -107,21 +114,26 @@ async def apply(
                 "payment",
                 payment_id,
                 "APPLY_CREDIT",
-                {"unallocated_amount": _money(unallocated[payment_id])},
-                {"unallocated_amount": _money(unallocated[payment_id] - amount), "invoice_id": invoice_id},
+                {"unallocated_amount": money_text(unallocated[payment_id])},
+                {
+                    "unallocated_amount": money_text(unallocated[payment_id] - amount),
+                    "invoice_id": invoice_id,
+                },
             )
         )
         unallocated[payment_id] -= amount
-        events.extend(_events(company_id, by_id[payment_id], amount, applied[invoice_id], locked[invoice_id]))
+        events.extend(
+            payment_events(company_id, by_id[payment_id], amount, applied[invoice_id], locked[invoice_id])
+        )
     for invoice_id in sorted(plan):
-        reason = f"customer credit applied: {_money(plan[invoice_id])}"
-        trail.append(_paid_entry(company_id, actor, before[invoice_id], applied[invoice_id], reason))
+        reason = f"customer credit applied: {money_text(plan[invoice_id])}"
+        trail.append(paid_entry(company_id, actor, before[invoice_id], applied[invoice_id], reason))
     await audit.record_many(session, trail)
     await webhooks.emit_many(session, company_id, events)
     await reminders.invoices_paid(
         session, company_id, [i for i, a in applied.items() if a.balance_amount == 0]
     )
-    log.info("credit applied", customer_id=customer_id, amount=_money(total), invoices=len(plan))
+    log.info("credit applied", customer_id=customer_id, amount=money_text(total), invoices=len(plan))
     return CreditApplied(
         customer_id=customer_id,
         applied=[CreditApplication(payment_id=p, invoice_id=i, amount=a) for p, i, a in parts],

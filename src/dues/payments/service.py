@@ -68,7 +68,7 @@ Plan = tuple[dict[str, Decimal], list[Invoice]]
 """invoiceId → amount to apply, and the invoices concerned, locked."""
 
 
-async def _as_allocated(
+async def as_allocated(
     session: AsyncSession,
     company_id: str,
     chain: str,
@@ -147,7 +147,7 @@ async def _as_allocated(
     return {item.invoice_id: item.amount for item in given}, list(locked.values())
 
 
-async def _oldest_due_first(
+async def oldest_due_first(
     session: AsyncSession, company_id: str, chain: str, customer_id: str, amount: Decimal
 ) -> Plan:
     """The payment spread over the customer's open invoices, oldest due date first. An invoice the rest
@@ -170,13 +170,13 @@ async def _oldest_due_first(
     return plan, [i for i in payable if i.invoice_id in plan]
 
 
-def _money(value: Decimal) -> str:
+def money_text(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _state(paid: Decimal, balance: Decimal, status: str) -> dict[str, Any]:
+def invoice_state(paid: Decimal, balance: Decimal, status: str) -> dict[str, Any]:
     """What a payment changes on an invoice, as its audit rows record it."""
-    return {"paid_amount": _money(paid), "balance_amount": _money(balance), "status": status}
+    return {"paid_amount": money_text(paid), "balance_amount": money_text(balance), "status": status}
 
 
 async def record(
@@ -191,11 +191,11 @@ async def record(
         raise ValidationFailed.field("customerId", "is not a customer of this company", data.customer_id)
     chain = (await companies.get(session, company_id)).approval_chain
     if data.allocations is not None:
-        plan, invoices = await _as_allocated(
+        plan, invoices = await as_allocated(
             session, company_id, chain, data.customer_id, data.amount, data.allocations
         )
     else:
-        plan, invoices = await _oldest_due_first(session, company_id, chain, data.customer_id, data.amount)
+        plan, invoices = await oldest_due_first(session, company_id, chain, data.customer_id, data.amount)
     return await _book(
         session,
         company_id,
@@ -229,13 +229,13 @@ async def _book(
         if earlier is not None:
             raise Conflict(
                 f"A {mode} payment with reference {earlier.reference} is already recorded: "
-                f"{earlier.payment_id}, {_money(earlier.amount)} on {earlier.paid_on.isoformat()}. "
+                f"{earlier.payment_id}, {money_text(earlier.amount)} on {earlier.paid_on.isoformat()}. "
                 "A transfer is recorded once; if this is a different transfer, check the reference."
             )
     allocated = sum(plan.values(), ZERO)
     credit = amount - allocated
     payment_id = ids.payment_id()
-    before = {i.invoice_id: _state(i.paid_amount, i.balance_amount, i.status) for i in invoices}
+    before = {i.invoice_id: invoice_state(i.paid_amount, i.balance_amount, i.status) for i in invoices}
     applied = await repository.apply_to_invoices(session, company_id, plan)
     payment = Payment(
         company_id=company_id,
@@ -268,7 +268,10 @@ async def _book(
             "payment",
             payment_id,
             "CREATE",
-            after={**audit.snapshot(payment), "allocations": {k: _money(v) for k, v in sorted(plan.items())}},
+            after={
+                **audit.snapshot(payment),
+                "allocations": {k: money_text(v) for k, v in sorted(plan.items())},
+            },
         )
     ]
     if credit > 0:
@@ -280,8 +283,8 @@ async def _book(
                 "customer",
                 customer_id,
                 "CREDIT",
-                {"credit_balance": _money(balance - credit)},
-                {"credit_balance": _money(balance)},
+                {"credit_balance": money_text(balance - credit)},
+                {"credit_balance": money_text(balance)},
                 reason=f"unallocated part of payment {payment_id}",
             )
         )
@@ -290,11 +293,11 @@ async def _book(
     for invoice_id, share in sorted(plan.items()):
         now = applied[invoice_id]
         trail.append(
-            _paid_entry(
+            paid_entry(
                 company_id, actor, before[invoice_id], now, f"payment {payment_id}: {mode} {reference}"
             )
         )
-        events.extend(_events(company_id, payment, share, now, locked[invoice_id]))
+        events.extend(payment_events(company_id, payment, share, now, locked[invoice_id]))
     await audit.record_many(session, trail)
     await webhooks.emit_many(session, company_id, events)
     await reminders.invoices_paid(
@@ -352,7 +355,7 @@ async def record_for_invoice(
     )
 
 
-def _paid_entry(
+def paid_entry(
     company_id: str, actor: str, before: dict[str, Any], now: Applied, reason: str
 ) -> dict[str, Any]:
     """The invoice's PAYMENT audit row: its paid amount, balance and status before and after."""
@@ -363,12 +366,12 @@ def _paid_entry(
         now.invoice_id,
         "PAYMENT",
         before,
-        _state(now.paid_amount, now.balance_amount, now.status),
+        invoice_state(now.paid_amount, now.balance_amount, now.status),
         reason=reason,
     )
 
 
-def _events(
+def payment_events(
     company_id: str, payment: Payment, amount: Decimal, now: Applied, invoice: Invoice
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """invoice.payment_received, and invoice.paid when the balance reached 0; ``now`` is the invoice's state
