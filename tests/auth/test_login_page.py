@@ -295,6 +295,23 @@ async def test_logout_clears_the_cookie_and_goes_to_the_form(tenant: Tenant, sig
     assert "You are signed out." in form.text
 
 
+async def test_logout_ends_the_sign_in_so_a_copy_of_the_cookie_stops_working(
+    tenant: Tenant, signed_in: str
+) -> None:
+    bearer = {"Authorization": f"Bearer {signed_in}"}
+    assert (await tenant.http.get("/api/v0/company", headers=bearer)).status_code == 200
+    out = await tenant.http.post(
+        "/logout", headers={"Cookie": f"{SESSION}={signed_in}", "Origin": "http://dues.test"}
+    )
+    assert out.status_code == 303
+
+    assert (await tenant.http.get("/api/v0/company", headers=bearer)).status_code == 401
+    page = await tenant.http.get("/outbox", headers={"Cookie": f"{SESSION}={signed_in}"})
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    # The user's other tokens (an integration's) carry on.
+    assert (await tenant.get("/api/v0/company")).status_code == 200
+
+
 async def test_logout_from_another_site_is_refused(tenant: Tenant, signed_in: str) -> None:
     response = await tenant.http.post(
         "/logout", headers={"Cookie": f"{SESSION}={signed_in}", "Origin": "https://evil.example"}
