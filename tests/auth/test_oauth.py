@@ -354,3 +354,19 @@ async def test_token_lifetime_and_lockout_are_configurable(
     _, locked_until = await _lock_state(db, tenant)
     assert isinstance(locked_until, datetime)
     assert timedelta(seconds=50) < locked_until - now() <= timedelta(minutes=1)
+
+
+async def test_after_a_lock_runs_out_the_count_starts_afresh(tenant: Tenant, db: Database) -> None:
+    for _ in range(3):
+        await _password(tenant, "wrong-password")
+    async with db.sessionmaker() as session:
+        await session.execute(
+            text("UPDATE users SET locked_until = :t WHERE company_id = :c AND email = :e"),
+            {"t": now() - timedelta(seconds=1), "c": tenant.company_id, "e": tenant.username},
+        )
+        await session.commit()
+    # One wrong password after the lock: the first of a new count, not a fourth that locks again.
+    _assert_oauth_error(await _password(tenant, "wrong-password"), 400, "invalid_grant")
+    failed, locked_until = await _lock_state(db, tenant)
+    assert failed == 1 and locked_until is None
+    assert (await _password(tenant, tenant.password)).status_code == 200
