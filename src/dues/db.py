@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import inspect
 import json
 import re
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import configure_mappers
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -268,19 +272,58 @@ def _unflushed(session: AsyncSession) -> bool:
     return bool(session.new or session.dirty or session.deleted)
 
 
+# The request DuesRoute is serving, for the endpoint wrapper of _after_checks (which FastAPI calls with the
+# endpoint's own arguments only).
+_serving: ContextVar[Request | None] = ContextVar("dues_serving", default=None)
+
+
+def _after_checks(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint, preceded by the Idempotency-Key claim (api.md §1.6). FastAPI calls it once every
+    dependency has run: the token checked, the role the operation allows, the company, the body parsed. So a
+    stored answer goes back only to a caller who may make the request now; anyone else has had the
+    operation's own 401/403 before a stored answer is looked at."""
+    is_async = inspect.iscoroutinefunction(endpoint)
+
+    @functools.wraps(endpoint)
+    async def claimed(*args: Any, **kwargs: Any) -> Any:
+        request = _serving.get()
+        if request is not None:
+            from dues.idempotency import service as idempotency  # it needs auth, which needs this module
+
+            claim = await idempotency.claim(request.state.session, request)
+            if claim is not None:
+                request.state.idempotency_claim = claim
+                if claim.replay is not None:
+                    return claim.replay
+        if is_async:
+            return await endpoint(*args, **kwargs)
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return claimed
+
+
 class DuesRoute(APIRoute):
     """Each request runs in one session and one transaction, committed here once the endpoint has answered.
 
     The commit happens before the response is sent, so a client that got a 2xx can rely on the change; an
     exception rolls everything back, queued jobs included (they are rows in the same transaction).
-    POST requests with an Idempotency-Key are claimed and answered from the same transaction (api.md §1.6).
+    POST requests with an Idempotency-Key are claimed and answered from the same transaction (api.md §1.6),
+    after the endpoint's dependencies have authorised the caller (_after_checks).
     """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # Read by get_route_handler, which super().__init__ calls: the endpoint as written, with its marks.
+        self.dues_endpoint = endpoint
+        methods = {m.upper() for m in kwargs.get("methods") or ()}
+        if "POST" in methods:
+            endpoint = _after_checks(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
-        single = getattr(self.endpoint, SINGLE_STATEMENT, False)
+        single = getattr(self.dues_endpoint, SINGLE_STATEMENT, False)
         needs_transaction: Callable[[bytes], bool] | None
-        needs_transaction = getattr(self.endpoint, SINGLE_STATEMENT_UNLESS, None)
+        needs_transaction = getattr(self.dues_endpoint, SINGLE_STATEMENT_UNLESS, None)
 
         async def handler(request: Request) -> Response:
             from dues.idempotency import service as idempotency
@@ -288,7 +331,8 @@ class DuesRoute(APIRoute):
             request = DecimalRequest(request.scope, request.receive)
             db: Database = request.app.state.db
             sessions = db.sessionmaker
-            if single and db.autocommit_sessionmaker and idempotency.HEADER not in request.headers:
+            keyed = request.method == "POST" and idempotency.HEADER in request.headers
+            if single and db.autocommit_sessionmaker and not keyed:
                 if needs_transaction is None or not needs_transaction(await request.body()):
                     sessions = db.autocommit_sessionmaker
             gate: FairGate | None = getattr(request.app.state, "gate", None)
@@ -296,14 +340,16 @@ class DuesRoute(APIRoute):
                 await gate.acquire()
             else:
                 gate = None
+            serving = _serving.set(request)
             try:
                 async with sessions() as session:
                     request.state.session = session
                     if sessions is db.autocommit_sessionmaker:
                         session.info[AUTOCOMMIT] = True
-                    claim = await idempotency.claim(session, request)
-                    if claim is not None and claim.replay is not None:
-                        return claim.replay
+                    if keyed:
+                        # The claim fingerprints the body; read it now, while the endpoint (a form, a
+                        # file) has not consumed the stream.
+                        await request.body()
                     response = await inner(request)
                     if response.status_code >= 400:
                         if getattr(request.state, "commit_on_error", False):
@@ -311,7 +357,8 @@ class DuesRoute(APIRoute):
                         else:
                             await session.rollback()
                         return response
-                    if claim is not None:
+                    claim: idempotency.Claim | None = getattr(request.state, "idempotency_claim", None)
+                    if claim is not None and claim.replay is None:
                         await idempotency.store(session, claim, response)
                     if sessions is not db.autocommit_sessionmaker or _unflushed(session):
                         await session.commit()
@@ -329,6 +376,7 @@ class DuesRoute(APIRoute):
                     [],
                 )
             finally:
+                _serving.reset(serving)
                 if gate is not None:
                     gate.release()
 

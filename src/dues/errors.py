@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -46,10 +46,14 @@ class DuesError(Exception):
     status_code = 500
     error_type = ErrorType.SYSTEM_ERROR
 
-    def __init__(self, message: str, sub_errors: Sequence[SubError] = ()) -> None:
+    def __init__(
+        self, message: str, sub_errors: Sequence[SubError] = (), headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.sub_errors = list(sub_errors)
+        # Response headers the answer must carry (WWW-Authenticate on a 401).
+        self.headers = dict(headers or {})
 
 
 class BadRequest(DuesError):
@@ -193,7 +197,11 @@ async def _dues_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DuesError)
     if exc.status_code >= 500:
         log.error("request failed", error=exc.message)
-    return error_response(exc.status_code, exc.error_type, exc.message, [s.to_json() for s in exc.sub_errors])
+    response = error_response(
+        exc.status_code, exc.error_type, exc.message, [s.to_json() for s in exc.sub_errors]
+    )
+    response.headers.update(exc.headers)
+    return response
 
 
 async def _request_validation(request: Request, exc: Exception) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -17,13 +18,20 @@ from dues.db import Database
 from tests.support import Tenant, TenantFactory
 
 
-def _assert_unauthorized(response: httpx.Response) -> None:
+def _assert_unauthorized(response: httpx.Response, error: str | None = "invalid_token") -> None:
+    """A 401 in the envelope with RFC 6750's challenge: ``error`` names why a token that was sent failed."""
     assert response.status_code == 401, response.text
     body = response.json()
     assert body["response_code"] == 401
     assert body["payload"] is None
     assert body["errorResponse"]["errorType"] == "UNAUTHORIZED"
     assert body["errorResponse"]["requestId"] == response.headers["x-request-id"]
+    challenge = 'Bearer realm="dues"' + (f', error="{error}"' if error else "")
+    assert response.headers["www-authenticate"] == challenge
+
+
+# No bearer token in them: the challenge carries no error code (RFC 6750 §3.1).
+_NO_TOKEN = {None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc"}
 
 
 @pytest.mark.parametrize(
@@ -43,10 +51,31 @@ async def test_missing_malformed_or_garbage_token_is_401(
     client: httpx.AsyncClient, authorization: str | None
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
-    _assert_unauthorized(await client.get("/api/v0/company", headers=headers))
+    error = None if authorization in _NO_TOKEN else "invalid_token"
+    _assert_unauthorized(await client.get("/api/v0/company", headers=headers), error)
     _assert_unauthorized(
-        await client.post("/api/v0/customer", headers=headers, json={"legalName": "X", "state": "Goa"})
+        await client.post("/api/v0/customer", headers=headers, json={"legalName": "X", "state": "Goa"}),
+        error,
     )
+
+
+async def test_every_api_operation_answers_401_with_a_bearer_challenge(client: httpx.AsyncClient) -> None:
+    """Every operation under /api/, asked without a token and with a bad one (RFC 6750 §3)."""
+    document = (await client.get("/openapi.json")).json()
+    operations = [
+        (method.upper(), re.sub(r"\{[^}]+\}", "X", path))
+        for path, item in document["paths"].items()
+        if path.startswith("/api/")
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert len(operations) > 20
+    for method, path in operations:
+        bare = await client.request(method, path)
+        assert bare.status_code == 401, (method, path, bare.text)
+        assert bare.headers["www-authenticate"] == 'Bearer realm="dues"', (method, path)
+        bad = await client.request(method, path, headers={"Authorization": "Bearer not-a-jwt"})
+        assert bad.headers["www-authenticate"] == 'Bearer realm="dues", error="invalid_token"', (method, path)
 
 
 async def test_expired_token_is_401(tenant: Tenant, db: Database) -> None:

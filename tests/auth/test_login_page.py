@@ -10,12 +10,15 @@ from http.cookies import SimpleCookie
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
 
 from dues.companies import service as companies
 from dues.db import Database
 from tests.support import Tenant, TenantFactory
 
 SESSION = "dues_session"
+# The one answer to a sign-in refused for its credentials, whatever was wrong.
+WRONG = "Wrong company ID, e-mail or password."
 
 
 def _form(tenant: Tenant, password: str | None = None, **more: str) -> dict[str, str]:
@@ -117,7 +120,7 @@ async def test_wrong_password_shows_the_form_again_with_a_message(tenant: Tenant
     response = await _sign_in(tenant, "not-the-password")
 
     html = _assert_page(response, 401)
-    assert _error(html) == "Wrong username or password."
+    assert _error(html) == WRONG
     assert SESSION not in _cookies(response)
     # What was typed comes back, except the password.
     assert f'value="{tenant.company_id}"' in html and f'value="{tenant.username}"' in html
@@ -131,21 +134,51 @@ async def test_unknown_company_or_user_gets_the_same_answer(tenant: Tenant, tena
     no_user = await tenant.http.post("/login", data=_form(tenant, email="nobody@example.com"))
 
     for response in (wrong_company, no_company, no_user):
-        assert _error(_assert_page(response, 401)) == "Wrong username or password."
+        assert _error(_assert_page(response, 401)) == WRONG
 
 
-async def test_three_wrong_passwords_lock_the_user_with_a_message_that_says_so(tenant: Tenant) -> None:
-    for _ in range(3):
-        assert (await _sign_in(tenant, "wrong")).status_code == 401
+async def test_three_wrong_passwords_lock_the_user_but_the_form_says_only_wrong_login(
+    tenant: Tenant, db: Database
+) -> None:
+    wrong = [await _sign_in(tenant, "wrong") for _ in range(3)]
 
     locked = await _sign_in(tenant)  # even the right password
 
-    message = _error(_assert_page(locked, 401))
-    assert "locked" in message.lower() and "too many wrong passwords" in message
+    # To a caller who has not proven the client secret, locked is a wrong login: same status, same page.
+    assert [_error(_assert_page(r, 401)) for r in wrong] == [WRONG] * 3
+    assert _error(_assert_page(locked, 401)) == WRONG
+    assert locked.text == wrong[0].text
     assert SESSION not in _cookies(locked)
-    # The API says the same: the form counted its failures like the OAuth endpoint does.
+    # The form counted its failures like the OAuth endpoint does, and the API (client secret proven) says
+    # the user is locked.
+    async with db.sessionmaker() as session:
+        row = (
+            await session.execute(
+                text("SELECT failed_logins, locked_until FROM users WHERE company_id = :c AND email = :e"),
+                {"c": tenant.company_id, "e": tenant.username},
+            )
+        ).one()
+    assert row[0] == 3 and row[1] is not None
     api = await tenant.login()
     assert api.status_code == 400 and "locked" in api.json()["error_description"]
+
+
+async def test_the_form_does_not_tell_which_e_mails_exist_or_are_locked(
+    tenant: Tenant, tenants: TenantFactory
+) -> None:
+    locked_user = await tenants.user(tenant, "MAKER")
+    for _ in range(3):
+        await _sign_in(locked_user, "wrong")
+    answers = {
+        "unknown e-mail": await _sign_in(tenant, email="nobody@example.com"),
+        "wrong password": await _sign_in(tenant, "wrong"),
+        "locked, right password": await _sign_in(locked_user),
+        "locked, wrong password": await _sign_in(locked_user, "wrong"),
+    }
+    for what, response in answers.items():
+        assert response.status_code == 401, what
+        assert _error(response.text) == WRONG, what
+        assert set(response.headers) == set(answers["wrong password"].headers), what
 
 
 async def test_a_deactivated_user_cannot_sign_in(
@@ -156,7 +189,7 @@ async def test_a_deactivated_user_cannot_sign_in(
         await companies.deactivate_user(session, tenant.company_id, maker.username)
         await session.commit()
 
-    assert _error(_assert_page(await _sign_in(maker), 401)) == "Wrong username or password."
+    assert _error(_assert_page(await _sign_in(maker), 401)) == WRONG
 
 
 @pytest.mark.parametrize(
@@ -180,7 +213,7 @@ async def test_characters_no_database_takes_are_refused_as_a_wrong_login(tenant:
         _form(tenant, companyId="C" * 5000),
     ):
         response = await tenant.http.post("/login", data=form)
-        assert _error(_assert_page(response, 400)) == "Wrong company ID, e-mail or password."
+        assert _error(_assert_page(response, 401)) == WRONG
 
 
 @pytest.mark.parametrize(
@@ -260,6 +293,23 @@ async def test_logout_clears_the_cookie_and_goes_to_the_form(tenant: Tenant, sig
     assert cleared["httponly"] is True and cleared["samesite"] == "strict"
     form = await tenant.http.get(response.headers["location"])
     assert "You are signed out." in form.text
+
+
+async def test_logout_ends_the_sign_in_so_a_copy_of_the_cookie_stops_working(
+    tenant: Tenant, signed_in: str
+) -> None:
+    bearer = {"Authorization": f"Bearer {signed_in}"}
+    assert (await tenant.http.get("/api/v0/company", headers=bearer)).status_code == 200
+    out = await tenant.http.post(
+        "/logout", headers={"Cookie": f"{SESSION}={signed_in}", "Origin": "http://dues.test"}
+    )
+    assert out.status_code == 303
+
+    assert (await tenant.http.get("/api/v0/company", headers=bearer)).status_code == 401
+    page = await tenant.http.get("/outbox", headers={"Cookie": f"{SESSION}={signed_in}"})
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    # The user's other tokens (an integration's) carry on.
+    assert (await tenant.get("/api/v0/company")).status_code == 200
 
 
 async def test_logout_from_another_site_is_refused(tenant: Tenant, signed_in: str) -> None:

@@ -15,6 +15,19 @@ from dues.db import Database
 from dues.kit.timefmt import now
 from tests.support import Tenant, TenantFactory
 
+# RFC 6749's names and EnKash's camelCase ones (api.md §1.1a).
+TOKEN_KEYS = {
+    "access_token",
+    "token_type",
+    "refresh_token",
+    "expires_in",
+    "scope",
+    "accessToken",
+    "tokenType",
+    "refreshToken",
+    "expiresIn",
+}
+
 
 async def _token(http: httpx.AsyncClient, auth: tuple[str, str] | None, **form: str) -> httpx.Response:
     return await http.post("/oauth/token", data=form, auth=auth)
@@ -44,7 +57,7 @@ async def test_password_grant_answers_oauth2_tokens_not_enveloped(tenant: Tenant
     response = await _password(tenant, tenant.password)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "refresh_token", "expires_in", "scope"}
+    assert set(body) == TOKEN_KEYS
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 3600
     assert isinstance(body["scope"], str) and body["scope"]
@@ -53,6 +66,27 @@ async def test_password_grant_answers_oauth2_tokens_not_enveloped(tenant: Tenant
     me = await tenant.http.get("/api/v0/company", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert me.json()["payload"]["companyId"] == tenant.company_id
+
+
+@pytest.mark.parametrize("grant", ["password", "refresh_token"])
+async def test_the_token_answer_has_both_spellings_with_the_same_values(tenant: Tenant, grant: str) -> None:
+    auth = (tenant.client_id, tenant.client_secret)
+    if grant == "password":
+        response = await _token(
+            tenant.http, auth, grant_type="password", username=tenant.username, password=tenant.password
+        )
+    else:
+        response = await _token(
+            tenant.http, auth, grant_type="refresh_token", refresh_token=tenant.refresh_token
+        )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["accessToken"] == body["access_token"]
+    assert body["tokenType"] == body["token_type"] == "bearer"
+    assert body["refreshToken"] == body["refresh_token"]
+    assert body["expiresIn"] == body["expires_in"] == 3600
+    me = await tenant.http.get("/api/v0/company", headers={"Authorization": f"Bearer {body['accessToken']}"})
+    assert me.status_code == 200, me.text
 
 
 async def test_password_grant_accepts_the_client_id_form_field(tenant: Tenant) -> None:
@@ -87,7 +121,7 @@ async def test_refresh_grant_issues_a_new_working_access_token(tenant: Tenant) -
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "refresh_token", "expires_in", "scope"}
+    assert set(body) == TOKEN_KEYS
     assert body["access_token"] != tenant.token
     me = await tenant.http.get("/api/v0/company", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200, me.text
@@ -320,3 +354,19 @@ async def test_token_lifetime_and_lockout_are_configurable(
     _, locked_until = await _lock_state(db, tenant)
     assert isinstance(locked_until, datetime)
     assert timedelta(seconds=50) < locked_until - now() <= timedelta(minutes=1)
+
+
+async def test_after_a_lock_runs_out_the_count_starts_afresh(tenant: Tenant, db: Database) -> None:
+    for _ in range(3):
+        await _password(tenant, "wrong-password")
+    async with db.sessionmaker() as session:
+        await session.execute(
+            text("UPDATE users SET locked_until = :t WHERE company_id = :c AND email = :e"),
+            {"t": now() - timedelta(seconds=1), "c": tenant.company_id, "e": tenant.username},
+        )
+        await session.commit()
+    # One wrong password after the lock: the first of a new count, not a fourth that locks again.
+    _assert_oauth_error(await _password(tenant, "wrong-password"), 400, "invalid_grant")
+    failed, locked_until = await _lock_state(db, tenant)
+    assert failed == 1 and locked_until is None
+    assert (await _password(tenant, tenant.password)).status_code == 200

@@ -444,7 +444,7 @@ async def test_an_admin_signs_in_in_a_browser_and_reads_the_outbox(
             await tab.get_by_label("E-mail").fill(seller.username)
             await tab.get_by_label("Password").fill("not the password")
             await tab.get_by_role("button", name="Sign in").click()
-            assert "Wrong username or password." in await tab.get_by_role("alert").inner_text()
+            assert "Wrong company ID, e-mail or password." in await tab.get_by_role("alert").inner_text()
             await _shoot(tab, "login-refused")
 
             await tab.get_by_label("Password").fill(seller.password)

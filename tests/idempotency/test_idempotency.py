@@ -202,3 +202,66 @@ async def test_the_stored_answer_survives_in_the_database(live_tenants: TenantFa
         ).one()
     assert row[0] == 200
     assert json.loads(row[1]) == first.json()
+
+
+# The replay rule (api.md §1.6): a stored answer goes back only to a caller who may make the request now.
+
+WEBHOOK = {"url": "https://8.8.8.8/hooks/dues", "events": ["invoice.paid"], "description": "ERP sync"}
+
+
+async def _webhook(tenant: Tenant, key: str) -> httpx.Response:
+    return await tenant.post("/api/v0/webhook", json=WEBHOOK, headers={"Idempotency-Key": key})
+
+
+async def test_a_stored_answer_is_replayed_only_to_a_caller_who_may_make_the_request(
+    tenants: TenantFactory, tenant: Tenant
+) -> None:
+    created = await _webhook(tenant, "webhook-key")
+    assert created.status_code == 200, created.text
+    secret = created.json()["payload"]["secret"]
+    assert secret.startswith("whsec_")
+
+    # A VIEWER of the same company, same key, same body: the operation's own 403, not the signing secret.
+    viewer = await tenants.user(tenant, "VIEWER")
+    refused = await _webhook(viewer, "webhook-key")
+    assert refused.status_code == 403, refused.text
+    assert _error_type(refused) == "INVALID_ACCESS"
+    assert "idempotent-replayed" not in refused.headers
+    assert secret not in refused.text and "whsec_" not in refused.text
+
+    # So does a MAKER: registering webhooks is an ADMIN's.
+    maker = await tenants.user(tenant, "MAKER")
+    assert (await _webhook(maker, "webhook-key")).status_code == 403
+
+    # A bad token: the operation's 401.
+    forged = Tenant(**{**tenant.__dict__, "token": tenant.token[:-4] + "AAAA"})
+    unauthorised = await _webhook(forged, "webhook-key")
+    assert unauthorised.status_code == 401, unauthorised.text
+    assert "whsec_" not in unauthorised.text
+
+    # Another company's token under the same key: keys are per company, so its own webhook, not a replay.
+    other = await tenants.create("Other Pvt Ltd")
+    own = await _webhook(other, "webhook-key")
+    assert own.status_code == 200, own.text
+    assert "idempotent-replayed" not in own.headers
+    assert own.json()["payload"]["secret"] != secret
+    assert own.json()["payload"]["webhookId"] != created.json()["payload"]["webhookId"]
+
+    # Another ADMIN of the company may make the request, so gets the stored answer.
+    admin = await tenants.user(tenant, "ADMIN")
+    replay = await _webhook(admin, "webhook-key")
+    assert replay.status_code == 200 and replay.headers["idempotent-replayed"] == "true"
+    assert replay.content == created.content
+    listed = await tenant.get("/api/v0/webhook")
+    assert len(listed.json()["payload"]) == 1
+
+
+async def test_a_key_is_kept_for_a_customer_a_viewer_may_not_create(
+    tenants: TenantFactory, tenant: Tenant
+) -> None:
+    """A VIEWER reads customers but may not create one: a replay of a create is refused like the create."""
+    assert (await _create(tenant, "viewer-replay")).status_code == 200
+    viewer = await tenants.user(tenant, "VIEWER")
+    refused = await _create(viewer, "viewer-replay")
+    assert refused.status_code == 403, refused.text
+    assert "idempotent-replayed" not in refused.headers

@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from dues.auth import service
 from dues.auth.service import OAuthError
@@ -19,20 +19,30 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class TokenResponse(BaseModel):
-    """RFC 6749 §5.1, not enveloped (documentation of what ``token`` writes)."""
+    """RFC 6749 §5.1, not enveloped, with the same values again under EnKash's camelCase names (api.md
+    §1.1a), so clients of either spelling read it unchanged (documentation of what ``token`` writes)."""
 
-    access_token: str
-    token_type: Literal["bearer"]
-    refresh_token: str
-    expires_in: int
-    scope: str
+    access_token: str = Field(description="Send as `Authorization: Bearer <access_token>` on /api/ calls.")
+    token_type: Literal["bearer"] = Field(description="Always `bearer`.")
+    refresh_token: str = Field(
+        description="Trade it for a new pair with grant_type=refresh_token. Each refresh token works once: "
+        "the answer carries its successor, and using a retired one again revokes every token of the sign-in."
+    )
+    expires_in: int = Field(description="Seconds the access token lasts (DUES_ACCESS_TOKEN_TTL_SECONDS).")
+    scope: str = Field(description="The user's role, in lower case (e.g. `admin`, `viewer`).")
+    accessToken: str = Field(description="The same as access_token (EnKash's spelling).")
+    tokenType: Literal["bearer"] = Field(description="The same as token_type (EnKash's spelling).")
+    expiresIn: int = Field(description="The same as expires_in (EnKash's spelling).")
+    refreshToken: str = Field(description="The same as refresh_token (EnKash's spelling).")
 
 
 class OAuthErrorResponse(BaseModel):
     """RFC 6749 §5.2, not enveloped."""
 
-    error: Literal["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type"]
-    error_description: str
+    error: Literal["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type"] = Field(
+        description="The RFC 6749 error code."
+    )
+    error_description: str = Field(description="What went wrong, for a person.")
 
 
 def _oauth_error(request: Request, err: OAuthError) -> JSONResponse:
@@ -92,7 +102,7 @@ async def token(
         if grant_type == "password":
             if not username or not password:
                 raise OAuthError("invalid_request", "The password grant needs username and password.")
-            pair = await service.password_grant(session, company_id, username, password)
+            pair = await service.password_grant(session, company_id, username, password, client_proven=True)
         elif grant_type == "refresh_token":
             if not refresh_token:
                 raise OAuthError("invalid_request", "The refresh_token grant needs refresh_token.")
@@ -110,6 +120,11 @@ async def token(
             "refresh_token": pair.refresh_token,
             "expires_in": pair.expires_in,
             "scope": pair.scope,
+            # EnKash's reference spells them in camelCase; its clients read these (api.md §1.1a).
+            "accessToken": pair.access_token,
+            "tokenType": "bearer",
+            "refreshToken": pair.refresh_token,
+            "expiresIn": pair.expires_in,
         },
         headers=_NO_STORE,
     )

@@ -31,6 +31,8 @@ SESSION_COOKIE = "dues_session"
 COMPANY_COOKIE = "dues_company"
 COMPANY_COOKIE_SECONDS = 365 * 24 * 3600
 DEFAULT_NEXT = "/outbox"
+# The one answer to every sign-in that fails for its credentials, whatever the reason.
+WRONG_LOGIN = "Wrong company ID, e-mail or password."
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Longer than any real value; a longer one is a mistake or an attack, refused before it reaches the database
@@ -189,13 +191,15 @@ async def login(
     too_long = len(company_id) > _MAX_COMPANY or len(email) > _MAX_EMAIL or len(password) > _MAX_PASSWORD
     if too_long or "\x00" in company_id + email + password:
         # PostgreSQL refuses a NUL in a query; no company ID, e-mail or password can hold one anyway.
-        return _form(request, 400, next_, "Wrong company ID, e-mail or password.", "", "")
+        return _form(request, 401, next_, WRONG_LOGIN, "", "")
     try:
-        pair = await service.password_grant(session, company_id, email, password)
-    except OAuthError as err:
+        # Anyone can reach this form, with no client secret: a locked user, an unknown e-mail and a wrong
+        # password all get the same answer, after as long a wait (service.password_grant).
+        pair = await service.password_grant(session, company_id, email, password, client_proven=False)
+    except OAuthError:
         # A wrong password counts towards the lockout, so this answer still commits.
         request.state.commit_on_error = True
-        return _form(request, 401, next_, err.description, company_id, email)
+        return _form(request, 401, next_, WRONG_LOGIN, company_id, email)
     response = RedirectResponse(safe_next(next_), status_code=303)
     response.headers["Cache-Control"] = "no-store"
     https = _is_https(request)
@@ -222,13 +226,14 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, session: SessionDep) -> Response:
     if not same_site_form(request):
         return render(_env, "refused.html", 403)
-    # The cookie goes; its token is not revoked. Tokens are stateless, and the only revocation there is (the
-    # user's token version) would also end the user's other sessions and every API token of an integration
-    # signed in as the same user. The token itself is gone from this browser and expires within
-    # DUES_ACCESS_TOKEN_TTL_SECONDS.
+    # The cookie goes, and its token's sign-in (refresh token family) is revoked, so a copy of the cookie
+    # stops working too; the user's other sessions and API tokens are left alone.
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await service.sign_out(session, token)
     response = RedirectResponse("/login?signedOut=1", status_code=303)
     response.headers["Cache-Control"] = "no-store"
     _clear_session(request, response)

@@ -1,4 +1,5 @@
-"""Signed bearer tokens. Each carries the user's token version, so bumping it revokes every older token."""
+"""Signed bearer tokens. Each carries the user's token version, so bumping it revokes every older token, and
+the sign-in (refresh token family) it descends from, so revoking the family revokes its tokens."""
 
 from __future__ import annotations
 
@@ -23,9 +24,25 @@ class TokenClaims:
     company_id: str
     token_version: int
     kind: str
+    # The refresh token family (one per sign-in) the token belongs to; None on tokens made before families.
+    family: str | None = None
+    jti: str | None = None
 
 
-def issue(user_id: str, company_id: str, token_version: int, kind: str, ttl_seconds: int) -> str:
+def new_id() -> str:
+    """A random id for a token (jti) or a family: unguessable, short enough for a column of 32."""
+    return secrets.token_hex(16)
+
+
+def issue(
+    user_id: str,
+    company_id: str,
+    token_version: int,
+    kind: str,
+    ttl_seconds: int,
+    family: str | None = None,
+    jti: str | None = None,
+) -> str:
     issued = now()
     claims: dict[str, Any] = {
         "sub": user_id,
@@ -34,8 +51,10 @@ def issue(user_id: str, company_id: str, token_version: int, kind: str, ttl_seco
         "typ": kind,
         "iat": int(issued.timestamp()),
         "exp": int((issued + timedelta(seconds=ttl_seconds)).timestamp()),
-        "jti": secrets.token_hex(8),
+        "jti": jti or secrets.token_hex(8),
     }
+    if family is not None:
+        claims["fam"] = family
     return jwt.encode(claims, get_settings().secret_key(), algorithm=ALGORITHM)
 
 
@@ -61,7 +80,16 @@ def _verified(token: str, secret: str) -> tuple[TokenClaims, int] | None:
             algorithms=[ALGORITHM],
             options={"require": ["sub", "cid", "tv", "typ", "exp"], "verify_exp": False},
         )
-        parsed = TokenClaims(str(claims["sub"]), str(claims["cid"]), int(claims["tv"]), str(claims["typ"]))
+        family = claims.get("fam")
+        jti = claims.get("jti")
+        parsed = TokenClaims(
+            str(claims["sub"]),
+            str(claims["cid"]),
+            int(claims["tv"]),
+            str(claims["typ"]),
+            str(family) if family is not None else None,
+            str(jti) if jti is not None else None,
+        )
         return parsed, int(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError):
         return None

@@ -3,6 +3,11 @@
 The key is claimed with an INSERT in the request's own transaction, so the stored answer and the effect commit
 or roll back together: a retry after a failure runs again, a retry after success gets the stored answer, and a
 concurrent twin waits on the key's row lock and then sees the committed answer.
+
+The claim is made once the operation's own checks have passed (DuesRoute runs it between the endpoint's
+dependencies and the endpoint): authentication, the role the operation allows, the company. So a stored
+answer is replayed only to a caller who may make that request now; anyone else gets the operation's own
+401/403, and a caller of another company has keys of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +20,10 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from dues.auth.service import authenticate_bearer
+from dues.auth.service import Principal
 from dues.config import get_settings
 from dues.db import body_fingerprint
-from dues.errors import Conflict, Unauthorized, ValidationFailed
+from dues.errors import Conflict, ValidationFailed
 from dues.idempotency import repository
 from dues.kit.timefmt import now
 
@@ -37,11 +42,9 @@ async def claim(session: AsyncSession, request: Request) -> Claim | None:
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None or not request.url.path.startswith("/api/"):
         return None
-    try:
-        # A full check, not just the signature: a revoked token must not read a stored answer back.
-        principal = await authenticate_bearer(session, request.headers.get("authorization"))
-    except Unauthorized:
-        return None  # the endpoint's own authentication answers 401
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        return None  # no authenticated caller, so no company to keep the key under
     if not 1 <= len(key) <= 255:
         raise ValidationFailed.field("Idempotency-Key", "must be 1 to 255 characters", key[:300])
     company_id = principal.company_id

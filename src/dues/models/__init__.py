@@ -12,6 +12,7 @@ from dues.models.company import ApiClient, Company, User
 from dues.models.customer import Contact, Customer
 from dues.models.idempotency import IdempotencyKey
 from dues.models.invoice import Event, Invoice, InvoiceLine, InvoiceOpenCount, InvoiceSeries
+from dues.models.refresh_token import RefreshTokenFamily
 from dues.models.upload import Upload, UploadChunk, UploadRow
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "InvoiceLine",
     "InvoiceOpenCount",
     "InvoiceSeries",
+    "RefreshTokenFamily",
     "Upload",
     "UploadChunk",
     "UploadRow",
