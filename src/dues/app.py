@@ -14,7 +14,7 @@ import structlog
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dues import errors, jobs
+from dues import apidocs, errors, jobs
 from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
 from dues.auth.pages import router as login_pages
@@ -133,7 +133,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        # /docs and /redoc are served by apidocs.install, from files dues ships (no CDN).
+        docs_url=None,
         redoc_url=None,
     )
     app.state.db = database
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.
     app.include_router(login_pages)
     app.include_router(outbox_pages)
+    apidocs.install(app)
     return app
 
 

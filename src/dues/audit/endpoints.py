@@ -9,10 +9,9 @@ from dues.audit.schemas import AuditEntryRead
 from dues.auth.deps import AdminPrincipal
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.kit.pagination import MAX_LIMIT, Page
 
-router = APIRouter(prefix="/api/v0/audit", route_class=DuesRoute, tags=["audit"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0/audit", route_class=DuesRoute, tags=["audit"])
 
 
 @router.get(

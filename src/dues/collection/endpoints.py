@@ -10,10 +10,9 @@ from dues.collection.schemas import Channel, DeleteRequest, DispatchRequest, IdO
 from dues.companies.deps import SellerScope as Scope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.kit.pagination import Page, Paging
 
-router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["collection"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["collection"])
 
 
 @router.post(

@@ -7,9 +7,8 @@ from dues.companies import service
 from dues.companies.schemas import CompanyPatch, CompanyRead
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 
-router = APIRouter(prefix="/api/v0/company", route_class=DuesRoute, tags=["company"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0/company", route_class=DuesRoute, tags=["company"])
 
 
 @router.get("", response_model=Envelope[CompanyRead], summary="The token's company and its settings")

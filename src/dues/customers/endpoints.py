@@ -19,10 +19,9 @@ from dues.customers.schemas import (
 )
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.kit.pagination import Page, Paging
 
-router = APIRouter(prefix="/api/v0/customer", route_class=DuesRoute, tags=["customers"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0/customer", route_class=DuesRoute, tags=["customers"])
 
 CustomerIdPath = Annotated[str, Path(max_length=16, description="KC + 14 characters")]
 ContactIdPath = Annotated[str, Path(max_length=16, description="CC + 14 characters")]

@@ -12,10 +12,9 @@ from dues.db import DuesRoute, SessionDep, single_statement_unless
 from dues.invoices import service
 from dues.invoices.schemas import ApprovalRequest, InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.kit.pagination import Page, Paging
 
-router = APIRouter(prefix="/api/v0/invoice", route_class=DuesRoute, tags=["invoices"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0/invoice", route_class=DuesRoute, tags=["invoices"])
 
 InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 characters")]
 

@@ -8,11 +8,10 @@ from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.payments import credit, service
 from dues.payments.schemas import CreditApplied, CreditApply, PaymentCreate, PaymentRead
 
-router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["payments"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["payments"])
 
 PaymentIdPath = Annotated[str, Path(max_length=16, description="PAY + 13 characters")]
 InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 characters")]

@@ -10,12 +10,11 @@ from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import CompanyScope, SellerScope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.kit.pagination import Page, Paging
 from dues.reminders import service
 from dues.reminders.schemas import ReminderRead, ReminderWrite, RemindRequest, RemindResult, Timeline
 
-router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["reminders"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["reminders"])
 
 ReminderIdPath = Annotated[str, Path(max_length=16, description="RM + 14 characters")]
 InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 characters")]

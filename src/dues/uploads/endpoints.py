@@ -14,11 +14,10 @@ from dues.config import Settings
 from dues.db import DuesRoute, SessionDep
 from dues.errors import ValidationFailed
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.uploads import service
 from dues.uploads.schemas import UploadAccepted, UploadKind, UploadRead
 
-router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["uploads"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["uploads"])
 
 UploadIdPath = Annotated[str, Path(max_length=16, description="UP + 14 characters")]
 FileParam = Annotated[

@@ -8,12 +8,11 @@ from dues.auth.deps import AdminPrincipal
 from dues.companies.deps import CompanyScope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.kit.pagination import Page, Paging
 from dues.webhooks import service
 from dues.webhooks.schemas import DeliveryRead, DeliveryStatus, WebhookCreate, WebhookCreated, WebhookRead
 
-router = APIRouter(prefix="/api/v0/webhook", route_class=DuesRoute, tags=["webhooks"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0/webhook", route_class=DuesRoute, tags=["webhooks"])
 
 WebhookIdPath = Annotated[str, Path(max_length=16, description="WH + 14 characters")]
 DeliveryIdPath = Annotated[
