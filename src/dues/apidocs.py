@@ -52,6 +52,29 @@ SCHEME = "OAuth2"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _REF = "#/components/schemas/"
 
+# The groups of operations, in the order a new integrator meets them.
+TAGS = [
+    {"name": "auth", "description": "Tokens: the OAuth2 password and refresh_token grants (api.md §2)"},
+    {"name": "company", "description": "The token's company and its settings (api.md §1.7)"},
+    {"name": "customers", "description": "EnKash's Customer APIs and the customers' contacts (api.md §3)"},
+    {
+        "name": "invoices",
+        "description": "EnKash's invoice-controller: GST invoices and their approval (api.md §4)",
+    },
+    {
+        "name": "collection",
+        "description": "Dispatch for collection, withdrawal, and the outbox (api.md §4.1, §5)",
+    },
+    {"name": "payments", "description": "Payments received and customer credit (api.md §5)"},
+    {
+        "name": "reminders",
+        "description": "EnKash's customer-reminder-controller, send now, timeline (api.md §7)",
+    },
+    {"name": "uploads", "description": "Bulk files of customers and invoices, row by row (api.md §4.1)"},
+    {"name": "webhooks", "description": "Signed event deliveries to your endpoints (api.md §6)"},
+    {"name": "audit", "description": "Who changed what, when and why"},
+]
+
 # Swagger UI as a caller wants it here: operations folded, a filter box, the time each call took.
 SWAGGER_PARAMETERS = {
     "docExpansion": "none",
@@ -127,12 +150,12 @@ def install(app: FastAPI) -> None:
     openapi_url = app.openapi_url or "/openapi.json"
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="docs-static")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return swagger_page(root + openapi_url, f"{app.title} API")
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return redoc_page(root + openapi_url, f"{app.title} API")

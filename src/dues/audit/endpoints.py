@@ -18,6 +18,11 @@ router = APIRouter(prefix="/api/v0/audit", route_class=DuesRoute, tags=["audit"]
     "",
     response_model=Envelope[Page[AuditEntryRead]],
     summary="The audit trail of the token's company, newest first (ADMIN)",
+    description=(
+        "Every change made in the company: who (a user or the CLI), what (entityType, entityId, action), "
+        "the changed fields before and after, why, and the request that made it. Filter by entityType and"
+        " entityId. ADMIN only."
+    ),
 )
 async def list_audit(
     principal: AdminPrincipal,

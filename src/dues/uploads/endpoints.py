@@ -123,7 +123,16 @@ async def create_invoices_from_file(
     return await _accept(request, principal, company_id, session, file, dryRun, UploadKind.INVOICE_CREATE)
 
 
-@router.get("/upload/{uploadId}", response_model=Envelope[UploadRead], summary="Upload progress and rows")
+@router.get(
+    "/upload/{uploadId}",
+    response_model=Envelope[UploadRead],
+    summary="Upload progress and rows",
+    description=(
+        "How far an upload is (status, totalRows, rowsDone, succeeded, failed, skipped) and the result of"
+        " each row (paged by limit and offset): the record it made or changed, or the errors that refused"
+        " it."
+    ),
+)
 async def get_upload(
     uploadId: UploadIdPath,
     principal: CurrentPrincipal,
@@ -138,6 +147,10 @@ async def get_upload(
 @router.get(
     "/upload/{uploadId}/errors.csv",
     summary="Failed rows as CSV",
+    description=(
+        "The upload's failed rows as CSV, with the file's own columns plus an errors column: fix the "
+        "cells and upload the file again."
+    ),
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "The failed rows plus an errors column"}},
 )
