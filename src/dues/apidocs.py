@@ -139,9 +139,7 @@ def redoc_page(openapi_url: str, title: str) -> HTMLResponse:
     # ReDoc styles its page with <style> elements it writes at run time (styled-components), which no
     # hash can name: 'unsafe-inline' for styles on this page only. Scripts stay 'self'; its search index
     # runs in a worker made from a blob: URL.
-    return _page(
-        html, _csp("script-src 'self'", "style-src 'self' 'unsafe-inline'", "worker-src 'self' blob:")
-    )
+    return _page(html, _csp("script-src 'self'", "style-src 'self' 'unsafe-inline'", "worker-src blob:"))
 
 
 def install(app: FastAPI) -> None:

@@ -42,9 +42,9 @@ Accounts Receivable for Indian B2B sellers, serving EnKash's AR API: a client wr
 endpoints works unchanged.
 
 **Authorize.** `POST /oauth/token` with the company's client id and secret (HTTP Basic) and a user's e-mail
-and password gives an access token; send it as `Authorization: Bearer <token>` on every `/api/` call. On
-this page: *Authorize*, fill in username, password, client_id and client_secret, then *Try it out* on any
-operation.
+and password gives an access token; send it as `Authorization: Bearer <token>` on every `/api/` call. In
+the interactive docs (`/docs`): *Authorize*, fill in username, password, client_id and client_secret, then
+*Try it out* on any operation.
 
 **Envelope.** Every response under `/api/` is EnKash's envelope: `response_code` (0 on success),
 `response_message`, `payload`, and on error `errorResponse` with `errorType`, `errorMessage`, `apiSubErrors`
