@@ -85,7 +85,6 @@ SWAGGER_PARAMETERS = {
 }
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
-_INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
 def _hashes(pattern: re.Pattern[str], html: str) -> str:
@@ -114,13 +113,14 @@ def _page(html: HTMLResponse, policy: str) -> HTMLResponse:
     return html
 
 
-def swagger_page(openapi_url: str, title: str) -> HTMLResponse:
+def swagger_page(openapi_url: str, title: str, root: str = "") -> HTMLResponse:
+    static = root + STATIC_URL
     html = get_swagger_ui_html(
         openapi_url=openapi_url,
         title=title,
-        swagger_js_url=f"{STATIC_URL}/swagger-ui-bundle.js",
-        swagger_css_url=f"{STATIC_URL}/swagger-ui.css",
-        swagger_favicon_url=f"{STATIC_URL}/favicon.png",
+        swagger_js_url=f"{static}/swagger-ui-bundle.js",
+        swagger_css_url=f"{static}/swagger-ui.css",
+        swagger_favicon_url=f"{static}/favicon.png",
         swagger_ui_parameters=SWAGGER_PARAMETERS,
     )
     # The one inline script (Swagger UI's start-up call) is allowed by its hash, nothing else inline.
@@ -128,12 +128,13 @@ def swagger_page(openapi_url: str, title: str) -> HTMLResponse:
     return _page(html, _csp(f"script-src 'self' {_hashes(_INLINE_SCRIPT, body)}", "style-src 'self'"))
 
 
-def redoc_page(openapi_url: str, title: str) -> HTMLResponse:
+def redoc_page(openapi_url: str, title: str, root: str = "") -> HTMLResponse:
+    static = root + STATIC_URL
     html = get_redoc_html(
         openapi_url=openapi_url,
         title=title,
-        redoc_js_url=f"{STATIC_URL}/redoc.standalone.js",
-        redoc_favicon_url=f"{STATIC_URL}/favicon.png",
+        redoc_js_url=f"{static}/redoc.standalone.js",
+        redoc_favicon_url=f"{static}/favicon.png",
         with_google_fonts=False,
     )
     # ReDoc styles its page with <style> elements it writes at run time (styled-components), which no
@@ -151,12 +152,12 @@ def install(app: FastAPI) -> None:
     @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return swagger_page(root + openapi_url, f"{app.title} API")
+        return swagger_page(root + openapi_url, f"{app.title} API", root)
 
     @app.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return redoc_page(root + openapi_url, f"{app.title} API")
+        return redoc_page(root + openapi_url, f"{app.title} API", root)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -186,7 +187,7 @@ def complete(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
         (route.path_format, method.lower()): route
         for route in iter_route_contexts(routes)
         if isinstance(getattr(route, "original_route", route), APIRoute) and route.include_in_schema
-        for method in route.methods
+        for method in route.methods or ()
     }
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
