@@ -14,7 +14,7 @@ import structlog
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dues import errors, jobs
+from dues import apidocs, errors, jobs
 from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
 from dues.auth.pages import router as login_pages
@@ -38,11 +38,24 @@ log = structlog.get_logger("dues.http")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 DESCRIPTION = """
-Accounts Receivable for Indian B2B sellers, serving EnKash's AR API.
+Accounts Receivable for Indian B2B sellers, serving EnKash's AR API: a client written for EnKash's AR
+endpoints works unchanged.
 
-Every response under `/api/` is EnKash's envelope: `response_code` (0 on success), `response_message`,
-`payload`, and on error `errorResponse` with `errorType`, `errorMessage`, `apiSubErrors` (one per field),
-`requestId` and `timestamp` (IST). Authenticate with a bearer token from `POST /oauth/token`.
+**Authorize.** `POST /oauth/token` with the company's client id and secret (HTTP Basic) and a user's e-mail
+and password gives an access token; send it as `Authorization: Bearer <token>` on every `/api/` call. In
+the interactive docs (`/docs`): *Authorize*, fill in username, password, client_id and client_secret, then
+*Try it out* on any operation.
+
+**Envelope.** Every response under `/api/` is EnKash's envelope: `response_code` (0 on success),
+`response_message`, `payload`, and on error `errorResponse` with `errorType`, `errorMessage`, `apiSubErrors`
+(one per field), `requestId` (also the `X-Request-Id` header) and `timestamp` (IST). Each operation lists
+the errors it can answer.
+
+**Retries.** Every POST under `/api/` takes an `Idempotency-Key` header: a retry with the same key and body
+gets the first answer again and does nothing more (24 h); the same key with another body answers 409.
+
+**Money** is exact: JSON numbers with at most 2 decimals, never rounded through floating point. Dates are
+`yyyy-MM-dd`, date-times `yyyy-MM-dd HH:mm:ss` in IST.
 """
 
 
@@ -133,8 +146,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        # /docs and /redoc are served by apidocs.install, from files dues ships (no CDN).
+        docs_url=None,
         redoc_url=None,
+        openapi_tags=apidocs.TAGS,
     )
     app.state.db = database
     app.state.settings = settings
@@ -166,6 +181,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.
     app.include_router(login_pages)
     app.include_router(outbox_pages)
+    apidocs.install(app)
     return app
 
 

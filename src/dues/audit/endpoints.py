@@ -9,16 +9,20 @@ from dues.audit.schemas import AuditEntryRead
 from dues.auth.deps import AdminPrincipal
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.kit.pagination import MAX_LIMIT, Page
 
-router = APIRouter(prefix="/api/v0/audit", route_class=DuesRoute, tags=["audit"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0/audit", route_class=DuesRoute, tags=["audit"])
 
 
 @router.get(
     "",
     response_model=Envelope[Page[AuditEntryRead]],
     summary="The audit trail of the token's company, newest first (ADMIN)",
+    description=(
+        "Every change made in the company: who (a user or the CLI), what (entityType, entityId, action), "
+        "the changed fields before and after, why, and the request that made it. Filter by entityType and"
+        " entityId. ADMIN only."
+    ),
 )
 async def list_audit(
     principal: AdminPrincipal,

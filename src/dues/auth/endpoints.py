@@ -74,6 +74,13 @@ def _basic_credentials(header: str | None) -> tuple[str, str]:
 @router.post(
     "/oauth/token",
     summary="Get an access token (OAuth2 password or refresh_token grant)",
+    description=(
+        "OAuth2 token endpoint (RFC 6749), not enveloped. Send the company's clientId and clientSecret as"
+        " HTTP Basic credentials and a form (application/x-www-form-urlencoded) with grant_type=password,"
+        " username (the user's e-mail) and password, or grant_type=refresh_token and refresh_token. The "
+        "answer's access_token goes in `Authorization: Bearer` on every /api/ call. Three wrong passwords"
+        " in a row lock the user for 15 minutes."
+    ),
     responses={
         200: {"model": TokenResponse, "description": "Tokens (OAuth2, not enveloped)"},
         400: {

@@ -10,16 +10,22 @@ from dues.collection.schemas import Channel, DeleteRequest, DispatchRequest, IdO
 from dues.companies.deps import SellerScope as Scope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.kit.pagination import Page, Paging
 
-router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["collection"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["collection"])
 
 
 @router.post(
     "/invoice/bulk/dispatch",
     response_model=Envelope[list[IdOutcome]],
     summary="Dispatch Invoice Collection",
+    description=(
+        "Dispatches invoices for collection: each gets (or keeps) its payment link, dispatched=true, "
+        "status=DISPATCHED, and is sent to its recipients by e-mail (with the PDF and the link) and SMS. "
+        "Re-dispatching sends it again. Each id succeeds or fails on its own (not found, not approved, "
+        "paid, withdrawn, inactive customer): the answer is 200 with one entry per failed id. 1 to 5,000 "
+        "ids. ADMIN or MAKER."
+    ),
 )
 async def dispatch_invoices(
     body: DispatchRequest, principal: WriterPrincipal, company_id: Scope, session: SessionDep
@@ -31,6 +37,12 @@ async def dispatch_invoices(
     "/invoice/bulk/delete",
     response_model=Envelope[list[IdOutcome]],
     summary="Delete Invoice Collection",
+    description=(
+        "Withdraws invoices from collection: the payment link stops working, pending reminders are "
+        "cancelled and status becomes COLLECTION_DELETED; the reason goes to the audit trail. An invoice "
+        "with a payment cannot be withdrawn. Each id succeeds or fails on its own: the answer is 200 with"
+        " one entry per failed id. 1 to 5,000 ids. ADMIN or MAKER."
+    ),
 )
 async def delete_invoices(
     body: DeleteRequest, principal: WriterPrincipal, company_id: Scope, session: SessionDep
@@ -42,6 +54,11 @@ async def delete_invoices(
     "/outbox",
     response_model=Envelope[Page[MessageRead]],
     summary="Messages to payers and what became of them (ADMIN)",
+    description=(
+        "E-mails and SMS to payers (invoices, reminders), newest first, with their status: OUTBOX when no"
+        " mail or SMS provider is configured (the embedded default; also shown on the /outbox page), else"
+        " what was handed to the provider. Filter by invoiceId and channel. ADMIN only."
+    ),
 )
 async def list_outbox(
     principal: AdminPrincipal,

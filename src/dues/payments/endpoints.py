@@ -8,25 +8,47 @@ from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
+from dues.kit.openapi import errors
 from dues.payments import credit, service
 from dues.payments.schemas import CreditApplied, CreditApply, PaymentCreate, PaymentRead
 
-router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["payments"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["payments"])
 
 PaymentIdPath = Annotated[str, Path(max_length=16, description="PAY + 13 characters")]
 InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 characters")]
 CustomerIdPath = Annotated[str, Path(max_length=16, description="KC + 14 characters")]
 
 
-@router.post("/payment", response_model=Envelope[PaymentRead], summary="Record a payment")
+@router.post(
+    "/payment",
+    response_model=Envelope[PaymentRead],
+    summary="Record a payment",
+    responses=errors(
+        {
+            409: "UNPROCESSABLE_REQUEST: a transfer with this mode and reference is recorded already, or "
+            "the Idempotency-Key was used with another body"
+        }
+    ),
+    description=(
+        "Records money received outside the payment page (UPI, NEFT, RTGS, IMPS, CHEQUE, CASH, CARD). "
+        "With allocations, each goes to its invoice (at most its balance, 422 otherwise, nothing "
+        "recorded); without, the amount pays the customer's open invoices oldest due date first. What is "
+        "left becomes the customer's credit. A transfer (UPI, NEFT, RTGS, IMPS) is recorded once per "
+        "reference (409). ADMIN or MAKER."
+    ),
+)
 async def record_payment(
     body: PaymentCreate, principal: WriterPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
     return ok(await service.record(session, principal, company_id, body))
 
 
-@router.get("/payment/{paymentId}", response_model=Envelope[PaymentRead], summary="Get a payment")
+@router.get(
+    "/payment/{paymentId}",
+    response_model=Envelope[PaymentRead],
+    summary="Get a payment",
+    description="One payment with its allocations. A payment of another company answers 404.",
+)
 async def get_payment(
     paymentId: PaymentIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
@@ -37,6 +59,7 @@ async def get_payment(
     "/invoice/{invoiceId}/payments",
     response_model=Envelope[list[PaymentRead]],
     summary="An invoice's payments",
+    description="The payments allocated to an invoice, oldest first, each with all its allocations.",
 )
 async def invoice_payments(
     invoiceId: InvoiceIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
@@ -48,6 +71,12 @@ async def invoice_payments(
     "/customer/{customerId}/credit/apply",
     response_model=Envelope[CreditApplied],
     summary="Apply a customer's credit to its invoices",
+    responses=errors(
+        {
+            409: "UNPROCESSABLE_REQUEST: another request used the customer's credit meanwhile (send it "
+            "again), or the Idempotency-Key was used with another body"
+        }
+    ),
     description="Allocates the unallocated parts of the customer's payments (oldest first) to the invoices "
     "given, or to its open invoices oldest due date first; the same checks as a payment's allocations.",
 )

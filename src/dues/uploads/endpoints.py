@@ -14,11 +14,10 @@ from dues.config import Settings
 from dues.db import DuesRoute, SessionDep
 from dues.errors import ValidationFailed
 from dues.kit.envelope import Envelope, JSONBody, ok
-from dues.kit.openapi import ERRORS
 from dues.uploads import service
 from dues.uploads.schemas import UploadAccepted, UploadKind, UploadRead
 
-router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["uploads"], responses=ERRORS)
+router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["uploads"])
 
 UploadIdPath = Annotated[str, Path(max_length=16, description="UP + 14 characters")]
 FileParam = Annotated[
@@ -124,7 +123,16 @@ async def create_invoices_from_file(
     return await _accept(request, principal, company_id, session, file, dryRun, UploadKind.INVOICE_CREATE)
 
 
-@router.get("/upload/{uploadId}", response_model=Envelope[UploadRead], summary="Upload progress and rows")
+@router.get(
+    "/upload/{uploadId}",
+    response_model=Envelope[UploadRead],
+    summary="Upload progress and rows",
+    description=(
+        "How far an upload is (status, totalRows, rowsDone, succeeded, failed, skipped) and the result of"
+        " each row (paged by limit and offset): the record it made or changed, or the errors that refused"
+        " it."
+    ),
+)
 async def get_upload(
     uploadId: UploadIdPath,
     principal: CurrentPrincipal,
@@ -139,6 +147,10 @@ async def get_upload(
 @router.get(
     "/upload/{uploadId}/errors.csv",
     summary="Failed rows as CSV",
+    description=(
+        "The upload's failed rows as CSV, with the file's own columns plus an errors column: fix the "
+        "cells and upload the file again."
+    ),
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "The failed rows plus an errors column"}},
 )
