@@ -9,9 +9,11 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl
 
 import structlog
 from fastapi import FastAPI
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dues import errors, jobs
@@ -72,7 +74,12 @@ class RequestContext:
                 response_started = True
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                    # No browser may take a JSON error or a CSV for HTML or script (MIME sniffing).
+                    (b"x-content-type-options", b"nosniff"),
+                ]
             await send(message)
 
         try:
@@ -83,6 +90,10 @@ class RequestContext:
                     413, "CLIENT_REQUEST_ERROR", f"The request body is larger than {limit_mb} MB.", []
                 )
                 await response(scope, receive, send_with_id)
+                return
+            early = _early_answer(scope)
+            if early is not None:
+                await early(scope, receive, send_with_id)
                 return
             await self.app(scope, receive, send_with_id)
         except Exception:
@@ -99,6 +110,37 @@ class RequestContext:
                 ms=round((time.perf_counter() - started) * 1000, 1),
             )
             clear_request()
+
+
+def _nul_parameter(query: bytes) -> str | None:
+    """The first query parameter whose name or value holds NUL (%00): PostgreSQL cannot store or compare
+    it, so it is refused here, for every endpoint at once, rather than failing as a statement."""
+    if b"%00" not in query and b"\x00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1"):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
+
+
+def _early_answer(scope: Scope) -> Response | None:
+    """Answers given before routing: OPTIONS on any path, and a query parameter holding NUL."""
+    if scope.get("method") == "OPTIONS":
+        allowed = errors.allowed_methods(scope)
+        if allowed is None:
+            return error_response(404, "RECORD_NOT_FOUND", "No such resource: check the path and the id.", [])
+        # RFC 9110 §9.3.7: what the path accepts, in Allow; no body.
+        return Response(status_code=204, headers={"Allow": ", ".join(allowed)})
+    name = _nul_parameter(scope.get("query_string", b""))
+    if name is not None:
+        message = "must not contain a NUL character (%00)"
+        return error_response(
+            422,
+            "VALIDATION_ERROR",
+            f"{name}: {message}",
+            [{"field": name, "rejectedValue": None, "message": message}],
+        )
+    return None
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
