@@ -20,7 +20,15 @@ from dues.kit.timefmt import format_ist
 
 _NUL = "contains a character that cannot be stored (NUL or an unpaired surrogate)"
 # A text check also makes core refuse unpaired surrogates (error type string_unicode): UTF-8 cannot hold them.
-_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+# One line of text as a person sees it: no C0 or C1 control characters, no line or paragraph separator
+# (U+2028, U+2029), and none of the invisible bidi embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069) that make a name display in another order than it is stored ("Trojan Source"). The bidi
+# marks U+200E, U+200F and U+061C are allowed: they only place neutral characters such as a full stop, cannot
+# reverse text, and are part of names copied from Arabic or Urdu text.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_ONE_LINE = "^[^\\x00-\\x1f\\x7f-\\x9f\u2028\u2029" + _BIDI_CONTROLS + "]*$"
+_BIDI = re.compile(f"[{_BIDI_CONTROLS}]")
+_SEPARATOR = re.compile("[\x85\u2028\u2029]")
 _STORABLE = r"^[^\x00]*$"
 STORABLE = _STORABLE
 _PIN = r"^[1-9][0-9]{5}$"
@@ -48,6 +56,17 @@ def pattern_message(pattern: str, value: object) -> str | None:
     """What a person is told when a value does not match one of these patterns (None: not one of ours)."""
     if isinstance(value, str) and "\x00" in value:
         return _NUL
+    if pattern == _ONE_LINE and isinstance(value, str):
+        if found := _BIDI.search(value):
+            return (
+                f"contains an invisible text-direction character (U+{ord(found.group()):04X}) that makes it "
+                "display in another order than it is written; type it again without it"
+            )
+        if found := _SEPARATOR.search(value):
+            return (
+                "must be one line of text, without control characters or line separators "
+                f"(it holds U+{ord(found.group()):04X})"
+            )
     return MESSAGES.get(pattern)
 
 
