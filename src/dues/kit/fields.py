@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
 
-from dues.kit import india
+from dues.kit import india, money
 from dues.kit.timefmt import format_ist
 
 # Most checks run inside pydantic-core (strip, length, pattern): bulk uploads validate every cell of tens of
@@ -137,7 +138,33 @@ IstDateTime = Annotated[
     PlainSerializer(format_ist, return_type=str),
     WithJsonSchema({"type": "string", "example": "2026-11-24 10:30:00", "description": "IST"}),
 ]
+
+
+def _amount_input(value: object) -> object:
+    """An amount with an absurd exponent (1e999999999, 1e-999999999), NaN or Infinity is refused here, before
+    anything computes with it: the exponent alone can make arithmetic raise or take seconds, and pydantic's
+    own words for these ("should be a finite number") do not say what an amount must be. A zero of any
+    exponent (0E+999999999) becomes a plain 0."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(money.amount_problem(Decimal("NaN")))
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > money.MAX_AMOUNT:
+        raise ValueError(money.amount_problem(Decimal(1 if value > 0 else -1) * (money.MAX_AMOUNT + 1)))
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except ArithmeticError:
+            return value  # not a number at all: pydantic says so
+    if isinstance(value, Decimal):
+        problem = money.amount_problem(value)
+        if problem:
+            raise ValueError(problem)
+        if value.is_zero():
+            return Decimal(0)
+    return value
+
+
 Money = Annotated[
     Decimal,
+    BeforeValidator(_amount_input),
     WithJsonSchema({"type": "number", "example": 1180.00}),
 ]
