@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Literal
 
+from dues.kit import csvsafe
+
 Format = Literal["csv", "xlsx"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -90,16 +92,20 @@ def _scan(
             if kept >= max_rows:
                 raise FileProblem(f"has more than {max_rows} data rows; split it into smaller files")
             kept += 1
+            # A cell of an errors.csv dues wrote, uploaded again, comes back as the person typed it.
+            if any(c[:1] == "'" for c in cells):
+                cells = [csvsafe.restore(c) for c in cells]
             keep((number, cells))
     return [h.strip() for h in header]
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte order mark, so Excel opens non-ASCII names correctly and the file reads back here."""
+    """UTF-8 with a byte order mark, so Excel opens non-ASCII names correctly and the file reads back here.
+    Every cell, the header's too, goes through csvsafe.neutralise: no cell opens as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(csvsafe.neutralise_row(header))
+    writer.writerows(csvsafe.neutralise_row(row) for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
