@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     pay_reconcile_after_seconds: int = Field(120, ge=0)
     pay_give_up_after_seconds: int = Field(24 * 3600, gt=0)
     pay_reconcile_batch: int = Field(200, ge=1, le=10_000)
+    # Payment gateways offered to payers, by name, comma-separated (DUES_GATEWAYS=sandbox). Unset: the sandbox
+    # outside production and none in production, where the sandbox (which moves no money and lets the payer
+    # choose the outcome) runs only when named here.
+    gateways: str | None = None
     # Tests and demos: the sandbox records the payer's choice but never sends its callback, as if lost.
     sandbox_drop_callbacks: bool = False
 

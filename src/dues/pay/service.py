@@ -153,9 +153,7 @@ class Started:
     redirect_url: str
 
 
-async def start_checkout(
-    session: AsyncSession, token: str, raw_amount: str, gateway: str = "sandbox"
-) -> Started:
+async def start_checkout(session: AsyncSession, token: str, raw_amount: str, *, gateway: str) -> Started:
     """Check the amount, record a STARTED attempt, and ask the gateway for its checkout."""
     invoice, company = await _open(session, token)
     page = await _view(session, token, invoice, company)
