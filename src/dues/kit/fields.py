@@ -144,7 +144,7 @@ def _amount_input(value: object) -> object:
     """An amount with an absurd exponent (1e999999999, 1e-999999999), NaN or Infinity is refused here, before
     anything computes with it: the exponent alone can make arithmetic raise or take seconds, and pydantic's
     own words for these ("should be a finite number") do not say what an amount must be. A zero of any
-    exponent (0E+999999999) becomes a plain 0."""
+    exponent (0E+999999999) becomes 0.00."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(money.amount_problem(Decimal("NaN")))
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > money.MAX_AMOUNT:
@@ -158,8 +158,8 @@ def _amount_input(value: object) -> object:
         problem = money.amount_problem(value)
         if problem:
             raise ValueError(problem)
-        if value.is_zero():
-            return Decimal(0)
+        if value.is_zero() and not -2 <= value.as_tuple().exponent <= 0:  # type: ignore[operator]
+            return money.ZERO
     return value
 
 
