@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     upload_max_rows: int = 50_000
     upload_max_bytes: int = 20 * 1024 * 1024
     upload_chunk_rows: int = 5_000
+    # An XLSX is a zip: refused before reading when its parts unpack to more than this, or to more than 100
+    # times their packed size (a "zip bomb"). Reading a file (in a thread, off the event loop) stops after
+    # upload_parse_seconds.
+    upload_max_unpacked_mb: int = Field(200, ge=1)
+    upload_parse_seconds: float = Field(300.0, gt=0)
     # Chunks of one upload written at once, each in its own transaction and connection.
     upload_lanes: int = Field(2, ge=1, le=16)
 
