@@ -67,6 +67,19 @@ async def test_invoice_amounts(tenant: Tenant, number: str, says: str | None) ->
     check(response, "lineItems[0].unitPrice", says, started)
 
 
+@pytest.mark.parametrize(("number", "says"), HUGE[:4])
+async def test_invoice_update_amounts(tenant: Tenant, number: str, says: str | None) -> None:
+    inv = await invoice(tenant, await customer(tenant))
+    for field in ("baseAmount", "minimumPartialAmount"):
+        started = time.perf_counter()
+        response = await tenant.patch(
+            f"{INVOICES}/{inv['invoiceId']}",
+            content=raw({field: MARK}, number),
+            headers={"Content-Type": "application/json"},
+        )
+        check(response, field, says, started)
+
+
 @pytest.mark.parametrize(("number", "says"), HUGE)
 async def test_payment_amounts(tenant: Tenant, number: str, says: str | None) -> None:
     customer_id = await customer(tenant)
