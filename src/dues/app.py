@@ -132,7 +132,9 @@ def _early_answer(scope: Scope) -> Response | None:
             return error_response(404, "RECORD_NOT_FOUND", "No such resource: check the path and the id.", [])
         # RFC 9110 §9.3.7: what the path accepts, in Allow; no body.
         return Response(status_code=204, headers={"Allow": ", ".join(allowed)})
-    name = _nul_parameter(scope.get("query_string", b""))
+    # The API's answer; the HTML pages for people (/outbox, /login, /pay) explain a bad filter on the page.
+    api = scope.get("path", "").startswith(("/api/", "/oauth/"))
+    name = _nul_parameter(scope.get("query_string", b"")) if api else None
     if name is not None:
         message = "must not contain a NUL character (%00)"
         return error_response(
