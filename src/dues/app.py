@@ -9,9 +9,11 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl
 
 import structlog
 from fastapi import FastAPI
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dues import apidocs, errors, jobs
@@ -28,6 +30,7 @@ from dues.invoices.endpoints import router as invoice_router
 from dues.kit import ids
 from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
+from dues.pay import gateway
 from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
 from dues.reminders.endpoints import router as reminder_router
@@ -85,7 +88,12 @@ class RequestContext:
                 response_started = True
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                    # No browser may take a JSON error or a CSV for HTML or script (MIME sniffing).
+                    (b"x-content-type-options", b"nosniff"),
+                ]
             await send(message)
 
         try:
@@ -96,6 +104,10 @@ class RequestContext:
                     413, "CLIENT_REQUEST_ERROR", f"The request body is larger than {limit_mb} MB.", []
                 )
                 await response(scope, receive, send_with_id)
+                return
+            early = _early_answer(scope)
+            if early is not None:
+                await early(scope, receive, send_with_id)
                 return
             await self.app(scope, receive, send_with_id)
         except Exception:
@@ -114,8 +126,42 @@ class RequestContext:
             clear_request()
 
 
+def _nul_parameter(query: bytes) -> str | None:
+    """The first query parameter whose name or value holds NUL (%00): PostgreSQL cannot store or compare
+    it, so it is refused here, for every endpoint at once, rather than failing as a statement."""
+    if b"%00" not in query and b"\x00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1"):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
+
+
+def _early_answer(scope: Scope) -> Response | None:
+    """Answers given before routing: OPTIONS on any path, and a query parameter holding NUL."""
+    if scope.get("method") == "OPTIONS":
+        allowed = errors.allowed_methods(scope)
+        if allowed is None:
+            return error_response(404, "RECORD_NOT_FOUND", "No such resource: check the path and the id.", [])
+        # RFC 9110 §9.3.7: what the path accepts, in Allow; no body.
+        return Response(status_code=204, headers={"Allow": ", ".join(allowed)})
+    # The API's answer; the HTML pages for people (/outbox, /login, /pay) explain a bad filter on the page.
+    api = scope.get("path", "").startswith(("/api/", "/oauth/"))
+    name = _nul_parameter(scope.get("query_string", b"")) if api else None
+    if name is not None:
+        message = "must not contain a NUL character (%00)"
+        return error_response(
+            422,
+            "VALIDATION_ERROR",
+            f"{name}: {message}",
+            [{"field": name, "rejectedValue": None, "message": message}],
+        )
+    return None
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    gateway.configured_names(settings)  # an unknown name in DUES_GATEWAYS stops the start, with the reason
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,6 +169,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if owned:
             app.state.db = Database.connect(resolve_database_url(settings), settings.db_pool_size)
         jobs.bind(app.state.db)
+        gateway.announce(settings)
         # What exists now (modules, the app, its routes and models) lives as long as the process: out of the
         # collector's reach, its full collections stop walking it, and the slowest requests stop waiting on
         # them (p99 of a bare endpoint under 32 clients: 124 ms before, 61 ms after).

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     upload_max_rows: int = 50_000
     upload_max_bytes: int = 20 * 1024 * 1024
     upload_chunk_rows: int = 5_000
+    # An XLSX is a zip: refused before reading when its parts unpack to more than this, or to more than 100
+    # times their packed size (a "zip bomb"). Reading a file (in a thread, off the event loop) stops after
+    # upload_parse_seconds.
+    upload_max_unpacked_mb: int = Field(200, ge=1)
+    upload_parse_seconds: float = Field(300.0, gt=0)
     # Chunks of one upload written at once, each in its own transaction and connection.
     upload_lanes: int = Field(2, ge=1, le=16)
 
@@ -62,6 +67,10 @@ class Settings(BaseSettings):
     pay_reconcile_after_seconds: int = Field(120, ge=0)
     pay_give_up_after_seconds: int = Field(24 * 3600, gt=0)
     pay_reconcile_batch: int = Field(200, ge=1, le=10_000)
+    # Payment gateways offered to payers, by name, comma-separated (DUES_GATEWAYS=sandbox). Unset: the sandbox
+    # outside production and none in production, where the sandbox (which moves no money and lets the payer
+    # choose the outcome) runs only when named here.
+    gateways: str | None = None
     # Tests and demos: the sandbox records the payer's choice but never sends its callback, as if lost.
     sandbox_drop_callbacks: bool = False
 

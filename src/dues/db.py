@@ -204,6 +204,12 @@ async def fetch_rows(session: AsyncSession, statement: str, params: dict[str, An
         await cursor.close()
 
 
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer; past Python's limit on digits read into an int (4,300) a Decimal, which the field then
+    refuses in its own words ("must be at most ...") instead of the whole body failing to parse."""
+    return int(text) if len(text) < 4000 else Decimal(text)
+
+
 class DecimalRequest(Request):
     """Reads JSON bodies with Decimal for every non-integer number, so amounts never pass through float."""
 
@@ -211,7 +217,7 @@ class DecimalRequest(Request):
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = simplejson.loads(body, parse_float=Decimal)
+                self._json = simplejson.loads(body, parse_float=Decimal, parse_int=_json_int)
             except (simplejson.JSONDecodeError, UnicodeDecodeError) as exc:
                 # FastAPI turns the standard library's error (only) into the envelope's malformed-JSON 400.
                 raise json.JSONDecodeError(str(exc), body.decode("utf-8", "replace"), 0) from exc

@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Scope
 
 from dues.kit import fields
 from dues.kit.envelope import error_response
@@ -217,6 +219,25 @@ async def _request_validation(request: Request, exc: Exception) -> Response:
     )
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(scope: Scope) -> list[str] | None:
+    """The methods the request's path accepts across every route of the app, plus OPTIONS (answered for any
+    path by the RequestContext middleware); None when no route takes the path. Starlette's own 405 names
+    only the first route that matched the path, though several may share it with different methods. Each
+    method is tried as a request would be routed (included routers match through their own prefixes)."""
+    router = getattr(scope.get("app"), "router", None)
+    if router is None:
+        return None
+    methods = [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in router.routes)
+    ]
+    return [*methods, "OPTIONS"] if methods else None
+
+
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
@@ -229,6 +250,11 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     response = error_response(status, error_type, message, [])
     if exc.headers:
         response.headers.update(exc.headers)
+    if status == 405:
+        # RFC 9110 §15.5.6: a 405 lists in Allow every method the path takes.
+        allowed = allowed_methods(request.scope)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

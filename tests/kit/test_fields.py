@@ -9,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from dues.errors import sub_errors_from_pydantic
 from dues.kit import fields
+from tests.support import Tenant
 
 
 def check(kind: Any, value: object) -> object:
@@ -97,3 +98,36 @@ def test_codes_are_normalised_before_they_are_checked() -> None:
     assert check(fields.PinCode, " 411001 ") == "411001"
     assert check(fields.Phone, " +91 9876543210 ") == "+91 9876543210"
     assert check(fields.Email, " accounts@example.com ") == "accounts@example.com"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("Acme\u202e dtL tvP", "U+202E"),  # right-to-left override: shows as "Acme Pvt Ltd"
+        ("Acme \u2066Pvt\u2069 Ltd", "U+2066"),  # isolates
+        ("Acme\u202aPvt", "U+202A"),
+        ("Acme\u2028Pvt Ltd", "line separators"),
+        ("Acme\u2029Pvt Ltd", "line separators"),
+        ("Acme\x85Pvt Ltd", "line separators"),  # C1 next line
+        ("Acme\x9bPvt Ltd", "control characters"),  # C1 control sequence introducer
+        ("Acme\x1bPvt Ltd", "control characters"),
+    ],
+)
+def test_one_line_text_refuses_bidi_controls_c1_and_separators(value: str, says: str) -> None:
+    for kind in (fields.Name, fields.ShortText):
+        assert says in problem(kind, value)
+
+
+def test_one_line_text_keeps_scripts_and_bidi_marks() -> None:
+    for value in ("नमस्ते ट्रेडर्स", "شركة\u200f الهند", "Ünïcödé & Sons", "A\u200eB"):
+        assert check(fields.Name, value) == value
+
+
+async def test_a_customer_name_with_a_bidi_override_gets_a_422_naming_it(tenant: Tenant) -> None:
+    response = await tenant.post(
+        "/api/v0/customer", json={"legalName": "Acme\u202e dtL tvP", "state": "Maharashtra"}
+    )
+    assert response.status_code == 422, response.text
+    sub = response.json()["errorResponse"]["apiSubErrors"][0]
+    assert sub["field"] == "legalName"
+    assert "invisible text-direction character (U+202E)" in sub["message"]

@@ -99,7 +99,7 @@ async def test_checkout_refuses_amounts_that_are_not_money(client: httpx.AsyncCl
         ("0", "Enter an amount above zero."),
         ("-5", "Enter an amount above zero."),
         ("10.005", "Enter the amount in rupees and paise, with at most 2 decimals."),
-        ("NaN", "Enter an amount above zero."),
+        ("NaN", "Enter the amount as a number, such as 1500.00."),
     ):
         response = await checkout(client, token, typed)
         assert response.status_code == 422, typed

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
 
-from dues.kit import india
+from dues.kit import india, money
 from dues.kit.timefmt import format_ist
 
 # Most checks run inside pydantic-core (strip, length, pattern): bulk uploads validate every cell of tens of
@@ -20,7 +21,15 @@ from dues.kit.timefmt import format_ist
 
 _NUL = "contains a character that cannot be stored (NUL or an unpaired surrogate)"
 # A text check also makes core refuse unpaired surrogates (error type string_unicode): UTF-8 cannot hold them.
-_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+# One line of text as a person sees it: no C0 or C1 control characters, no line or paragraph separator
+# (U+2028, U+2029), and none of the invisible bidi embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069) that make a name display in another order than it is stored ("Trojan Source"). The bidi
+# marks U+200E, U+200F and U+061C are allowed: they only place neutral characters such as a full stop, cannot
+# reverse text, and are part of names copied from Arabic or Urdu text.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_ONE_LINE = "^[^\\x00-\\x1f\\x7f-\\x9f\u2028\u2029" + _BIDI_CONTROLS + "]*$"
+_BIDI = re.compile(f"[{_BIDI_CONTROLS}]")
+_SEPARATOR = re.compile("[\x85\u2028\u2029]")
 _STORABLE = r"^[^\x00]*$"
 STORABLE = _STORABLE
 _PIN = r"^[1-9][0-9]{5}$"
@@ -48,6 +57,17 @@ def pattern_message(pattern: str, value: object) -> str | None:
     """What a person is told when a value does not match one of these patterns (None: not one of ours)."""
     if isinstance(value, str) and "\x00" in value:
         return _NUL
+    if pattern == _ONE_LINE and isinstance(value, str):
+        if found := _BIDI.search(value):
+            return (
+                f"contains an invisible text-direction character (U+{ord(found.group()):04X}) that makes it "
+                "display in another order than it is written; type it again without it"
+            )
+        if found := _SEPARATOR.search(value):
+            return (
+                "must be one line of text, without control characters or line separators "
+                f"(it holds U+{ord(found.group()):04X})"
+            )
     return MESSAGES.get(pattern)
 
 
@@ -118,7 +138,33 @@ IstDateTime = Annotated[
     PlainSerializer(format_ist, return_type=str),
     WithJsonSchema({"type": "string", "example": "2026-11-24 10:30:00", "description": "IST"}),
 ]
+
+
+def _amount_input(value: object) -> object:
+    """An amount with an absurd exponent (1e999999999, 1e-999999999), NaN or Infinity is refused here, before
+    anything computes with it: the exponent alone can make arithmetic raise or take seconds, and pydantic's
+    own words for these ("should be a finite number") do not say what an amount must be. A zero of any
+    exponent (0E+999999999) becomes 0.00."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(money.amount_problem(Decimal("NaN")))
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > money.MAX_AMOUNT:
+        raise ValueError(money.amount_problem(Decimal(1 if value > 0 else -1) * (money.MAX_AMOUNT + 1)))
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except ArithmeticError:
+            return value  # not a number at all: pydantic says so
+    if isinstance(value, Decimal):
+        problem = money.amount_problem(value)
+        if problem:
+            raise ValueError(problem)
+        if value.is_zero() and not -2 <= value.as_tuple().exponent <= 0:  # type: ignore[operator]
+            return money.ZERO
+    return value
+
+
 Money = Annotated[
     Decimal,
+    BeforeValidator(_amount_input),
     WithJsonSchema({"type": "number", "example": 1180.00}),
 ]

@@ -7,21 +7,45 @@ person sees when opening the file.
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import functools
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Literal
+from time import monotonic
+from typing import Any, Literal, ParamSpec, TypeVar
+
+from dues.kit import csvsafe
 
 Format = Literal["csv", "xlsx"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
-# A 20 MB XLSX can unpack to far more; past this it is refused before openpyxl inflates it into memory.
-MAX_XLSX_UNPACKED_BYTES = 400 * 1024 * 1024
+# An XLSX part (over 1 MB) packed more tightly than this is not a spreadsheet of data but a "zip bomb": a
+# 744 KB file that unpacks to 390 MB packs 1 to 524. Sheets written by Excel, LibreOffice or openpyxl pack
+# about 1 to 5..20 (50,000 rows of 25 columns: 74 MB in 5.6 MB, 1 to 13).
+MAX_COMPRESSION_RATIO = 100
+_RATIO_FLOOR = 1024 * 1024
+# Excel's own last row: past it a sheet is not one Excel could have written.
+EXCEL_MAX_ROWS = 1_048_576
+_CLOCK_EVERY = 1024  # rows between looks at the clock
+MAX_COLUMNS = 256
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far reading a file may go before it is refused: rows are ``max_rows`` (read_table's argument)."""
+
+    max_unpacked_bytes: int = 200 * 1024 * 1024
+    max_seconds: float = 300.0
 
 
 class FileProblem(ValueError):
@@ -52,14 +76,14 @@ def detect_format(file_name: str, content: bytes) -> Format:
     raise FileProblem("must be a .csv or .xlsx file")
 
 
-def read_table(content: bytes, fmt: Format, *, max_rows: int) -> Table:
+def read_table(content: bytes, fmt: Format, *, max_rows: int, limits: Limits = Limits()) -> Table:
     """The header row and the non-blank data rows; more than ``max_rows`` data rows is a FileProblem."""
     data: list[tuple[int, list[str]]] = []
-    header = _scan(content, fmt, max_rows, data.append)
+    header = _scan(content, fmt, max_rows, limits, data.append)
     return Table(header=header, rows=data)
 
 
-def survey(content: bytes, fmt: Format, *, max_rows: int) -> tuple[list[str], int]:
+def survey(content: bytes, fmt: Format, *, max_rows: int, limits: Limits = Limits()) -> tuple[list[str], int]:
     """The header and the number of non-blank data rows, checked as read_table checks them, keeping no rows:
     what an upload request needs to answer at once (the rows themselves are read again by the job)."""
     count = 0
@@ -68,13 +92,30 @@ def survey(content: bytes, fmt: Format, *, max_rows: int) -> tuple[list[str], in
         nonlocal count
         count += 1
 
-    return _scan(content, fmt, max_rows, tally), count
+    return _scan(content, fmt, max_rows, limits, tally), count
+
+
+# Files are read in these threads, never on the event loop: a large or hostile file then delays only its own
+# request or job, while every other request is answered. Two at once at most, so hostile files sent together
+# queue behind each other rather than take every core.
+_READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dues-files")
+
+
+async def off_loop(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """``function(*args, **kwargs)`` (read_table, survey) in a file-reading thread, awaited."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_READERS, functools.partial(function, *args, **kwargs))
 
 
 def _scan(
-    content: bytes, fmt: Format, max_rows: int, keep: Callable[[tuple[int, list[str]]], None]
+    content: bytes,
+    fmt: Format,
+    max_rows: int,
+    limits: Limits,
+    keep: Callable[[tuple[int, list[str]]], None],
 ) -> list[str]:
-    rows = _rows(content, fmt)
+    deadline = monotonic() + limits.max_seconds
+    rows = _csv_rows(content) if fmt == "csv" else _xlsx_rows(content, limits)
     kept = 0
     with _readable(fmt):
         header_row = next(rows, None)
@@ -84,22 +125,34 @@ def _scan(
         if not any(header):
             raise FileProblem("has no header: row 1 must hold the column names")
         for number, cells in enumerate(rows, start=2):
+            if number % _CLOCK_EVERY == 0:
+                if monotonic() > deadline:
+                    raise FileProblem(
+                        f"took more than {limits.max_seconds:g} seconds to read (stopped at row {number}); "
+                        "split it into smaller files or save it as CSV"
+                    )
+                if number > EXCEL_MAX_ROWS:
+                    raise FileProblem(f"has more than {EXCEL_MAX_ROWS:,} rows, more than a spreadsheet holds")
             # any() first: most rows have a non-empty first cell, and join+strip is only for the rest.
             if not any(cells) or not "".join(cells).strip():
                 continue
             if kept >= max_rows:
-                raise FileProblem(f"has more than {max_rows} data rows; split it into smaller files")
+                raise FileProblem(f"has more than {max_rows:,} data rows; split it into smaller files")
             kept += 1
+            # A cell of an errors.csv dues wrote, uploaded again, comes back as the person typed it.
+            if any(c[:1] == "'" for c in cells):
+                cells = [csvsafe.restore(c) for c in cells]
             keep((number, cells))
     return [h.strip() for h in header]
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte order mark, so Excel opens non-ASCII names correctly and the file reads back here."""
+    """UTF-8 with a byte order mark, so Excel opens non-ASCII names correctly and the file reads back here.
+    Every cell, the header's too, goes through csvsafe.neutralise: no cell opens as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(csvsafe.neutralise_row(header))
+    writer.writerows(csvsafe.neutralise_row(row) for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -108,10 +161,6 @@ def _trim(cells: list[str]) -> list[str]:
     while end and not cells[end - 1].strip():
         end -= 1
     return cells[:end]
-
-
-def _rows(content: bytes, fmt: Format) -> Iterator[list[str]]:
-    return _csv_rows(content) if fmt == "csv" else _xlsx_rows(content)
 
 
 @contextmanager
@@ -134,16 +183,35 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), strict=False)
 
 
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    import openpyxl  # imported late: CSV uploads and the API's start-up never need it
-
+def check_archive(content: bytes, limits: Limits) -> None:
+    """Refuse an XLSX whose parts, by the sizes its zip directory declares, unpack to more than the limit or
+    are packed too tightly to be data, before a byte of it is inflated. The declared sizes bind: Python's
+    zipfile stops inflating a part at its declared size (and then fails its CRC check), so a part that lies
+    about its size is read only as far as the size it gave, and then refused as unreadable."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
         raise FileProblem("is not a readable Excel workbook (.xlsx)") from exc
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise FileProblem("unpacks to more than 400 MB; split it into smaller files")
+    limit_mb = limits.max_unpacked_bytes // (1024 * 1024)
+    if sum(p.file_size for p in parts) > limits.max_unpacked_bytes:
+        raise FileProblem(
+            f"unpacks to more than {limit_mb} MB; split it into smaller files or save it as CSV"
+        )
+    for part in parts:
+        packed = max(part.compress_size, 1)
+        if part.file_size > _RATIO_FLOOR and part.file_size > MAX_COMPRESSION_RATIO * packed:
+            raise FileProblem(
+                f"unpacks to {part.file_size / (1024 * 1024):,.0f} MB from {packed / 1024:,.0f} KB, more "
+                f"than {MAX_COMPRESSION_RATIO} times its size, as no spreadsheet of data does; save it "
+                "again from the spreadsheet program, or as CSV"
+            )
+
+
+def _xlsx_rows(content: bytes, limits: Limits) -> Iterator[list[str]]:
+    import openpyxl  # imported late: CSV uploads and the API's start-up never need it
+
+    check_archive(content, limits)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors)
@@ -156,6 +224,12 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
         sheet.reset_dimensions()  # type: ignore[union-attr]
         try:
             for values in sheet.iter_rows(min_row=1, values_only=True):
+                # openpyxl fills a row up to its last cell: one cell at column XFD makes 16,384 values, and
+                # a sheet of such rows would take minutes and gigabytes to turn into text.
+                if len(values) > MAX_COLUMNS:
+                    if values.count(None) != len(values) - MAX_COLUMNS + values[:MAX_COLUMNS].count(None):
+                        raise FileProblem(f"has a cell beyond column {MAX_COLUMNS}; no upload has that many")
+                    values = values[:MAX_COLUMNS]
                 yield [_cell_text(v) for v in values]
         except FileProblem:
             raise

@@ -6,6 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 PAISA = Decimal("0.01")
 ZERO = Decimal("0.00")
+# What NUMERIC(16, 2) holds.
+MAX_AMOUNT = Decimal("99999999999999.99")
+_MAX_ADJUSTED = MAX_AMOUNT.adjusted()
 
 
 def to_paise(value: Decimal) -> Decimal:
@@ -14,10 +17,34 @@ def to_paise(value: Decimal) -> Decimal:
 
 
 def decimal_places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    """Digits after the point, trailing zeros apart (1.50 has 1). Read off the digits and the exponent
+    rather than by normalize(), which raises Overflow for 1e999999999 under the default context."""
+    if not value.is_finite():
+        return 0
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0")) if any(digits) else len(digits)
+    return max(0, -(exponent + trailing))
 
 
 def is_money(value: Decimal) -> bool:
     """A finite amount with at most two decimal places."""
     return value.is_finite() and decimal_places(value) <= 2
+
+
+def amount_problem(value: Decimal) -> str | None:
+    """What is wrong with a number given as an amount, in words for a person; None when it is an amount.
+    Cheap whatever the exponent: nothing here computes with the value."""
+    if not value.is_finite():
+        return "must be a number, such as 1180.50"
+    if value.is_zero():
+        return None
+    if decimal_places(value) > 2:
+        return "must have at most 2 decimal places"
+    if value.adjusted() > _MAX_ADJUSTED or abs(value) > MAX_AMOUNT:
+        return (
+            "must be at most 99,999,999,999,999.99"
+            if value > 0
+            else "must be at least -99,999,999,999,999.99"
+        )
+    return None

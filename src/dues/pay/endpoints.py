@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import RedirectResponse, Response
 
-from dues.config import get_settings
+from dues.config import Settings, get_settings
 from dues.db import DuesRoute, SessionDep
 from dues.pay import pages, sandbox, service
-from dues.pay.gateway import GATEWAYS, BadCallback, BadSignature
+from dues.pay.gateway import BadCallback, BadSignature, Gateway, offered
 
 # The payer's pages: no login, HTML, outside the /api/ envelope.
 router = APIRouter(prefix="/pay", route_class=DuesRoute, include_in_schema=False)
@@ -29,9 +29,16 @@ def _not_found() -> Response:
     return pages.render("notfound.html", 404, origin=_origin())
 
 
+def _gateways(request: Request) -> dict[str, Gateway]:
+    """The gateways this server offers (DUES_GATEWAYS; the sandbox only outside production by default)."""
+    settings: Settings = request.app.state.settings
+    return offered(settings)
+
+
 @router.post("/callback/{gateway}")
 async def callback(gateway: str, request: Request, session: SessionDep) -> Response:
-    adapter = GATEWAYS.get(gateway)
+    # A gateway this server does not offer is unknown here: the sandbox's signed callbacks too.
+    adapter = _gateways(request).get(gateway)
     if adapter is None:
         return JSONResponse({"error": "unknown gateway"}, status_code=404)
     body = await request.body()
@@ -48,24 +55,36 @@ async def callback(gateway: str, request: Request, session: SessionDep) -> Respo
 
 
 @router.get("/{token}")
-async def pay_page(token: str, session: SessionDep) -> Response:
+async def pay_page(token: str, request: Request, session: SessionDep) -> Response:
     try:
         page = await service.view(session, token)
     except service.PageNotFound:
         return _not_found()
-    return pages.render("invoice.html", origin=_origin(), page=page, error=None, amount=None)
+    online = bool(_gateways(request))
+    return pages.render("invoice.html", origin=_origin(), page=page, error=None, amount=None, online=online)
 
 
 @router.post("/{token}/checkout")
-async def checkout(token: str, session: SessionDep, amount: Annotated[str, Form()] = "") -> Response:
+async def checkout(
+    token: str, request: Request, session: SessionDep, amount: Annotated[str, Form()] = ""
+) -> Response:
+    gateways = _gateways(request)
+    if not gateways:
+        return _not_found()  # no gateway on this server: the page offers no checkout to post to
     try:
-        started = await service.start_checkout(session, token, amount)
+        started = await service.start_checkout(session, token, amount, gateway=next(iter(gateways)))
     except service.PageNotFound:
         return _not_found()
     except service.AmountRefused as refused:
         page = await service.view(session, token)
         return pages.render(
-            "invoice.html", 422, origin=_origin(), page=page, error=refused.message, amount=amount
+            "invoice.html",
+            422,
+            origin=_origin(),
+            page=page,
+            error=refused.message,
+            amount=amount,
+            online=True,
         )
     return RedirectResponse(started.redirect_url, status_code=303)
 

@@ -20,8 +20,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Protocol
 from urllib.parse import urlencode
 
+import structlog
+
 from dues import jobs
-from dues.config import get_settings
+from dues.config import Settings, get_settings
 from dues.kit import ids
 from dues.pay import repository
 
@@ -218,3 +220,37 @@ def callback_body(session: Mapping[str, str], succeeded: bool, reason: str | Non
 
 
 GATEWAYS: dict[str, Gateway] = {"sandbox": SandboxGateway()}
+"""Every gateway dues has an adapter for. Reconciliation may ask any of them about attempts started while
+it was offered; payers are offered, and callbacks accepted from, only those ``offered`` names."""
+
+log = structlog.get_logger("dues.pay")
+
+
+def configured_names(settings: Settings) -> list[str]:
+    """The gateways the settings turn on, in the order given (the first is the one the page uses)."""
+    if settings.gateways is None:
+        return [] if settings.env == "production" else ["sandbox"]
+    names = [n.strip().lower() for n in settings.gateways.split(",") if n.strip()]
+    unknown = [n for n in names if n not in GATEWAYS]
+    if unknown:
+        raise RuntimeError(
+            f"DUES_GATEWAYS names unknown gateway(s): {', '.join(unknown)}; known: {', '.join(GATEWAYS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def offered(settings: Settings | None = None) -> dict[str, Gateway]:
+    """The gateways payers may use on this server, by name (empty: the page offers UPI and the seller's other
+    ways only)."""
+    return {name: GATEWAYS[name] for name in configured_names(settings or get_settings())}
+
+
+def announce(settings: Settings) -> None:
+    """Say at start which gateways are on; in production, warn loudly when one of them is the sandbox."""
+    names = configured_names(settings)
+    log.info("payment gateways", gateways=names or "none", env=settings.env)
+    if settings.env == "production" and "sandbox" in names:
+        log.warning(
+            "the sandbox gateway is on in production (DUES_GATEWAYS): test-mode payments are enabled, and "
+            "any payer can mark an invoice paid without paying"
+        )

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from dues.config import get_settings
 from dues.db import Database
 from dues.pay import pages, repository
-from dues.pay.gateway import SIGNATURE_HEADER, callback_body, open_session, session_expired, sign
+from dues.pay.gateway import SIGNATURE_HEADER, callback_body, offered, open_session, session_expired, sign
 
 log = structlog.get_logger("dues.pay.sandbox")
 
@@ -35,10 +35,16 @@ def _origin() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _off(request: Request) -> bool:
+    """The sandbox is not offered on this server (production, unless DUES_GATEWAYS names it): its pages are
+    not there at all, even for a session signed while it was."""
+    return "sandbox" not in offered(request.app.state.settings)
+
+
 @router.get("/checkout")
-async def checkout_page(session: str = "") -> Response:
+async def checkout_page(request: Request, session: str = "") -> Response:
     fields = open_session(session)
-    if fields is None:
+    if fields is None or _off(request):
         return pages.render("notfound.html", 404, origin=_origin())
     if session_expired(fields):
         return pages.render("sandbox_expired.html", 410, origin=_origin())
@@ -59,7 +65,7 @@ async def complete(
     request: Request, session: Annotated[str, Form()] = "", outcome: Annotated[str, Form()] = ""
 ) -> Response:
     fields = open_session(session)
-    if fields is None or outcome not in ("succeed", "fail"):
+    if fields is None or outcome not in ("succeed", "fail") or _off(request):
         return pages.render("notfound.html", 404, origin=_origin())
     if session_expired(fields):
         return pages.render("sandbox_expired.html", 410, origin=_origin())

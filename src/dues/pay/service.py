@@ -23,6 +23,7 @@ from dues.audit import service as audit
 from dues.config import get_settings
 from dues.errors import Unprocessable
 from dues.kit import ids
+from dues.kit.money import decimal_places
 from dues.kit.timefmt import now
 from dues.models import Company, Invoice
 from dues.models.gateway import PaymentAttempt
@@ -129,9 +130,12 @@ def check_amount(page: PayView, raw: str) -> Decimal:
         amount = Decimal(raw.strip().replace(",", ""))
     except InvalidOperation:
         raise AmountRefused("Enter the amount as a number, such as 1500.00.") from None
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite():
+        raise AmountRefused("Enter the amount as a number, such as 1500.00.")
+    if amount <= 0:
         raise AmountRefused("Enter an amount above zero.")
-    if amount != amount.quantize(PENNY):
+    # Read off the digits, not by quantize(): 1e999999999 would raise, and 1e-999999999 take long.
+    if decimal_places(amount) > 2:
         raise AmountRefused("Enter the amount in rupees and paise, with at most 2 decimals.")
     if amount > page.due:
         raise AmountRefused(f"The amount is more than what is due (₹{page.due:,.2f}).")
@@ -149,9 +153,7 @@ class Started:
     redirect_url: str
 
 
-async def start_checkout(
-    session: AsyncSession, token: str, raw_amount: str, gateway: str = "sandbox"
-) -> Started:
+async def start_checkout(session: AsyncSession, token: str, raw_amount: str, *, gateway: str) -> Started:
     """Check the amount, record a STARTED attempt, and ask the gateway for its checkout."""
     invoice, company = await _open(session, token)
     page = await _view(session, token, invoice, company)

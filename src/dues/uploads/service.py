@@ -57,6 +57,14 @@ def _file_name(name: str | None) -> str:
     return cleaned[-255:] or "upload"
 
 
+def file_limits() -> files.Limits:
+    settings = get_settings()
+    return files.Limits(
+        max_unpacked_bytes=settings.upload_max_unpacked_mb * 1024 * 1024,
+        max_seconds=settings.upload_parse_seconds,
+    )
+
+
 async def start(
     session: AsyncSession,
     principal: Principal,
@@ -76,7 +84,9 @@ async def start(
         raise ValidationFailed.field("file", "is empty: send a CSV or XLSX file with a header row", name)
     try:
         fmt = files.detect_format(name, content)
-        header, total_rows = files.survey(content, fmt, max_rows=max_rows)
+        header, total_rows = await files.off_loop(
+            files.survey, content, fmt, max_rows=max_rows, limits=file_limits()
+        )
     except files.FileProblem as exc:
         raise ValidationFailed.field("file", str(exc), name) from exc
     columns_for(kind, header)
@@ -277,8 +287,10 @@ async def process(
         return
     kind = UploadKind(upload.kind)
     try:
-        table = files.read_table(
-            upload.content, files.detect_format(upload.file_name, upload.content), max_rows=upload.total_rows
+        fmt = files.detect_format(upload.file_name, upload.content)
+        # Off the event loop: the worker's heartbeat, its other jobs (embedded: the API) go on meanwhile.
+        table = await files.off_loop(
+            files.read_table, upload.content, fmt, max_rows=upload.total_rows, limits=file_limits()
         )
         fields = columns_for(kind, table.header)
     except (files.FileProblem, ValidationFailed) as exc:
