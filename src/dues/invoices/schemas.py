@@ -72,9 +72,7 @@ def _money(value: Decimal | None, *, places_message: str = "must have at most 2 
     return value
 
 
-class LineItem(CamelModel):
-    model_config = CamelInput.model_config
-
+class LineItem(CamelInput):
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     hsn_sac: HsnSac
     quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
@@ -87,7 +85,7 @@ class LineItem(CamelModel):
         return _money(value)  # type: ignore[no-any-return]
 
 
-class _InvoiceAmounts(CamelModel):
+class _InvoiceAmounts(CamelInput):
     base_amount: Money | None = None
     cgst: Money | None = Field(None, ge=0)
     sgst: Money | None = Field(None, ge=0)
@@ -102,8 +100,6 @@ class _InvoiceAmounts(CamelModel):
 
 
 class InvoiceCreate(_InvoiceAmounts):
-    model_config = CamelInput.model_config
-
     seller_id: str | None = Field(None, description="ignored when it names the token's company")
     customer_id: CustomerId
     invoice_number: InvoiceNumber | None = None
@@ -178,10 +174,8 @@ DateTimeBound = Annotated[
 ]
 
 
-class InvoiceSearch(CamelModel):
+class InvoiceSearch(CamelInput):
     """searchCollectionInvoices filters: every one given must hold (AND); a list matches any of its values."""
-
-    model_config = CamelInput.model_config
 
     approval_statuses: list[ApprovalStatus] | None = Field(None, max_length=10)
     balance_amount_from: Money | None = None
@@ -231,8 +225,6 @@ class InvoicePatch(_InvoiceAmounts):
     """PATCH (JsonNullable): a field left out is unchanged, null clears it (where it can be empty), a value
     sets it. The result is checked as a whole, exactly as a create would be."""
 
-    model_config = CamelInput.model_config
-
     customer_id: CustomerId | None = None
     invoice_number: InvoiceNumber | None = None
     invoice_date: date | None = None
@@ -278,8 +270,6 @@ class ApprovalAction(StrEnum):
     SUBMIT = "SUBMIT"
 
 
-class ApprovalRequest(CamelModel):
-    model_config = CamelInput.model_config
-
+class ApprovalRequest(CamelInput):
     action: ApprovalAction
     remarks: LongText | None = None

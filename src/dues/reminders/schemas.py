@@ -37,9 +37,7 @@ class ReminderChannel(StrEnum):
 Template = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=STORABLE)]
 
 
-class Step(CamelModel):
-    model_config = CamelInput.model_config
-
+class Step(CamelInput):
     offset_days: int = Field(
         ge=MIN_OFFSET, le=MAX_OFFSET, description="days after the due date (negative: before it, 0: on it)"
     )
