@@ -53,7 +53,10 @@ class CompanyRead(CamelModel):
 
 
 class CompanyPatch(CamelInput):
-    """PATCH: a field left out is unchanged, null clears it, a value sets it."""
+    """PATCH: a field left out is unchanged, null clears it, a value sets it. The read-only fields of the
+    answer are dropped, so a client may send back what it read."""
+
+    DROPPED = frozenset({"companyId", "parentCompanyId", "createdOn", "updatedOn"})
 
     legal_name: Name | None = None
     gstin: Gstin | None = None

@@ -81,7 +81,10 @@ class Step(CamelInput):
 
 
 class ReminderWrite(CamelInput):
-    """createCustomerReminder and updateCustomerReminder (PUT: the whole reminder, as on create)."""
+    """createCustomerReminder and updateCustomerReminder (PUT: the whole reminder, as on create). What an
+    answer adds (ReminderRead) is dropped, so a reminder read may be sent back as it is."""
+
+    DROPPED = frozenset({"reminderId", "companyId", "createdOn", "updatedOn"})
 
     name: Name
     customer_id: str | None = Field(
