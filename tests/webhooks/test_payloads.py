@@ -103,7 +103,8 @@ async def _invoice(seller: Tenant, customer_id: str, due: str = "2026-12-31", **
 
 async def _dispatch(seller: Tenant, *invoice_ids: str) -> None:
     body = {"invoiceIds": list(invoice_ids), "partialPaymentAllowed": True}
-    assert all(line["success"] for line in payload(await seller.post(f"{INVOICES}/bulk/dispatch", json=body)))
+    answer = payload(await seller.post(f"{INVOICES}/bulk/dispatch", json=body))
+    assert all(line["success"] for line in answer["results"])
 
 
 async def _pay(seller: Tenant, customer_id: str, invoice_id: str, amount: str, reference: str) -> str:

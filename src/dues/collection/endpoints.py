@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from dues.auth.deps import AdminPrincipal, WriterPrincipal
 from dues.collection import service
-from dues.collection.schemas import Channel, DeleteRequest, DispatchRequest, IdOutcome, MessageRead
+from dues.collection.schemas import Channel, DeleteRequest, DispatchRequest, IdListAnswer, MessageRead
 from dues.companies.deps import SellerScope as Scope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
@@ -18,8 +18,10 @@ router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["collection"],
 
 @router.post(
     "/invoice/bulk/dispatch",
-    response_model=Envelope[list[IdOutcome]],
+    response_model=Envelope[IdListAnswer],
     summary="Dispatch Invoice Collection",
+    description="Each id is dispatched or refused on its own (api.md §4.1, §5): HTTP 200 with every id's "
+    "result; apiSubErrors names each id that failed and errorMessage says how many.",
 )
 async def dispatch_invoices(
     body: DispatchRequest, principal: WriterPrincipal, company_id: Scope, session: SessionDep
@@ -29,8 +31,10 @@ async def dispatch_invoices(
 
 @router.post(
     "/invoice/bulk/delete",
-    response_model=Envelope[list[IdOutcome]],
+    response_model=Envelope[IdListAnswer],
     summary="Delete Invoice Collection",
+    description="Withdraws each invoice from collection on its own (api.md §4.1, §5): HTTP 200 with every "
+    "id's result; apiSubErrors names each id that failed (an invoice with a payment is refused).",
 )
 async def delete_invoices(
     body: DeleteRequest, principal: WriterPrincipal, company_id: Scope, session: SessionDep
