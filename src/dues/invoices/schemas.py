@@ -262,7 +262,7 @@ ORDERABLE = {
 class InvoicePatch(_InvoiceAmounts):
     """PATCH (JsonNullable): a field left out is unchanged, null clears it (where it can be empty), a value
     sets it. The result is checked as a whole, exactly as a create would be. A null on gstExclusive,
-    chargeCustomer or partialPaymentAllowed is that field's default (true, false, false)."""
+    chargeCustomer, partialPaymentAllowed or dispatchNow is that field's default (true, false, false, false)."""
 
     DROPPED = _COMPUTED | {"totalAmount", "balanceAmount", "paidAmount"}
 
@@ -304,13 +304,30 @@ FROZEN_ONCE_PAID = frozenset(
         "place_of_supply",
     }
 )
+# A tax cleared is what a create without it has: none, or what lineItems give.
 CLEARABLE = frozenset(
-    {"description", "email_address", "external_id", "minimum_partial_amount", "collection_mode", "line_items"}
+    {
+        "description",
+        "email_address",
+        "external_id",
+        "minimum_partial_amount",
+        "collection_mode",
+        "line_items",
+        "cgst",
+        "sgst",
+        "igst",
+        "cess",
+    }
 )
 # Fields of a PATCH body that say which invoice and seller, not what changes.
 NOT_CHANGES = frozenset({"invoice_id", "seller_id"})
 # A PATCH's null on these is the create's default (api.md §1.4: EnKash's clients send every field).
-DEFAULT_WHEN_CLEARED = {"gst_exclusive": True, "charge_customer": False, "partial_payment_allowed": False}
+DEFAULT_WHEN_CLEARED = {
+    "gst_exclusive": True,
+    "charge_customer": False,
+    "partial_payment_allowed": False,
+    "dispatch_now": False,
+}
 
 
 class ApprovalAction(StrEnum):
