@@ -262,7 +262,8 @@ ORDERABLE = {
 class InvoicePatch(_InvoiceAmounts):
     """PATCH (JsonNullable): a field left out is unchanged, null clears it (where it can be empty), a value
     sets it. The result is checked as a whole, exactly as a create would be. A null on gstExclusive,
-    chargeCustomer, partialPaymentAllowed or dispatchNow is that field's default (true, false, false, false)."""
+    chargeCustomer, partialPaymentAllowed or dispatchNow is that field's default (true, false, false,
+    false); on a tax, what a create without it has (none, or what lineItems give)."""
 
     DROPPED = _COMPUTED | {"totalAmount", "balanceAmount", "paidAmount"}
 
