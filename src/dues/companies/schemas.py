@@ -24,7 +24,11 @@ class CamelInput(CamelModel):
     (computed by dues) are dropped; an unknown field is ignored and named in X-Ignored-Fields."""
 
     model_config = ConfigDict(
-        populate_by_name=False, validate_by_name=False, validate_by_alias=True, extra="ignore"
+        populate_by_name=False,
+        validate_by_name=False,
+        validate_by_alias=True,
+        extra="ignore",
+        json_schema_extra=leniency.document_dropped,
     )
     DROPPED: ClassVar[frozenset[str]] = frozenset()
 

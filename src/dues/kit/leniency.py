@@ -114,6 +114,15 @@ def prepare(cls: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not ((v is None and k in absent) or k in dropped)}
 
 
+def document_dropped(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """OpenAPI: the fields a model drops are EnKash's, so a client generated from this document knows them."""
+    properties = schema.setdefault("properties", {})
+    for name in sorted(getattr(cls, "DROPPED", ())):
+        properties.setdefault(
+            name, {"description": "EnKash's field, computed by dues: accepted and ignored", "readOnly": True}
+        )
+
+
 def _walk(cls: type[BaseModel], data: dict[str, Any], prefix: str, out: list[str]) -> None:
     plan = _plans.get(cls) or plan_of(cls)
     for key, value in data.items():
