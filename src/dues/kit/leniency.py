@@ -21,6 +21,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+# A body of a million unknown keys is named by its first hundred: enough to find the mistake.
+MAX_REPORTED = 100
 _collector: ContextVar[list[str] | None] = ContextVar("dues_ignored_fields", default=None)
 # True while the outermost request model validates: its nested models must not report (it did, with paths).
 _inside: ContextVar[bool] = ContextVar("dues_ignored_inside", default=False)
@@ -32,8 +34,8 @@ def start() -> Token[list[str] | None]:
 
 
 def ignored() -> list[str]:
-    """The paths ignored so far in this request, each once, in the order met."""
-    return list(dict.fromkeys(_collector.get() or ()))
+    """The paths ignored so far in this request, each once, in the order met (the first MAX_REPORTED)."""
+    return list(dict.fromkeys(_collector.get() or ()))[:MAX_REPORTED]
 
 
 def stop(token: Token[list[str] | None]) -> None:
@@ -127,7 +129,8 @@ def _walk(cls: type[BaseModel], data: dict[str, Any], prefix: str, out: list[str
     plan = _plans.get(cls) or plan_of(cls)
     for key, value in data.items():
         if key not in plan.known:
-            out.append(f"{prefix}{key}")
+            if len(out) < MAX_REPORTED:
+                out.append(f"{prefix}{key}")
             continue
         child = plan.children.get(key)
         if child is None or value is None:
