@@ -106,7 +106,7 @@ async def dispatch_round(
         DISPATCH, headers=headers, json={"invoiceIds": ids, "partialPaymentAllowed": True}
     )
     seconds = time.perf_counter() - started
-    answers = response.json()["payload"]
+    answers = response.json()["payload"]["results"]
     ok = sum(1 for a in answers if a["success"])
     async with database.sessionmaker() as session:
         messages = (

@@ -27,7 +27,7 @@ from dues.config import Settings, get_settings
 from dues.customers.endpoints import router as customer_router
 from dues.db import Database, FairGate, resolve_database_url
 from dues.invoices.endpoints import router as invoice_router
-from dues.kit import ids
+from dues.kit import ids, leniency
 from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
 from dues.pay import gateway
@@ -39,6 +39,7 @@ from dues.webhooks.endpoints import router as webhook_router
 
 log = structlog.get_logger("dues.http")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_HEADER_UNSAFE = re.compile(rb"[\x00-\x1f\x7f]")
 
 DESCRIPTION = """
 Accounts Receivable for Indian B2B sellers, serving EnKash's AR API: a client written for EnKash's AR
@@ -64,8 +65,9 @@ gets the first answer again and does nothing more (24 h); the same key with anot
 
 class RequestContext:
     """Gives every request an id (its own X-Request-Id if sane), puts it on every log line and the response,
-    and logs one line per request. Bodies declared larger than ``max_body`` are refused before any of them
-    is read, so an oversized upload costs neither memory nor disk."""
+    and logs one line per request. The body fields dues ignored (api.md §1.1a) are named in the response's
+    X-Ignored-Fields header and on that line. Bodies declared larger than ``max_body`` are refused before
+    any of them is read, so an oversized upload costs neither memory nor disk."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -78,6 +80,7 @@ class RequestContext:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else ids.request_id()
         bind_request_id(request_id)
+        collecting = leniency.start()
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -88,12 +91,18 @@ class RequestContext:
                 response_started = True
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [
+                headers = [
                     *message["headers"],
                     (b"x-request-id", request_id.encode()),
                     # No browser may take a JSON error or a CSV for HTML or script (MIME sniffing).
                     (b"x-content-type-options", b"nosniff"),
                 ]
+                ignored = leniency.ignored()
+                if ignored:
+                    # Field names come from the client: only what a header can carry is echoed.
+                    value = ",".join(ignored).encode("ascii", "backslashreplace")
+                    headers.append((b"x-ignored-fields", _HEADER_UNSAFE.sub(b"?", value)[:4096]))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -116,13 +125,16 @@ class RequestContext:
                 response = error_response(500, "SYSTEM_ERROR", "Something went wrong on our side.", [])
                 await response(scope, receive, send_with_id)
         finally:
+            ignored = leniency.ignored()
             log.info(
                 "request",
                 method=scope.get("method"),
                 path=scope.get("path"),
                 status=status,
                 ms=round((time.perf_counter() - started) * 1000, 1),
+                **({"ignored_fields": ignored} if ignored else {}),
             )
+            leniency.stop(collecting)
             clear_request()
 
 

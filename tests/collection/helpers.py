@@ -38,19 +38,35 @@ async def invoice(seller: Tenant, customer_id: str, **fields: Any) -> dict[str, 
     return payload(await seller.post("/api/v0/invoice", json=body))  # type: ignore[no-any-return]
 
 
+def results(answer: dict[str, Any], invoice_ids: list[str], verb: str) -> dict[str, dict[str, Any]]:
+    """An id-list answer's results by invoiceId, after checking the answer's shape (api.md §4.1): every id in
+    order, and one apiSubErrors entry per failed one, its message the result's."""
+    lines = answer["results"]
+    assert [line["invoiceId"] for line in lines] == invoice_ids
+    failed = [(k, line) for k, line in enumerate(lines) if not line["success"]]
+    assert answer["apiSubErrors"] == [
+        {"field": f"invoiceIds[{k}]", "rejectedValue": line["invoiceId"], "message": line["errorMessage"]}
+        for k, line in failed
+    ]
+    if failed:
+        were = "was" if len(failed) == 1 else "were"
+        assert answer["errorMessage"] == f"{len(failed)} of {len(lines)} invoices {were} not {verb}"
+        assert answer["errorType"] == "UNPROCESSABLE_REQUEST"
+    else:
+        assert answer["errorMessage"] is None and answer["errorType"] is None
+    assert answer["requestId"] and len(answer["timestamp"]) == 19
+    return {line["invoiceId"]: line for line in lines}
+
+
 async def dispatch(seller: Tenant, invoice_ids: list[str], **fields: Any) -> dict[str, dict[str, Any]]:
-    """The answer of a dispatch, by invoiceId (asserting it lists every id in order)."""
+    """The answer of a dispatch, by invoiceId (asserting its shape)."""
     response = await seller.post(DISPATCH, json={"invoiceIds": invoice_ids, **fields})
-    answer = payload(response)
-    assert [line["invoiceId"] for line in answer] == invoice_ids
-    return {line["invoiceId"]: line for line in answer}
+    return results(payload(response), invoice_ids, "dispatched")
 
 
 async def withdraw(seller: Tenant, invoice_ids: list[str], reason: str = "sent in error") -> dict[str, Any]:
     response = await seller.post(DELETE, json={"invoiceIds": invoice_ids, "reason": reason})
-    answer = payload(response)
-    assert [line["invoiceId"] for line in answer] == invoice_ids
-    return {line["invoiceId"]: line for line in answer}
+    return results(payload(response), invoice_ids, "deleted")
 
 
 async def outbox(seller: Tenant, **params: Any) -> list[dict[str, Any]]:

@@ -26,7 +26,8 @@ async def test_5000_ids_in_one_call(tenant: Tenant, db: Database) -> None:
 
     print(f"\ndispatch of {N} ids: {elapsed:.2f} s")
     answer = payload(response)
-    assert len(answer) == N and all(line["success"] for line in answer)
+    assert len(answer["results"]) == N and all(line["success"] for line in answer["results"])
+    assert answer["apiSubErrors"] == [] and answer["errorMessage"] is None
     [(messages, dispatched)] = await sql(
         db,
         "SELECT (SELECT count(*) FROM messages WHERE company_id = :c),"

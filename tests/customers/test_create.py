@@ -179,8 +179,13 @@ async def test_legal_name_refuses_characters_that_cannot_be_stored(tenant: Tenan
     assert_invalid(response, "legalName")
 
 
-async def test_unknown_field_is_refused(tenant: Tenant) -> None:
-    assert_invalid(await create(tenant, gstNumber="x"), "gstNumber")
+async def test_unknown_field_is_ignored_and_named(tenant: Tenant) -> None:
+    # api.md §1.1a: EnKash ignores fields it does not know; dues does too, and says which in a header.
+    response = await create(tenant, gstNumber="x", legal_name="Snake Case Ltd")
+    created = payload(response)
+    assert created["legalName"] == "Acme Traders Pvt Ltd"
+    assert response.headers["X-Ignored-Fields"] == "gstNumber,legal_name"
+    assert "X-Ignored-Fields" not in (await create(tenant)).headers
 
 
 async def test_several_bad_fields_give_one_sub_error_each(tenant: Tenant) -> None:

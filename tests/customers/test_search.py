@@ -100,8 +100,12 @@ async def test_bad_direction_is_refused(tenant: Tenant) -> None:
     assert_invalid(await tenant.post(SEARCH, json={}, params={"direction": "UP"}), "direction")
 
 
-async def test_unknown_filter_is_refused(tenant: Tenant) -> None:
-    assert_invalid(await tenant.post(SEARCH, json={"name": "x"}), "name")
+async def test_unknown_filter_is_ignored_and_named(tenant: Tenant) -> None:
+    cid = (await tenant.create_customer())["customerId"]
+    response = await tenant.post(SEARCH, json={"name": "x"})
+    assert response.status_code == 200
+    assert response.headers["X-Ignored-Fields"] == "name"
+    assert cid in {c["customerId"] for c in response.json()["payload"]["items"]}
 
 
 async def test_filter_customer_ids(tenant: Tenant) -> None:

@@ -85,8 +85,9 @@ async def test_field_rules_apply_to_patch(tenant: Tenant) -> None:
     cid = (await tenant.create_customer(**FULL))["customerId"]
     response = await patch(tenant, cid, {"pinCode": "0", "ifsc": "X", "email": "nope", "legalName": ""})
     assert_invalid(response, "pinCode", "ifsc", "email", "legalName")
-    assert_invalid(await patch(tenant, cid, {"customerKeyContacts": []}), "customerKeyContacts")
+    # EnKash's updateCustomer carries customerId: it must be the path's (api.md §1.1a).
     assert_invalid(await patch(tenant, cid, {"customerId": "KC00000000000000"}), "customerId")
+    assert payload(await patch(tenant, cid, {"customerId": cid, "city": "Pune"}))["customerId"] == cid
 
 
 async def test_new_gstin_of_another_state_moves_the_state(tenant: Tenant) -> None:
@@ -212,3 +213,32 @@ async def test_viewer_may_read_but_not_change(tenant: Tenant, tenants: TenantFac
     assert_error(await viewer.put(f"{CUSTOMERS}/deactivate/{cid}"), 403, "INVALID_ACCESS")
     assert_error(await viewer.delete(f"{CUSTOMERS}/{cid}"), 403, "INVALID_ACCESS")
     assert (await get(tenant, cid))["deleted"] is False
+
+
+async def test_customer_key_contacts_replace_the_contact_list(tenant: Tenant) -> None:
+    # EnKash's updateCustomer carries the contact list: it replaces the customer's, with create's rules.
+    asha = {"name": "Asha", "email": "asha@acme.example"}
+    cid = (await tenant.create_customer(customerKeyContacts=[asha]))["customerId"]
+    bala = {"name": "Bala", "mobile": "9876543210"}
+    chitra = {"name": "Chitra", "email": "chitra@acme.example", "primary": True}
+    changed = payload(await patch(tenant, cid, {"customerKeyContacts": [bala, chitra]}))
+    contacts = {c["name"]: c for c in changed["customerKeyContacts"]}
+    assert set(contacts) == {"Bala", "Chitra"}
+    assert contacts["Chitra"]["primary"] and not contacts["Bala"]["primary"]
+    listed = payload(await tenant.get(f"{CUSTOMERS}/{cid}/contacts"))
+    assert {c["name"] for c in listed} == {"Bala", "Chitra"}
+    two_primaries = [{**bala, "primary": True}, chitra]
+    assert_invalid(await patch(tenant, cid, {"customerKeyContacts": two_primaries}), "customerKeyContacts")
+    assert_invalid(
+        await patch(tenant, cid, {"customerKeyContacts": [{"name": "Nobody"}]}),
+        "customerKeyContacts[0].email",
+    )
+    # Left out: the contacts stay; null or []: the customer has none.
+    assert len(payload(await patch(tenant, cid, {"address": "Pune"}))["customerKeyContacts"]) == 2
+    assert payload(await patch(tenant, cid, {"customerKeyContacts": None}))["customerKeyContacts"] == []
+
+
+async def test_deleted_true_in_a_patch_is_refused(tenant: Tenant) -> None:
+    cid = (await tenant.create_customer())["customerId"]
+    assert_invalid(await patch(tenant, cid, {"deleted": True}), "deleted")
+    assert payload(await patch(tenant, cid, {"deleted": False, "address": "Pune"}))["deleted"] is False

@@ -52,7 +52,7 @@ async def test_page_reveals_nothing_beyond_the_invoice(client: httpx.AsyncClient
     response = await tenant.post(
         DISPATCH, json={"invoiceIds": [inv["invoiceId"]], "partialPaymentAllowed": False}
     )
-    assert payload(response)[0]["success"] is True
+    assert payload(response)["results"][0]["success"] is True
     token = token_of(payload(await tenant.get(f"/api/v0/invoice/{inv['invoiceId']}"))["paymentLink"])
 
     page = (await client.get(f"/pay/{token}")).text
@@ -175,7 +175,7 @@ async def test_a_withdrawn_invoice_link_is_a_404(client: httpx.AsyncClient, tena
     deleted = await tenant.post(
         "/api/v0/invoice/bulk/delete", json={"invoiceIds": [inv["invoiceId"]], "reason": "sent in error"}
     )
-    assert payload(deleted)[0]["success"] is True
+    assert payload(deleted)["results"][0]["success"] is True
 
     response = await client.get(f"/pay/{token}")
 

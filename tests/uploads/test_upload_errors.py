@@ -15,7 +15,7 @@ from dues.app import create_app
 from dues.config import Settings
 from dues.db import Database
 from tests.support import Tenant, TenantFactory
-from tests.uploads.helpers import HEADER, csv_bytes, good_row, upload
+from tests.uploads.helpers import HEADER, csv_bytes, finished, good_row, upload
 
 
 def _refused(response: httpx.Response, fragment: str, field: str = "file") -> None:
@@ -59,16 +59,18 @@ async def test_a_file_that_is_not_a_usable_table_is_refused(
     _refused(await upload(tenant, content, name=name), fragment)
 
 
-async def test_unknown_columns_are_listed(tenant: Tenant) -> None:
-    response = await upload(
-        tenant, csv_bytes(["legalName", "Email Address", "gst", "email"], [["A", "", "", ""]])
-    )
-
-    _refused(response, "Unknown columns: Email Address, gst.", field="gst")
-    message = response.json()["errorResponse"]["errorMessage"]
-    assert "Allowed columns: " in message and "legalName" in message
-    subs = {s["field"]: s["message"] for s in response.json()["errorResponse"]["apiSubErrors"]}
-    assert subs["Email Address"] == "is not a column of this upload"
+async def test_unknown_columns_are_ignored_and_named(committed: Database, seller: Tenant) -> None:
+    # api.md §4.1: a column that is neither ours nor EnKash's never fails the file; the upload names it.
+    header = ["legalName", "Email Address", "gst", "email", "errors"]
+    response = await upload(seller, csv_bytes(header, [["Gamma Ltd", "x@y.example", "1", "a@b.example", ""]]))
+    assert response.status_code == 200, response.text
+    assert response.json()["payload"]["ignoredColumns"] == ["Email Address", "gst"]
+    done = await finished(committed, seller, response.json()["payload"]["uploadId"])
+    assert done["ignoredColumns"] == ["Email Address", "gst"]
+    assert (done["succeeded"], done["failed"]) == (1, 0)
+    found = await seller.post("/api/v0/customer/search", json={"legalName": "Gamma Ltd"})
+    [customer] = found.json()["payload"]["items"]
+    assert customer["email"] == "a@b.example"
 
 
 @pytest.mark.parametrize(

@@ -103,7 +103,8 @@ async def _invoice(seller: Tenant, customer_id: str, due: str = "2026-12-31", **
 
 async def _dispatch(seller: Tenant, *invoice_ids: str) -> None:
     body = {"invoiceIds": list(invoice_ids), "partialPaymentAllowed": True}
-    assert all(line["success"] for line in payload(await seller.post(f"{INVOICES}/bulk/dispatch", json=body)))
+    answer = payload(await seller.post(f"{INVOICES}/bulk/dispatch", json=body))
+    assert all(line["success"] for line in answer["results"])
 
 
 async def _pay(seller: Tenant, customer_id: str, invoice_id: str, amount: str, reference: str) -> str:
@@ -188,7 +189,7 @@ async def test_invoice_collection_deleted_says_why_and_from_which_status(
     invoice_id = await _invoice(seller, await _customer(seller, 502))
     await _dispatch(seller, invoice_id)
     body = {"invoiceIds": [invoice_id], "reason": "customer disputes the order"}
-    assert payload(await seller.post(f"{INVOICES}/bulk/delete", json=body))[0]["success"]
+    assert payload(await seller.post(f"{INVOICES}/bulk/delete", json=body))["results"][0]["success"]
     withdrawn = await _get(seller, f"{INVOICES}/{invoice_id}")
 
     await run_jobs(committed)
@@ -378,7 +379,7 @@ async def test_invoice_overdue_is_written_once_for_invoices_out_for_collection_p
     await _pay(seller, buyer, part_paid, "100.00", "UTR00000801")
     await _pay(seller, buyer, paid, "1180.10", "UTR00000802")
     body = {"invoiceIds": [withdrawn], "reason": "sent in error"}
-    assert payload(await seller.post(f"{INVOICES}/bulk/delete", json=body))[0]["success"]
+    assert payload(await seller.post(f"{INVOICES}/bulk/delete", json=body))["results"][0]["success"]
     other = await _invoice(seller, buyer, due="2026-12-06")
     assert never_sent and other
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from dues.auth.deps import AdminPrincipal, WriterPrincipal
 from dues.collection import service
-from dues.collection.schemas import Channel, DeleteRequest, DispatchRequest, IdOutcome, MessageRead
+from dues.collection.schemas import Channel, DeleteRequest, DispatchRequest, IdListAnswer, MessageRead
 from dues.companies.deps import SellerScope as Scope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
@@ -17,14 +17,15 @@ router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["collection"])
 
 @router.post(
     "/invoice/bulk/dispatch",
-    response_model=Envelope[list[IdOutcome]],
+    response_model=Envelope[IdListAnswer],
     summary="Dispatch Invoice Collection",
     description=(
         "Dispatches invoices for collection: each gets (or keeps) its payment link, dispatched=true, "
         "status=DISPATCHED, and is sent to its recipients by e-mail (with the PDF and the link) and SMS. "
         "Re-dispatching sends it again. Each id succeeds or fails on its own (not found, not approved, "
-        "paid, withdrawn, inactive customer): the answer is 200 with one entry per failed id. 1 to 5,000 "
-        "ids. ADMIN or MAKER."
+        "paid, withdrawn, inactive customer): the answer is HTTP 200 with every id's result in `results`; "
+        "`apiSubErrors` names each id that failed and `errorMessage` says how many (api.md §4.1). 1 to "
+        "5,000 ids. ADMIN or MAKER."
     ),
 )
 async def dispatch_invoices(
@@ -35,13 +36,14 @@ async def dispatch_invoices(
 
 @router.post(
     "/invoice/bulk/delete",
-    response_model=Envelope[list[IdOutcome]],
+    response_model=Envelope[IdListAnswer],
     summary="Delete Invoice Collection",
     description=(
         "Withdraws invoices from collection: the payment link stops working, pending reminders are "
         "cancelled and status becomes COLLECTION_DELETED; the reason goes to the audit trail. An invoice "
-        "with a payment cannot be withdrawn. Each id succeeds or fails on its own: the answer is 200 with"
-        " one entry per failed id. 1 to 5,000 ids. ADMIN or MAKER."
+        "with a payment cannot be withdrawn. Each id succeeds or fails on its own: the answer is HTTP 200 "
+        "with every id's result in `results`; `apiSubErrors` names each id that failed (api.md §4.1). 1 to "
+        "5,000 ids. ADMIN or MAKER."
     ),
 )
 async def delete_invoices(

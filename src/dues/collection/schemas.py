@@ -5,10 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from dues.companies.schemas import CamelInput, CamelModel
+from dues.kit.envelope import ApiSubError
 from dues.kit.fields import IstDateTime, LongText
+from dues.kit.logging import current_request_id
+from dues.kit.timefmt import format_ist, now
 
 MAX_IDS = 5000
 # Longer than any id the server issues, so a mistyped id is answered per id rather than refused whole.
@@ -43,6 +46,41 @@ class IdOutcome(CamelModel):
     invoice_id: str
     success: bool
     error_message: str | None = None
+
+
+class IdListAnswer(BaseModel):
+    """The payload of Dispatch and Delete Invoice Collection (api.md §4.1): the object the seed page documents
+    (EnKash's ErrorResponse shape, every field null or empty when every id succeeded) plus ``results``."""
+
+    apiSubErrors: list[ApiSubError] = Field(
+        description="one per id that failed: field invoiceIds[k], rejectedValue the id, message why"
+    )
+    errorMessage: str | None = Field(
+        description='e.g. "2 of 5 invoices were not dispatched"; null when every id succeeded'
+    )
+    errorType: str | None = Field(description="UNPROCESSABLE_REQUEST when an id failed, else null")
+    requestId: str = Field(description="the request's id (also the X-Request-Id header)")
+    timestamp: str = Field(description="yyyy-MM-dd HH:mm:ss, IST")
+    results: list[IdOutcome] = Field(description="every id of the request, in its order")
+
+
+def id_list_answer(invoice_ids: list[str], errors: dict[str, str | None], verb: str) -> dict[str, Any]:
+    """The wire form of IdListAnswer for a request's ids and each id's refusal (None: it succeeded)."""
+    failed = [(k, i, errors[i]) for k, i in enumerate(invoice_ids) if errors[i] is not None]
+    message = None
+    if failed:
+        were = "was" if len(failed) == 1 else "were"
+        message = f"{len(failed)} of {len(invoice_ids)} invoices {were} not {verb}"
+    return {
+        "apiSubErrors": [
+            {"field": f"invoiceIds[{k}]", "rejectedValue": i, "message": error} for k, i, error in failed
+        ],
+        "errorMessage": message,
+        "errorType": "UNPROCESSABLE_REQUEST" if failed else None,
+        "requestId": current_request_id(),
+        "timestamp": format_ist(now()),
+        "results": [outcome(i, errors[i]) for i in invoice_ids],
+    }
 
 
 class Attachment(CamelModel):

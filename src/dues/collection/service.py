@@ -28,7 +28,7 @@ from dues.collection.schemas import (
     DeleteRequest,
     DispatchRequest,
     MessageRead,
-    outcome,
+    id_list_answer,
 )
 from dues.companies import service as companies
 from dues.config import get_settings
@@ -161,8 +161,9 @@ def _sms_text(seller: str, c: Candidate, link: str) -> str:
 
 async def dispatch(
     session: AsyncSession, principal: Principal, company_id: str, request: DispatchRequest
-) -> list[dict[str, Any]]:
-    """Dispatch Invoice Collection: each id succeeds or fails on its own; the answer lists every id."""
+) -> dict[str, Any]:
+    """Dispatch Invoice Collection: each id succeeds or fails on its own; the answer (api.md §4.1) names every
+    id that failed and lists every id."""
     company = await companies.get(session, company_id)
     wanted = list(dict.fromkeys(request.invoice_ids))
     locked = {c.invoice_id: c for c in await repository.lock_invoices(session, company_id, wanted)}
@@ -172,14 +173,14 @@ async def dispatch(
         await _dispatch(
             session, principal, company_id, company.legal_name, go, request.partial_payment_allowed
         )
-    return [outcome(i, errors[i]) for i in request.invoice_ids]
+    return id_list_answer(request.invoice_ids, errors, "dispatched")
 
 
 async def dispatch_now(session: AsyncSession, principal: Principal, company_id: str, invoice_id: str) -> None:
     """dispatchNow of an invoice being saved: it goes out in the caller's transaction, or 422 says why not
     (and the caller's change rolls back with it)."""
     request = DispatchRequest.model_construct(invoice_ids=[invoice_id], partial_payment_allowed=None)
-    [line] = await dispatch(session, principal, company_id, request)
+    [line] = (await dispatch(session, principal, company_id, request))["results"]
     if not line["success"]:
         raise Unprocessable(f"dispatchNow: {line['errorMessage']}")
 
@@ -289,8 +290,8 @@ def _delete_refusal(candidate: Candidate | None, invoice_id: str) -> str | None:
 
 async def delete(
     session: AsyncSession, principal: Principal, company_id: str, request: DeleteRequest
-) -> list[dict[str, Any]]:
-    """Delete Invoice Collection: withdraw each invoice with no payment; the answer lists every id."""
+) -> dict[str, Any]:
+    """Delete Invoice Collection: withdraw each invoice with no payment; the answer as dispatch's."""
     wanted = list(dict.fromkeys(request.invoice_ids))
     locked = {c.invoice_id: c for c in await repository.lock_invoices(session, company_id, wanted)}
     errors = {i: _delete_refusal(locked.get(i), i) for i in wanted}
@@ -327,7 +328,7 @@ async def delete(
         await repository.add_audit(
             session, company_id, principal.user_id, request.reason, current_request_id(), audits
         )
-    return [outcome(i, errors[i]) for i in request.invoice_ids]
+    return id_list_answer(request.invoice_ids, errors, "deleted")
 
 
 # Outbox -----------------------------------------------------------------------------------------------

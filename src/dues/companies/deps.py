@@ -40,3 +40,11 @@ async def seller_scope(
 
 
 SellerScope = Annotated[str, Depends(seller_scope)]
+
+
+async def body_scope(session: SessionDep, principal: CurrentPrincipal, scope: str, named: str | None) -> str:
+    """The company a body names (EnKash's companyId / sellerId fields) acts as the query parameter would: the
+    token's company or a child of it (403 otherwise), and then the company the request acts for."""
+    if named is None or named == scope:
+        return scope
+    return await resolve_scope(session, principal, named)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, ClassVar
 
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, model_validator
+
+from dues.kit import leniency
 from dues.kit.fields import Email, Gstin, IstDateTime, LongText, Name, PinCode, ShortText, StateName
 from dues.models.company import ApprovalChain
 
@@ -16,11 +19,23 @@ class CamelModel(BaseModel):
 
 
 class CamelInput(CamelModel):
-    """A request body: wire (camelCase) names only and unknown fields refused, so a typo is an error."""
+    """A request body, read as EnKash reads it (api.md §1.1a, kit/leniency.py): wire (camelCase) names only;
+    a null where the field takes none is the field left out; the documented fields a model lists in DROPPED
+    (computed by dues) are dropped; an unknown field is ignored and named in X-Ignored-Fields."""
 
     model_config = ConfigDict(
-        populate_by_name=False, validate_by_name=False, validate_by_alias=True, extra="forbid"
+        populate_by_name=False,
+        validate_by_name=False,
+        validate_by_alias=True,
+        extra="ignore",
+        json_schema_extra=leniency.document_dropped,
     )
+    DROPPED: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _lenient(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        return leniency.validate(cls, data, handler)
 
 
 class CompanyRead(CamelModel):
@@ -42,7 +57,10 @@ class CompanyRead(CamelModel):
 
 
 class CompanyPatch(CamelInput):
-    """PATCH: a field left out is unchanged, null clears it, a value sets it."""
+    """PATCH: a field left out is unchanged, null clears it, a value sets it. The read-only fields of the
+    answer are dropped, so a client may send back what it read."""
+
+    DROPPED = frozenset({"companyId", "parentCompanyId", "createdOn", "updatedOn"})
 
     legal_name: Name | None = None
     gstin: Gstin | None = None

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.auth.service import Principal
 from dues.companies.deps import CompanyScope as Scope
+from dues.companies.deps import body_scope
 from dues.customers import service
 from dues.customers.schemas import (
     ContactCreate,
@@ -43,6 +44,7 @@ ContactIdPath = Annotated[str, Path(max_length=16, description="CC + 14 characte
 async def create_customer(
     body: CustomerCreate, principal: WriterPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
+    company_id = await body_scope(session, principal, company_id, body.company_id)
     return ok(await service.create(session, principal, company_id, body))
 
 
@@ -98,6 +100,7 @@ async def update_customer(
     company_id: Scope,
     session: SessionDep,
 ) -> JSONBody:
+    company_id = await body_scope(session, principal, company_id, body.company_id)
     return ok(await service.update(session, principal, company_id, customerId, body))
 
 

@@ -150,6 +150,8 @@ def _filters(company_id: str, f: dict[str, Any]) -> list[ColumnElement[bool]]:
         conds.append(Customer.assigned_agent == f["assigned_agent"])
     if f.get("branch_code"):
         conds.append(any_(Customer.branch_codes) == f["branch_code"])
+    if f.get("account_number"):
+        conds.append(Customer.account_number == f["account_number"].strip())
     return conds
 
 

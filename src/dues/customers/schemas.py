@@ -76,8 +76,14 @@ def _check_channels(channels: list[Channel] | None, email: str | None, mobile: s
         raise ValueError("channels SMS and WHATSAPP need the contact's mobile")
 
 
-class ContactCreate(CamelModel):
-    model_config = CamelInput.model_config
+# What a client may echo back from an answer: computed by dues, accepted and dropped (api.md §1.1a).
+_CONTACT_COMPUTED = frozenset({"contactId", "customerId", "createdOn", "updatedOn"})
+_CUSTOMER_COMPUTED = frozenset({"createdOn", "updatedOn", "creditBalance"})
+CompanyId = Annotated[str, StringConstraints(pattern=r"^CEK[A-Z0-9]{7}$")]
+
+
+class ContactCreate(CamelInput):
+    DROPPED = _CONTACT_COMPUTED
 
     name: Name
     designation: ShortText | None = None
@@ -105,8 +111,10 @@ class ContactCreate(CamelModel):
         return self
 
 
-class ContactPatch(CamelModel):
-    model_config = CamelInput.model_config
+class ContactPatch(CamelInput):
+    DROPPED = _CONTACT_COMPUTED - {"contactId"}
+
+    contact_id: str | None = Field(None, max_length=16, exclude=True, description="when given, the path's")
 
     name: Name | None = None
     designation: ShortText | None = None
@@ -135,7 +143,7 @@ class ContactRead(CamelModel):
     updated_on: IstDateTime
 
 
-class _CustomerFields(CamelModel):
+class _CustomerFields(CamelInput):
     customer_company_id: ShortText | None = None
     pan_or_gstin: PanOrGstin | None = None
     email: Email | None = None
@@ -166,23 +174,40 @@ def gstin_state_problem(pan_or_gstin: str | None, state: str | None) -> str | No
     return None
 
 
+def _one_primary(contacts: list[ContactCreate] | None) -> tuple[str, str, Any] | None:
+    if contacts and sum(1 for c in contacts if c.primary) > 1:
+        return ("customerKeyContacts", "only one contact can be primary", None)
+    return None
+
+
 class CustomerCreate(_CustomerFields):
-    model_config = CamelInput.model_config
+    # customerId is the service's to give; a client generated from EnKash's DTO sends it null.
+    DROPPED = _CUSTOMER_COMPUTED | {"customerId"}
 
     legal_name: Name
     status: CustomerStatus = CustomerStatus.ACTIVE
     customer_key_contacts: list[ContactCreate] = Field(default_factory=list, max_length=50)
+    # EnKash's fields that dues decides: checked, then not stored (exclude: never in model_dump).
+    company_id: CompanyId | None = Field(
+        None, exclude=True, description="the owner: the token's company or a child of it (as ?companyId=)"
+    )
+    deleted: bool | None = Field(
+        None, exclude=True, description="false or null: a new customer is not deleted"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CustomerCreate:
         problems: list[tuple[str, str, Any]] = []
+        if self.deleted:
+            problems.append(("deleted", "a new customer cannot be deleted: leave it out or send false", True))
         if self.pan_or_gstin and len(self.pan_or_gstin) == 15 and not self.state:
             self.state = india.gstin_state(self.pan_or_gstin)
         problem = gstin_state_problem(self.pan_or_gstin, self.state)
         if problem:
             problems.append(("state", problem, self.state))
-        if sum(1 for c in self.customer_key_contacts if c.primary) > 1:
-            problems.append(("customerKeyContacts", "only one contact can be primary", None))
+        primary = _one_primary(self.customer_key_contacts)
+        if primary:
+            problems.append(primary)
         if problems:
             raise field_errors("CustomerCreate", problems)
         return self
@@ -191,10 +216,40 @@ class CustomerCreate(_CustomerFields):
 class CustomerPatch(_CustomerFields):
     """PATCH (JsonNullable): a field left out is unchanged, null clears it, a value sets it."""
 
-    model_config = CamelInput.model_config
+    DROPPED = _CUSTOMER_COMPUTED
 
     legal_name: Name | None = None
     status: CustomerStatus | None = None
+    # EnKash's fields with rules of their own (customers/service.py); exclude: never in model_dump.
+    customer_id: str | None = Field(
+        None, max_length=16, exclude=True, description="when given, the path's customerId"
+    )
+    company_id: CompanyId | None = Field(
+        None,
+        exclude=True,
+        description="the owner: the token's company or a child of it (as ?parentCompanyId=)",
+    )
+    deleted: bool | None = Field(
+        None, exclude=True, description="true is refused: delete with DELETE /api/v0/customer/{customerId}"
+    )
+    customer_key_contacts: list[ContactCreate] | None = Field(
+        None,
+        max_length=50,
+        exclude=True,
+        description="the new contact list, replacing the current one (null or []: no contacts)",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CustomerPatch:
+        problems: list[tuple[str, str, Any]] = []
+        if self.deleted:
+            problems.append(("deleted", "delete a customer with DELETE /api/v0/customer/{customerId}", True))
+        primary = _one_primary(self.customer_key_contacts)
+        if primary:
+            problems.append(primary)
+        if problems:
+            raise field_errors("CustomerPatch", problems)
+        return self
 
 
 class CustomerRead(CamelModel):
@@ -223,9 +278,7 @@ class CustomerRead(CamelModel):
     updated_on: IstDateTime
 
 
-class CustomerSearch(CamelModel):
-    model_config = CamelInput.model_config
-
+class CustomerSearch(CamelInput):
     customer_ids: list[Annotated[SearchText, StringConstraints(max_length=16)]] | None = Field(
         None, max_length=5000
     )
@@ -246,6 +299,9 @@ class CustomerSearch(CamelModel):
     )
     assigned_agent: Annotated[SearchText, StringConstraints(max_length=100)] | None = None
     branch_code: Annotated[SearchText, StringConstraints(max_length=64)] | None = None
+    account_number: Annotated[SearchText, StringConstraints(max_length=36)] | None = Field(
+        None, description="the customer's bank account number, exactly"
+    )
 
 
 ORDERABLE = {

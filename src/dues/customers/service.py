@@ -220,6 +220,10 @@ def apply_patch(customer: Customer, patch: CustomerPatch) -> None:
 async def update(
     session: AsyncSession, principal: Principal, company_id: str, customer_id: str, patch: CustomerPatch
 ) -> CustomerRead:
+    if patch.customer_id is not None and patch.customer_id != customer_id:
+        raise ValidationFailed.field(
+            "customerId", f"names another customer than the path's {customer_id}", patch.customer_id
+        )
     customer = await _for_change(session, company_id, customer_id)
     if customer.deleted:
         raise Unprocessable(f"Customer {customer_id} is deleted and cannot be changed.")
@@ -244,7 +248,40 @@ async def update(
             session, company_id, principal.user_id, "customer", customer_id, "UPDATE", old, new
         )
         await _updated(session, company_id, customer_id, list(new))
+    if "customer_key_contacts" in patch.model_fields_set:
+        await _replace_contacts(session, principal, customer, patch.customer_key_contacts or [])
     return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
+
+
+async def _replace_contacts(
+    session: AsyncSession, principal: Principal, customer: Customer, given: list[ContactCreate]
+) -> None:
+    """updateCustomer's customerKeyContacts (EnKash): the list becomes the customer's contacts, under the
+    rules of a create (one primary, the first when none is marked). The caller holds the customer's lock."""
+    company_id, customer_id = customer.company_id, customer.customer_id
+    for old in await repository.contacts_of(session, company_id, [customer_id]):
+        before = audit.snapshot(old)
+        await repository.delete_contact(session, old)
+        await audit.record(
+            session, company_id, principal.user_id, "contact", old.contact_id, "DELETE", before, None
+        )
+    await session.flush()
+    contacts = [new_contact(company_id, customer_id, c) for c in given]
+    if contacts and not any(c.primary for c in contacts):
+        contacts[0].primary = True
+    repository.add(session, *contacts)
+    await session.flush()
+    for contact in contacts:
+        await audit.record(
+            session,
+            company_id,
+            principal.user_id,
+            "contact",
+            contact.contact_id,
+            "CREATE",
+            None,
+            audit.snapshot(contact),
+        )
 
 
 # Column → API name, for customer.updated's changedFields.
@@ -380,6 +417,10 @@ async def update_contact(
     contact_id: str,
     patch: ContactPatch,
 ) -> ContactRead:
+    if patch.contact_id is not None and patch.contact_id != contact_id:
+        raise ValidationFailed.field(
+            "contactId", f"names another contact than the path's {contact_id}", patch.contact_id
+        )
     await _for_contact_change(session, company_id, customer_id)
     contact = await repository.get_contact(session, company_id, customer_id, contact_id)
     if contact is None:
@@ -495,6 +536,7 @@ def _created_row(company_id: str, customer_id: str, item: CustomerCreate) -> dic
     """The insert's values, which are also its audit ``after``: audit.snapshot's keys for a new customer."""
     # The model's own field dict (snake_case, as the columns are named): thousands per batch, no getattr each.
     row = item.__dict__.copy()
+    # company_id and deleted (EnKash's, checked by the model) are overwritten below with what dues decides.
     for name in _NOT_STORED:
         del row[name]
     row["customer_id"] = customer_id  # status stays the StrEnum: json.dumps writes it as its text

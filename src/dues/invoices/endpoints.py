@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
+from dues.companies.deps import body_scope
 from dues.db import DuesRoute, SessionDep, single_statement_unless
 from dues.invoices import service
 from dues.invoices.schemas import ApprovalRequest, InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
@@ -28,7 +29,7 @@ def _dispatch_now(body: bytes) -> bool:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         return True
-    return not isinstance(data, dict) or data.get("dispatchNow") is not False
+    return not isinstance(data, dict) or data.get("dispatchNow") not in (False, None)
 
 
 @router.post(
@@ -123,6 +124,7 @@ async def update_invoice(
     company_id: Scope,
     session: SessionDep,
 ) -> JSONBody:
+    company_id = await body_scope(session, principal, company_id, body.seller_id)
     return ok(await service.update(session, principal, company_id, invoiceId, body))
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from dues.companies.schemas import CamelInput, CamelModel
-from dues.kit.fields import STORABLE, Email, IstDateTime, LongText, Money, SearchText, StateName
+from dues.kit.fields import STORABLE, Email, FilterDate, IstDateTime, LongText, Money, SearchText, StateName
 from dues.kit.money import is_money
 
 
@@ -72,8 +72,9 @@ def _money(value: Decimal | None, *, places_message: str = "must have at most 2 
     return value
 
 
-class LineItem(CamelModel):
-    model_config = CamelInput.model_config
+class LineItem(CamelInput):
+    # What an answer's line adds (LineItemRead): computed from the line, dropped when a client echoes it.
+    DROPPED = frozenset({"lineNo", "baseAmount", "cgst", "sgst", "igst"})
 
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     hsn_sac: HsnSac
@@ -87,7 +88,7 @@ class LineItem(CamelModel):
         return _money(value)  # type: ignore[no-any-return]
 
 
-class _InvoiceAmounts(CamelModel):
+class _InvoiceAmounts(CamelInput):
     base_amount: Money | None = None
     cgst: Money | None = Field(None, ge=0)
     sgst: Money | None = Field(None, ge=0)
@@ -101,8 +102,27 @@ class _InvoiceAmounts(CamelModel):
         return _money(value)  # type: ignore[no-any-return]
 
 
+# EnKash's invoice fields that dues computes or decides (api.md §1.1a, docs/enkash-fields.md): accepted and
+# dropped. approvalStatus is the approval chain's (§4.2); dispatching is dispatchNow's or Dispatch's.
+_COMPUTED = frozenset(
+    {
+        "approvalStatus",
+        "status",
+        "overdue",
+        "createdVia",
+        "dispatched",
+        "dispatchedOn",
+        "paymentLink",
+        "customerLegalName",
+        "createdBy",
+        "createdOn",
+        "updatedOn",
+    }
+)
+
+
 class InvoiceCreate(_InvoiceAmounts):
-    model_config = CamelInput.model_config
+    DROPPED = _COMPUTED | {"invoiceId"}
 
     seller_id: str | None = Field(None, description="ignored when it names the token's company")
     customer_id: CustomerId
@@ -119,6 +139,20 @@ class InvoiceCreate(_InvoiceAmounts):
     collection_mode: list[CollectionMode] | None = Field(None, max_length=7)
     line_items: list[LineItem] | None = Field(None, min_length=1, max_length=500)
     place_of_supply: StateName | None = None
+    # Computed by dues; a value given must be what dues computes for a new invoice (else 422 naming it), so a
+    # client never believes in an amount the invoice does not have. exclude: never in model_dump.
+    total_amount: Money | None = Field(None, exclude=True, description="when given, the computed total")
+    balance_amount: Money | None = Field(
+        None, exclude=True, description="when given, the computed total (a new invoice owes all of it)"
+    )
+    paid_amount: Money | None = Field(
+        None, exclude=True, description="when given, 0: payments are recorded with POST /api/v0/payment"
+    )
+
+    @field_validator("total_amount", "balance_amount", "paid_amount")
+    @classmethod
+    def _computed_paise(cls, value: Decimal | None) -> Decimal | None:
+        return _money(value)  # type: ignore[no-any-return]
 
 
 class LineItemRead(CamelModel):
@@ -178,10 +212,8 @@ DateTimeBound = Annotated[
 ]
 
 
-class InvoiceSearch(CamelModel):
+class InvoiceSearch(CamelInput):
     """searchCollectionInvoices filters: every one given must hold (AND); a list matches any of its values."""
-
-    model_config = CamelInput.model_config
 
     approval_statuses: list[ApprovalStatus] | None = Field(None, max_length=10)
     balance_amount_from: Money | None = None
@@ -199,8 +231,8 @@ class InvoiceSearch(CamelModel):
     dispatched: bool | None = None
     dispatched_on_from: DateTimeBound = None
     dispatched_on_to: DateTimeBound = None
-    due_date_from: date | None = None
-    due_date_to: date | None = None
+    due_date_from: FilterDate | None = None
+    due_date_to: FilterDate | None = None
     invoice_ids: list[SearchId] | None = Field(None, max_length=5000)
     invoice_number: Annotated[SearchText, StringConstraints(max_length=16)] | None = None
     external_ids: list[SearchId] | None = Field(None, max_length=5000)
@@ -229,10 +261,16 @@ ORDERABLE = {
 
 class InvoicePatch(_InvoiceAmounts):
     """PATCH (JsonNullable): a field left out is unchanged, null clears it (where it can be empty), a value
-    sets it. The result is checked as a whole, exactly as a create would be."""
+    sets it. The result is checked as a whole, exactly as a create would be. A null on gstExclusive,
+    chargeCustomer, partialPaymentAllowed or dispatchNow is that field's default (true, false, false,
+    false); on a tax, what a create without it has (none, or what lineItems give)."""
 
-    model_config = CamelInput.model_config
+    DROPPED = _COMPUTED | {"totalAmount", "balanceAmount", "paidAmount"}
 
+    invoice_id: str | None = Field(None, max_length=16, exclude=True, description="when given, the path's")
+    seller_id: str | None = Field(
+        None, exclude=True, description="the seller: the token's company or a child of it (as ?sellerId=)"
+    )
     customer_id: CustomerId | None = None
     invoice_number: InvoiceNumber | None = None
     invoice_date: date | None = None
@@ -267,9 +305,30 @@ FROZEN_ONCE_PAID = frozenset(
         "place_of_supply",
     }
 )
+# A tax cleared is what a create without it has: none, or what lineItems give.
 CLEARABLE = frozenset(
-    {"description", "email_address", "external_id", "minimum_partial_amount", "collection_mode", "line_items"}
+    {
+        "description",
+        "email_address",
+        "external_id",
+        "minimum_partial_amount",
+        "collection_mode",
+        "line_items",
+        "cgst",
+        "sgst",
+        "igst",
+        "cess",
+    }
 )
+# Fields of a PATCH body that say which invoice and seller, not what changes.
+NOT_CHANGES = frozenset({"invoice_id", "seller_id"})
+# A PATCH's null on these is the create's default (api.md §1.4: EnKash's clients send every field).
+DEFAULT_WHEN_CLEARED = {
+    "gst_exclusive": True,
+    "charge_customer": False,
+    "partial_payment_allowed": False,
+    "dispatch_now": False,
+}
 
 
 class ApprovalAction(StrEnum):
@@ -278,8 +337,6 @@ class ApprovalAction(StrEnum):
     SUBMIT = "SUBMIT"
 
 
-class ApprovalRequest(CamelModel):
-    model_config = CamelInput.model_config
-
+class ApprovalRequest(CamelInput):
     action: ApprovalAction
     remarks: LongText | None = None

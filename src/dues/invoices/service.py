@@ -33,8 +33,10 @@ from dues.invoices import approvals, repository
 from dues.invoices.pdf import Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
 from dues.invoices.schemas import (
     CLEARABLE,
+    DEFAULT_WHEN_CLEARED,
     FROZEN_ONCE_PAID,
     MAX_AMOUNT,
+    NOT_CHANGES,
     ORDERABLE,
     ApprovalRequest,
     ApprovalStatus,
@@ -338,7 +340,7 @@ async def _invoice_number(session: AsyncSession, company: Company, fy: int, give
 
 def _as_create(invoice: Invoice, lines: list[InvoiceLine], patch: InvoicePatch) -> InvoiceCreate:
     """The invoice as the create body that would make it, with the patch applied: checked like a create."""
-    changed = {name: getattr(patch, name) for name in patch.model_fields_set}
+    changed = {name: getattr(patch, name) for name in patch.model_fields_set - NOT_CHANGES}
     current: dict[str, Any] = {
         name: getattr(invoice, name)
         for name in (
@@ -382,10 +384,21 @@ async def update(
     session: AsyncSession, principal: Principal, company_id: str, invoice_id: str, patch: InvoicePatch
 ) -> InvoiceRead:
     ensure_creator(principal)
+    if patch.invoice_id is not None and patch.invoice_id != invoice_id:
+        raise ValidationFailed.field(
+            "invoiceId", f"names another invoice than the path's {invoice_id}", patch.invoice_id
+        )
     invoice = await repository.get(session, company_id, invoice_id, for_update=True)
     if invoice is None:
         raise NotFound(f"No invoice {invoice_id}.")
-    given = patch.model_fields_set
+    defaults = {
+        name: value
+        for name, value in DEFAULT_WHEN_CLEARED.items()
+        if name in patch.model_fields_set and getattr(patch, name) is None
+    }
+    if defaults:
+        patch = patch.model_copy(update=defaults)
+    given = patch.model_fields_set - NOT_CHANGES
     problems = [
         SubError(_wire(name), "cannot be cleared", None)
         for name in sorted(given)
@@ -747,6 +760,17 @@ def _check_row(data: InvoiceCreate, customer: Customer | None, company: Company)
             f"must not be before the invoice date ({invoice_date.isoformat()})",
             data.due_date.isoformat(),
         )
+    for field, value, expected in (
+        ("totalAmount", data.total_amount, money.total),
+        ("balanceAmount", data.balance_amount, money.total),
+        ("paidAmount", data.paid_amount, ZERO),
+    ):
+        # EnKash's computed amounts, when a client states them: they must be what the invoice will have.
+        if value is not None and value != expected:
+            why = "a new invoice owes its whole total" if field == "balanceAmount" else "computed by dues"
+            if field == "paidAmount":
+                why = "a new invoice has no payment; record payments with POST /api/v0/payment"
+            raise ValidationFailed.field(field, f"must be {expected:.2f} ({why}), or left out", str(value))
     if data.minimum_partial_amount is not None and data.minimum_partial_amount > money.total:
         raise ValidationFailed.field(
             "minimumPartialAmount",

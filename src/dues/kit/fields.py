@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
 
 from dues.kit import india, money
-from dues.kit.timefmt import format_ist
+from dues.kit.timefmt import DATETIME_FORMAT, format_ist
 
 # Most checks run inside pydantic-core (strip, length, pattern): bulk uploads validate every cell of tens of
 # thousands of rows, and a Python validator per cell was half of that time. Core's errors are worded for
@@ -167,4 +167,28 @@ Money = Annotated[
     Decimal,
     BeforeValidator(_amount_input),
     WithJsonSchema({"type": "number", "example": 1180.00}),
+]
+
+
+def _date_part(value: object) -> object:
+    """A search bound on a date column may carry a time (api.md §1.1a): a valid one is dropped, since only
+    the date counts; `dueDateTo: "2026-12-31 23:59:59"` is 31 December, included."""
+    if isinstance(value, str) and len(value) == 19:
+        try:
+            return datetime.strptime(value, DATETIME_FORMAT).date()
+        except ValueError:
+            return value  # the date type's own error says what is wrong
+    return value
+
+
+FilterDate = Annotated[
+    date,
+    BeforeValidator(_date_part),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "example": "2026-12-31",
+            "description": "yyyy-MM-dd, or yyyy-MM-dd HH:mm:ss of which only the date counts",
+        }
+    ),
 ]

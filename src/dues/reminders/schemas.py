@@ -37,9 +37,7 @@ class ReminderChannel(StrEnum):
 Template = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=STORABLE)]
 
 
-class Step(CamelModel):
-    model_config = CamelInput.model_config
-
+class Step(CamelInput):
     offset_days: int = Field(
         ge=MIN_OFFSET, le=MAX_OFFSET, description="days after the due date (negative: before it, 0: on it)"
     )
@@ -83,7 +81,10 @@ class Step(CamelModel):
 
 
 class ReminderWrite(CamelInput):
-    """createCustomerReminder and updateCustomerReminder (PUT: the whole reminder, as on create)."""
+    """createCustomerReminder and updateCustomerReminder (PUT: the whole reminder, as on create). What an
+    answer adds (ReminderRead) is dropped, so a reminder read may be sent back as it is."""
+
+    DROPPED = frozenset({"reminderId", "companyId", "createdOn", "updatedOn"})
 
     name: Name
     customer_id: str | None = Field(

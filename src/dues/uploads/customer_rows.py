@@ -77,16 +77,33 @@ class RowResult:
     cells: list[str] | None = None
 
 
-def columns_for(kind: UploadKind, header: Sequence[str]) -> list[str | None]:
-    """The field each column holds (None: ignored), matched case-insensitively; 422 listing what is wrong."""
+def _allowed(kind: UploadKind) -> dict[str, str]:
     if kind is UploadKind.INVOICE_CREATE:
         allowed = {f.lower(): f for f in INVOICE_FIELDS}
     else:
         allowed = {f.lower(): f for f in FIELDS}
     if kind is UploadKind.CUSTOMER_UPDATE:
         allowed["customerid"] = "customerId"
+    return allowed
+
+
+def ignored_columns(kind: UploadKind, header: Sequence[str]) -> list[str]:
+    """The named columns dues does not read (api.md §4.1 ``ignoredColumns``): any name that is not a column of
+    this upload, EnKash's computed fields (createdOn, balanceAmount ...) included. errors.csv's own column is
+    not listed: it is there to be ignored."""
+    allowed = _allowed(kind)
+    return [
+        name
+        for name in header
+        if (key := name.strip().lower()) and key != ERRORS_COLUMN and key not in allowed
+    ]
+
+
+def columns_for(kind: UploadKind, header: Sequence[str]) -> list[str | None]:
+    """The field each column holds (None: ignored), matched case-insensitively; 422 listing what is wrong.
+    A column that is not one of this upload's is ignored (ignored_columns names it), never an error."""
+    allowed = _allowed(kind)
     fields: list[str | None] = []
-    unknown: list[str] = []
     problems: list[SubError] = []
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
@@ -100,12 +117,12 @@ def columns_for(kind: UploadKind, header: Sequence[str]) -> list[str | None]:
             continue
         canonical = allowed.get(key)
         if canonical is None:
-            unknown.append(name)
-            hint = "customerId is given by the service; to change customers use /api/v0/customer/bulk/update"
-            customer_column = key == "customerid" and kind is UploadKind.CUSTOMER_CREATE
-            problems.append(
-                SubError(name, hint if customer_column else "is not a column of this upload", name)
-            )
+            if key == "customerid" and kind is UploadKind.CUSTOMER_CREATE:
+                # Ignoring it would create again customers the file means to change.
+                hint = (
+                    "customerId is given by the service; to change customers use /api/v0/customer/bulk/update"
+                )
+                problems.append(SubError(name, hint, name))
             fields.append(None)
             continue
         if canonical in seen:
@@ -130,11 +147,7 @@ def columns_for(kind: UploadKind, header: Sequence[str]) -> list[str | None]:
             )
         )
     if problems:
-        names = sorted(allowed.values())
-        if unknown:
-            message = f"Unknown columns: {', '.join(unknown)}. Allowed columns: {', '.join(names)}."
-        else:
-            message = "The header row is not usable: " + "; ".join(f"{p.field} {p.message}" for p in problems)
+        message = "The header row is not usable: " + "; ".join(f"{p.field} {p.message}" for p in problems)
         raise ValidationFailed(message, problems)
     return fields
 

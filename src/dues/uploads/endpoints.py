@@ -30,7 +30,8 @@ FILE_HELP = (
     "Multipart field `file`: CSV (UTF-8, header row) or XLSX (first sheet), up to 50,000 rows and 20 MB. "
     "Answers at once with the upload id; follow it with `GET /api/v0/upload/{uploadId}`. Row numbers are "
     "those a spreadsheet shows (header = row 1). List columns (branchCodes, customerReminders) take values "
-    "separated by `;` or `,`. Contacts are not part of bulk files."
+    "separated by `;` or `,`. Contacts are not part of bulk files. A column that is not one of this "
+    "upload's is ignored and named in `ignoredColumns`."
 )
 
 

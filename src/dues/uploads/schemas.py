@@ -36,9 +36,13 @@ class RowOutcome(StrEnum):
 SUCCEEDED = frozenset({RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.UNCHANGED, RowOutcome.VALID})
 
 
+_IGNORED = "Columns of the file that dues does not read (not a field of this upload), in file order"
+
+
 class UploadAccepted(CamelModel):
     upload_id: str
     status: UploadStatus
+    ignored_columns: list[str] = Field(default_factory=list, description=_IGNORED)
 
 
 class RowError(BaseModel):
@@ -70,6 +74,7 @@ class UploadRead(CamelModel):
     failed: int
     skipped: int = Field(description="Rows whose record exists already (uniqueRefNo): reported, not written")
     error_message: str | None = Field(None, description="Why processing stopped, when status is FAILED")
+    ignored_columns: list[str] = Field(description=_IGNORED)
     created_on: IstDateTime
     started_on: IstDateTime | None
     completed_on: IstDateTime | None

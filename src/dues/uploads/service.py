@@ -30,7 +30,13 @@ from dues.kit import files, ids
 from dues.kit.timefmt import now
 from dues.models import Upload
 from dues.uploads import repository
-from dues.uploads.customer_rows import ERRORS_COLUMN, CustomerRows, RowResult, columns_for
+from dues.uploads.customer_rows import (
+    ERRORS_COLUMN,
+    CustomerRows,
+    RowResult,
+    columns_for,
+    ignored_columns,
+)
 from dues.uploads.invoice_rows import InvoiceRows
 from dues.uploads.schemas import (
     SUCCEEDED,
@@ -111,6 +117,7 @@ async def start(
     repository.add(session, upload)
     await session.flush()
     await jobs.enqueue(session, TASK, upload_id=upload.upload_id, company_id=company_id)
+    ignored = ignored_columns(kind, header)
     log.info(
         "upload accepted",
         upload_id=upload.upload_id,
@@ -118,8 +125,9 @@ async def start(
         rows=upload.total_rows,
         bytes=len(content),
         dry_run=dry_run,
+        **({"ignored_columns": ignored} if ignored else {}),
     )
-    return UploadAccepted(upload_id=upload.upload_id, status=UploadStatus.PROCESSING)
+    return UploadAccepted(upload_id=upload.upload_id, status=UploadStatus.PROCESSING, ignored_columns=ignored)
 
 
 async def _get(session: AsyncSession, company_id: str, upload_id: str) -> Upload:
@@ -149,6 +157,7 @@ async def read(
         failed=upload.failed,
         skipped=upload.skipped,
         error_message=upload.error_message,
+        ignored_columns=ignored_columns(UploadKind(upload.kind), upload.columns or []),
         created_on=upload.created_on,
         started_on=upload.started_on,
         completed_on=upload.completed_on,

@@ -33,9 +33,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "FAILED"
 
 
-class WebhookCreate(CamelModel):
-    model_config = CamelInput.model_config
-
+class WebhookCreate(CamelInput):
     url: str = Field(max_length=URL_MAX, description="http(s) URL on a public address")
     events: list[WebhookEvent] = Field(min_length=1, max_length=len(WebhookEvent))
     description: LongText | None = None
