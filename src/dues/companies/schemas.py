@@ -1,8 +1,24 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from decimal import Decimal
 
-from dues.kit.fields import Email, Gstin, IstDateTime, LongText, Name, PinCode, ShortText, StateName
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dues.kit.fields import (
+    AccountNumber,
+    Email,
+    Gstin,
+    Ifsc,
+    IstDateTime,
+    LongText,
+    Money,
+    Name,
+    Phone,
+    PinCode,
+    ShortText,
+    StateName,
+)
+from dues.kit.money import is_money
 from dues.models.company import ApprovalChain
 
 
@@ -23,6 +39,23 @@ class CamelInput(CamelModel):
     )
 
 
+class BankAccount(CamelModel):
+    """The account the seller takes transfers into, printed on its documents and on the payment page."""
+
+    account_name: ShortText = Field(description="the account holder's name as the bank has it")
+    account_number: AccountNumber = Field(description="9 to 36 letters or digits")
+    ifsc: Ifsc = Field(description="the branch's IFSC, e.g. HDFC0001234")
+    bank_name: ShortText = Field(description="the bank (and branch), e.g. HDFC Bank, Fort")
+
+
+class BankAccountInput(BankAccount):
+    model_config = CamelInput.model_config
+
+
+# UPI's usual per-transaction limit (NPCI): above it a QR code or intent link would be refused by the app.
+DEFAULT_UPI_MAX_AMOUNT = Decimal("100000.00")
+
+
 class CompanyRead(CamelModel):
     company_id: str
     legal_name: str
@@ -37,6 +70,9 @@ class CompanyRead(CamelModel):
     invoice_number_prefix: str | None
     parent_company_id: str | None
     default_reminder_id: str | None
+    phone: str | None = None
+    bank_account: BankAccount | None = None
+    upi_max_amount: Money = DEFAULT_UPI_MAX_AMOUNT
     created_on: IstDateTime
     updated_on: IstDateTime
 
@@ -55,3 +91,21 @@ class CompanyPatch(CamelInput):
     approval_chain: ApprovalChain | None = None
     invoice_number_prefix: str | None = Field(None, pattern=r"^[A-Za-z0-9/-]{1,8}$")
     default_reminder_id: str | None = Field(None, pattern=r"^RM[A-Z0-9]{14}$")
+    phone: Phone | None = Field(None, description="printed on the seller's documents")
+    bank_account: BankAccountInput | None = Field(
+        None,
+        description="printed on documents and the payment page for transfers; replaced whole, null clears",
+    )
+    upi_max_amount: Money | None = Field(
+        None,
+        gt=0,
+        le=Decimal("99999999999999.99"),
+        description="above it the payment page offers no UPI QR code or link; null: back to 100000.00",
+    )
+
+    @field_validator("upi_max_amount")
+    @classmethod
+    def _paise(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and not is_money(value):
+            raise ValueError("must have at most 2 decimal places")
+        return value
