@@ -169,6 +169,33 @@ async def create_company(
     return NewCompany(company_id, company_id, secret, username, password)
 
 
+# The demo company of a first `dues serve` on the embedded database: GST-registered in Maharashtra (a GSTIN
+# with its right check character), with what its tax invoice prints. Its bank and UPI details are made up.
+DEMO_NAME = "Demo Traders Pvt Ltd"
+DEMO_GSTIN = india.make_gstin("27", "AABCD1234E")
+DEMO_SETTINGS = {
+    "address": "Unit 4, Andheri Industrial Estate, Andheri (East), Mumbai",
+    "pin_code": "400093",
+    "email": "accounts@demo-traders.example",
+    "phone": "+91 9820012345",
+    "upi_vpa": "demo.traders@okdemo",
+    "upi_payee_name": "Demo Traders",
+    "bank_account_name": "Demo Traders Pvt Ltd",
+    "bank_account_number": "000123456789",
+    "bank_ifsc": "DEMO0000001",
+    "bank_name": "Demo Bank (not a real account)",
+}
+
+
+async def create_demo_company(session: AsyncSession) -> NewCompany:
+    created = await create_company(session, DEMO_NAME, "Maharashtra", DEMO_GSTIN)
+    company = await get(session, created.company_id)
+    for column, value in DEMO_SETTINGS.items():
+        setattr(company, column, value)
+    await session.flush()
+    return created
+
+
 async def create_user(
     session: AsyncSession, company_id: str, email: str, role: str, actor: str = "cli"
 ) -> NewUser:
