@@ -4,7 +4,8 @@ Each dispatch e-mail carries its invoice as a PDF, and 10,000 of them must reach
 60 s on 2 cores: about 12 ms of one core per mail for everything, of which the PDF may take some 3 ms.
 
 Two documents, both intra-state with a seller, a buyer, bank and UPI details and a buyer's reference: a
-typical one with 3 lines and a long one with 50 (some descriptions long enough to wrap, so it runs over two pages).
+typical one with 3 lines and a long one with 50 (some descriptions long enough to wrap, so it runs over two
+pages).
 Each is rendered --repeat times through render_invoice_pdf, which takes the fast path for them (checked
 first), and --fpdf2-repeat times by the fpdf2 renderer that documents outside the fast path's character
 set still take. Printed per document and path: the median and the 90th percentile in ms, and the size.
