@@ -70,9 +70,13 @@ class CompanyRead(CamelModel):
     invoice_number_prefix: str | None
     parent_company_id: str | None
     default_reminder_id: str | None
-    phone: str | None = None
-    bank_account: BankAccount | None = None
-    upi_max_amount: Money = DEFAULT_UPI_MAX_AMOUNT
+    phone: str | None = Field(None, description="printed on the seller's documents")
+    bank_account: BankAccount | None = Field(
+        None, description="printed on documents and the payment page for transfers"
+    )
+    upi_max_amount: Money = Field(
+        DEFAULT_UPI_MAX_AMOUNT, description="above this amount the payment page offers no UPI QR code or link"
+    )
     created_on: IstDateTime
     updated_on: IstDateTime
 

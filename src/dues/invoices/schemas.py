@@ -143,7 +143,7 @@ class LineItemRead(CamelModel):
     description: str
     hsn_sac: str
     quantity: Decimal
-    unit: str
+    unit: str = Field(description="the quantity's GST unit quantity code (UQC), e.g. NOS")
     unit_price: Money
     gst_rate: Decimal
     base_amount: Money
