@@ -306,3 +306,13 @@ async def test_one_company_cannot_touch_anothers_settings(tenants: TenantFactory
     b = await tenants.create("B Pvt Ltd")
     assert (await _patch(b, {"address": "B's address"})).status_code == 200
     assert (await a.get("/api/v0/company")).json()["payload"]["address"] is None
+
+
+@pytest.mark.parametrize("raw", ["1e-999999999", "1e999999999", "0.001"])
+async def test_an_upi_limit_no_account_can_hold_is_422(tenant: Tenant, raw: str) -> None:
+    body = '{"upiMaxAmount": ' + raw + "}"
+    response = await tenant.patch(
+        "/api/v0/company", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert _sub_fields(response) == ["upiMaxAmount"]
+    assert (await tenant.get("/api/v0/company")).json()["payload"]["upiMaxAmount"] == 100000.0

@@ -110,6 +110,7 @@ class CompanyPatch(CamelInput):
     @field_validator("upi_max_amount")
     @classmethod
     def _paise(cls, value: Decimal | None) -> Decimal | None:
-        if value is not None and not is_money(value):
+        # Read off the digits: normalising 1e-999999999 underflows to 0 and would pass as "two places".
+        if value is not None and not (is_money(value) and value == value.quantize(Decimal("0.01"))):
             raise ValueError("must have at most 2 decimal places")
         return value
