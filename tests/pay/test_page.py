@@ -322,6 +322,7 @@ async def test_a_upi_part_outside_the_rules_is_refused_on_the_page(
     assert "upi://" not in response.text
     assert message in _text(response.text)
     assert 'id="upi-amount-error"' in response.text
+    assert f'value="{asked}"' in response.text  # what the payer typed, to correct
 
 
 async def test_no_upi_part_when_the_invoice_takes_no_parts(client: httpx.AsyncClient, tenant: Tenant) -> None:

@@ -58,8 +58,9 @@ class PayView:
     upi_vpa: str | None = None
     upi_max: Decimal = Decimal("100000.00")
     upi_amount: Decimal | None = None
-    # Why the part the payer asked to pay by UPI was refused.
+    # Why the part the payer asked to pay by UPI was refused, and what they typed (shown back to them).
     upi_error: str | None = None
+    upi_asked: str | None = None
     # The seller's account for transfers: accountName, accountNumber, ifsc, bankName.
     bank: dict[str, str] | None = None
 
@@ -132,10 +133,11 @@ async def view(session: AsyncSession, token: str, upi_amount: str | None = None)
     try:
         amount = check_amount(page, upi_amount)
     except AmountRefused as refused:
-        return replace(page, upi_error=refused.message)
+        return replace(page, upi_error=refused.message, upi_asked=upi_amount[:32])
     if amount > page.upi_max:
         limit = rupees(page.upi_max)
-        return replace(page, upi_error=f"UPI takes at most {limit} in one payment: enter {limit} or less.")
+        message = f"UPI takes at most {limit} in one payment: enter {limit} or less."
+        return replace(page, upi_error=message, upi_asked=upi_amount[:32])
     return replace(page, upi_amount=amount, upi_link=upi_link(company, invoice, amount))
 
 
