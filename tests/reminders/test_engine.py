@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -32,6 +34,8 @@ from tests.reminders.helpers import (
     steps,
 )
 from tests.support import Tenant, TenantFactory
+
+IST = ZoneInfo("Asia/Kolkata")
 
 
 @pytest.fixture
@@ -173,11 +177,14 @@ async def test_the_amount_is_the_balance_when_the_reminder_goes(committed: Datab
 async def test_an_occurrence_due_before_the_dispatch_is_not_sent(committed: Database, seller: Tenant) -> None:
     """The dispatch itself told the customer; a reminder minutes later would repeat it."""
     await _standard(seller)
+    # Dispatched now: the due date (step 0) three days ago, step 7 four days from now.
+    today = datetime.now(IST).date()
+    due = today - timedelta(days=3)
     invoice_id = await open_invoice(
-        seller, await customer(seller), due="2026-11-20", invoiceDate="2026-11-01"
+        seller, await customer(seller), due=str(due), invoiceDate=str(due - timedelta(days=19))
     )
-    assert await run_at(committed, "2026-11-26 10:00") == 0  # step 0 (20 Nov) came before the dispatch
-    assert await run_at(committed, "2026-11-27 10:00") == 1
+    assert await run_at(committed, f"{today + timedelta(days=3)} 10:00") == 0  # step 0 came before dispatch
+    assert await run_at(committed, f"{today + timedelta(days=4)} 10:00") == 1
     assert await sends(committed, invoice_id) == [("STEP", 7, Decimal("1180.00"))]
 
 
