@@ -101,7 +101,9 @@ async def prepare(url: str) -> companies.NewCompany:
             await session.execute(
                 text("CREATE TABLE IF NOT EXISTS bench_bare (id bigserial PRIMARY KEY, body jsonb NOT NULL)")
             )
-            created = await companies.create_company(session, "Create Bench Sellers Pvt Ltd", "Maharashtra")
+            created = await companies.create_company(
+                session, "Create Bench Sellers Pvt Ltd", "Maharashtra", companies.DEMO_GSTIN
+            )
             await session.commit()
         return created
     finally:

@@ -75,7 +75,9 @@ async def seller_with_invoices(
     http: httpx.AsyncClient, database: Database, customers: int, invoices: int, tag: str
 ) -> tuple[dict[str, str], list[str]]:
     async with database.sessionmaker() as session:
-        created = await companies.create_company(session, f"Dispatch Bench {tag} Pvt Ltd", "Maharashtra")
+        created = await companies.create_company(
+            session, f"Dispatch Bench {tag} Pvt Ltd", "Maharashtra", companies.DEMO_GSTIN
+        )
         await session.commit()
     headers = await login(http, created)
     prefix = created.company_id

@@ -51,7 +51,9 @@ async def one_round(
     http: httpx.AsyncClient, database: Database, args: argparse.Namespace, round_no: int
 ) -> tuple[tuple[float, float], tuple[float, float], bool]:
     async with database.sessionmaker() as session:
-        created = await companies.create_company(session, f"Bench Sellers {round_no} Pvt Ltd", "Maharashtra")
+        created = await companies.create_company(
+            session, f"Bench Sellers {round_no} Pvt Ltd", "Maharashtra", companies.DEMO_GSTIN
+        )
         await session.commit()
     headers = await login(http, created)
     prefix = created.company_id

@@ -3,8 +3,9 @@
 Each dispatch e-mail carries its invoice as a PDF, and 10,000 of them must reach the SMTP server within
 60 s on 2 cores: about 12 ms of one core per mail for everything, of which the PDF may take some 3 ms.
 
-Two documents, both intra-state with a seller, a buyer, a payment link and a part payment: a typical one
-with 3 lines and a long one with 50 (some descriptions long enough to wrap, so it runs over two pages).
+Two documents, both intra-state with a seller, a buyer, bank and UPI details and a buyer's reference: a
+typical one with 3 lines and a long one with 50 (some descriptions long enough to wrap, so it runs over two
+pages).
 Each is rendered --repeat times through render_invoice_pdf, which takes the fast path for them (checked
 first), and --fpdf2-repeat times by the fpdf2 renderer that documents outside the fast path's character
 set still take. Printed per document and path: the median and the 90th percentile in ms, and the size.
@@ -26,7 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from dues.invoices import pdf
-from dues.invoices.pdf import Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
+from dues.invoices.pdf import BankAccount, Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
 from dues.kit.gst import line_tax, sum_lines
 from dues.kit.india import make_gstin
 
@@ -64,7 +65,6 @@ def document(lines: int) -> TaxInvoiceDocument:
             )
         )
     total = sum_lines(taxes)
-    paid = Decimal("5000.00")
     return TaxInvoiceDocument(
         invoice_number="KPT/2026-27/00042",
         invoice_date=date(2026, 11, 24),
@@ -74,6 +74,8 @@ def document(lines: int) -> TaxInvoiceDocument:
             address="Plot 14, 2nd Phase, Peenya Industrial Area\nBengaluru 560058",
             state="Karnataka",
             gstin=make_gstin("29", "AAACK1234F"),
+            phone="+91 9845012345",
+            email="accounts@kaveri.example.in",
         ),
         buyer=Party(
             legal_name="Anand Traders LLP",
@@ -86,10 +88,12 @@ def document(lines: int) -> TaxInvoiceDocument:
         cgst=total.cgst,
         sgst=total.sgst,
         total=total.total,
-        amount_paid=paid,
-        balance_due=total.total - paid,
         lines=tuple(printed),
-        payment_url="https://pay.example.in/i/9f8e7d6c5b4a",
+        buyer_reference="PO-4471/26",
+        bank=BankAccount(
+            "Kaveri Precision Tools Pvt Ltd", "50200012345678", "HDFC0000523", "HDFC Bank, Peenya"
+        ),
+        upi_vpa="kaveri.tools@okhdfc",
     )
 
 

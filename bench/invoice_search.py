@@ -226,7 +226,7 @@ async def the_seller(database: Database) -> Seller:
             name=SELLER,
         )
         if company_id is None:
-            created = await companies.create_company(session, SELLER, "Maharashtra")
+            created = await companies.create_company(session, SELLER, "Maharashtra", companies.DEMO_GSTIN)
             await session.commit()
             return Seller(
                 created.company_id,

@@ -23,6 +23,12 @@ def gstin_for(state_code: str = "27", n: int | None = None) -> str:
     return india.make_gstin(state_code, pan)
 
 
+def state_code(state: str) -> str:
+    """The GST code of a state given by name, alias or code (the current one where a state has two)."""
+    name = india.normalize_state(state)
+    return {full: code for code, full in india.STATE_CODES.items()}[name or state]
+
+
 def pan_for(n: int | None = None) -> str:
     return gstin_for("27", n)[2:12]
 
@@ -86,10 +92,18 @@ class TenantFactory:
         self.http = http
 
     async def create(
-        self, name: str = "Seller Pvt Ltd", state: str = "Maharashtra", parent: str | None = None
+        self,
+        name: str = "Seller Pvt Ltd",
+        state: str = "Maharashtra",
+        parent: str | None = None,
+        *,
+        registered: bool = True,
     ) -> Tenant:
+        """A company, GST-registered (a GSTIN of its state) unless ``registered`` is False: only a registered
+        seller charges GST."""
+        gstin = gstin_for(state_code(state)) if registered else None
         async with self.db.sessionmaker() as session:
-            created = await companies.create_company(session, name, state, parent=parent)
+            created = await companies.create_company(session, name, state, gstin, parent=parent)
             await session.commit()
         tenant = Tenant(
             created.company_id,

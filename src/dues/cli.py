@@ -138,7 +138,7 @@ def _print_demo(url: str, host: str, port: int) -> None:
         if not _in_session(url, lambda s: service.exists(s, company_id)):
             creds = None  # the database was reset since; make a new demo company
     if creds is None:
-        created = _in_session(url, lambda s: service.create_company(s, "Demo Traders Pvt Ltd", "Maharashtra"))
+        created = _in_session(url, service.create_demo_company)
         creds = {
             "companyId": created.company_id,
             "clientId": created.client_id,

@@ -25,6 +25,9 @@ FIELDS = {
     "invoiceNumberPrefix",
     "parentCompanyId",
     "defaultReminderId",
+    "phone",
+    "bankAccount",
+    "upiMaxAmount",
 }
 
 SETTINGS = {
@@ -36,6 +39,14 @@ SETTINGS = {
     "upiPayeeName": "Seller Industries",
     "approvalChain": "MAKER_CHECKER",
     "invoiceNumberPrefix": "SI/",
+    "phone": "+91 9876543210",
+    "bankAccount": {
+        "accountName": "Seller Industries Pvt Ltd",
+        "accountNumber": "50200012345678",
+        "ifsc": "HDFC0000060",
+        "bankName": "HDFC Bank, Fort",
+    },
+    "upiMaxAmount": 200000.0,
 }
 
 
@@ -92,7 +103,9 @@ async def test_get_returns_every_setting(tenant: Tenant) -> None:
     assert payload["state"] == "Maharashtra"
     assert payload["approvalChain"] == "NONE"
     assert payload["parentCompanyId"] is None
-    for field in FIELDS - {"companyId", "legalName", "state", "approvalChain"}:
+    assert payload["gstin"].startswith("27")  # the tests' sellers are registered in their state
+    assert payload["upiMaxAmount"] == 100000.0  # UPI's usual per-transaction limit
+    for field in FIELDS - {"companyId", "legalName", "state", "approvalChain", "gstin", "upiMaxAmount"}:
         assert payload[field] is None, field
 
 
@@ -125,13 +138,24 @@ async def test_patch_sets_the_fields_it_names_and_leaves_the_rest(tenant: Tenant
 
 async def test_null_clears_optional_fields(tenant: Tenant) -> None:
     assert (await _patch(tenant, await _settings(tenant))).status_code == 200
-    clearable = ["address", "pinCode", "email", "upiVpa", "upiPayeeName", "invoiceNumberPrefix"]
-    response = await _patch(tenant, dict.fromkeys([*clearable, "defaultReminderId"]))
+    clearable = [
+        "address",
+        "pinCode",
+        "email",
+        "upiVpa",
+        "upiPayeeName",
+        "invoiceNumberPrefix",
+        "phone",
+        "bankAccount",
+    ]
+    response = await _patch(tenant, dict.fromkeys([*clearable, "defaultReminderId", "upiMaxAmount"]))
     assert response.status_code == 200, response.text
     payload = response.json()["payload"]
     for field in [*clearable, "defaultReminderId"]:
         assert payload[field] is None, field
     assert payload["legalName"] == SETTINGS["legalName"]
+    # upiMaxAmount cleared is UPI's usual limit again.
+    assert payload["upiMaxAmount"] == 100000.0
 
 
 @pytest.mark.parametrize("field", ["legalName", "state", "approvalChain"])
@@ -142,7 +166,7 @@ async def test_clearing_a_required_field_is_422(tenant: Tenant, field: str) -> N
 
 
 async def test_state_is_normalised(tenant: Tenant) -> None:
-    response = await _patch(tenant, {"state": "  karnataka "})
+    response = await _patch(tenant, {"state": "  karnataka ", "gstin": None})
     assert response.status_code == 200, response.text
     assert response.json()["payload"]["state"] == "Karnataka"
 
@@ -212,10 +236,46 @@ async def test_read_only_fields_are_dropped_and_unknown_ones_named(
         ("defaultReminderId", "KC0000000000000A"),
         ("legalName", "   "),
         ("state", "Atlantis"),
+        ("phone", "call me"),
+        ("upiMaxAmount", 0),
+        ("upiMaxAmount", "100000.001"),
     ],
 )
-async def test_bad_values_are_422_naming_the_field(tenant: Tenant, field: str, value: str) -> None:
+async def test_bad_values_are_422_naming_the_field(tenant: Tenant, field: str, value: object) -> None:
     assert _sub_fields(await _patch(tenant, {field: value})) == [field]
+
+
+@pytest.mark.parametrize(
+    ("account", "field"),
+    [
+        (
+            {"accountNumber": "12AB", "accountName": "S", "ifsc": "HDFC0000060", "bankName": "HDFC"},
+            "accountNumber",
+        ),
+        (
+            {"accountNumber": "50200012345678", "accountName": "S", "ifsc": "HDFC000006", "bankName": "B"},
+            "ifsc",
+        ),
+        ({"accountNumber": "50200012345678", "ifsc": "HDFC0000060", "bankName": "HDFC"}, "accountName"),
+    ],
+)
+async def test_a_bank_account_is_checked_whole(tenant: Tenant, account: dict[str, str], field: str) -> None:
+    assert _sub_fields(await _patch(tenant, {"bankAccount": account})) == [f"bankAccount.{field}"]
+    assert (await tenant.get("/api/v0/company")).json()["payload"]["bankAccount"] is None
+
+
+async def test_a_bank_account_is_replaced_whole_and_its_ifsc_upper_cased(
+    tenant: Tenant, db: Database
+) -> None:
+    first = {"accountName": "A", "accountNumber": "111122223333", "ifsc": "sbin0001234", "bankName": "SBI"}
+    response = await _patch(tenant, {"bankAccount": first})
+    assert response.status_code == 200, response.text
+    assert response.json()["payload"]["bankAccount"] == {**first, "ifsc": "SBIN0001234"}
+    second = {"accountName": "B", "accountNumber": "999988887777", "ifsc": "UTIB0000100", "bankName": "Axis"}
+    assert (await _patch(tenant, {"bankAccount": second})).json()["payload"]["bankAccount"] == second
+    rows = await _audit_rows(db, tenant.company_id)
+    assert rows[-1][2]["bank_account_number"] == "111122223333"
+    assert rows[-1][3]["bank_account_number"] == "999988887777"
 
 
 async def test_a_patch_writes_one_audit_row_with_the_changed_fields_only(
@@ -253,3 +313,13 @@ async def test_one_company_cannot_touch_anothers_settings(tenants: TenantFactory
     b = await tenants.create("B Pvt Ltd")
     assert (await _patch(b, {"address": "B's address"})).status_code == 200
     assert (await a.get("/api/v0/company")).json()["payload"]["address"] is None
+
+
+@pytest.mark.parametrize("raw", ["1e-999999999", "1e999999999", "0.001"])
+async def test_an_upi_limit_no_account_can_hold_is_422(tenant: Tenant, raw: str) -> None:
+    body = '{"upiMaxAmount": ' + raw + "}"
+    response = await tenant.patch(
+        "/api/v0/company", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert _sub_fields(response) == ["upiMaxAmount"]
+    assert (await tenant.get("/api/v0/company")).json()["payload"]["upiMaxAmount"] == 100000.0

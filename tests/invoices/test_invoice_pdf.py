@@ -75,9 +75,84 @@ async def test_the_pdf_shows_the_gst_fields(tenant: Tenant) -> None:
         "30.00",
         "1,179.99",
         rupees_in_words(Decimal("1179.99")),
-        "Balance Due",
+        "Authorised Signatory",
     ):
         assert expected in shown, expected
+
+
+async def test_the_pdf_prints_the_same_after_a_payment_and_carries_rule_46(tenant: Tenant) -> None:
+    bank = {
+        "accountName": "Kaveri Tools Pvt Ltd",
+        "accountNumber": "50200012345678",
+        "ifsc": "HDFC0000060",
+        "bankName": "HDFC Bank, Pune",
+    }
+    settings = {
+        "legalName": "Kaveri Tools Pvt Ltd",
+        "phone": "+91 9822012345",
+        "email": "accounts@kaveri.example.in",
+        "bankAccount": bank,
+        "upiVpa": "kaveri@okhdfc",
+    }
+    assert (await tenant.patch("/api/v0/company", json=settings)).status_code == 200
+    customer = await tenant.create_customer(panOrGstin=gstin_for("27", 34))
+    line = {
+        "description": "Steel rods",
+        "hsnSac": "7214",
+        "quantity": 3,
+        "unit": "KGS",
+        "unitPrice": "333.33",
+        "gstRate": 18,
+    }
+    created = await tenant.post(
+        INVOICES,
+        json={
+            "customerId": customer["customerId"],
+            "invoiceDate": "2026-11-24",
+            "dueDate": "2026-12-24",
+            "externalId": "PO-7781",
+            "partialPaymentAllowed": True,
+            "lineItems": [line],
+        },
+    )
+    assert created.status_code == 200, created.text
+    invoice_id = created.json()["payload"]["invoiceId"]
+    first = await tenant.get(f"{INVOICES}/{invoice_id}/pdf")
+    dispatched = await tenant.post(f"{INVOICES}/bulk/dispatch", json={"invoiceIds": [invoice_id]})
+    assert dispatched.status_code == 200, dispatched.text
+    paid = await tenant.post(
+        "/api/v0/payment",
+        json={
+            "customerId": customer["customerId"],
+            "mode": "NEFT",
+            "amount": 500,
+            "reference": "UTR-PDF-1",
+            "paidOn": "2026-11-25",
+            "allocations": [{"invoiceId": invoice_id, "amount": 500}],
+        },
+    )
+    assert paid.status_code == 200, paid.text
+
+    again = await tenant.get(f"{INVOICES}/{invoice_id}/pdf")
+
+    assert again.content == first.content
+    shown = " ".join(_text(first.content).split())
+    for expected in (
+        "TAX INVOICE",
+        "Reverse Charge No",
+        "Buyer's Ref. PO-7781",
+        "3 KGS",
+        "CGST @ 9% 90.00 SGST @ 9% 90.00",
+        "Phone: +91 9822012345",
+        "E-mail: accounts@kaveri.example.in",
+        "A/c No.: 50200012345678 IFSC: HDFC0000060",
+        "UPI ID: kaveri@okhdfc",
+        "For Kaveri Tools Pvt Ltd",
+        "Authorised Signatory",
+    ):
+        assert expected in shown, expected
+    for absent in ("Balance", "Amount Paid", "/pay/"):
+        assert absent not in shown, absent
 
 
 async def test_another_company_gets_no_pdf(tenant: Tenant, tenants: TenantFactory) -> None:

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from dues.invoices import pdf as pdf_module
 from dues.invoices import pdf_fast
-from dues.invoices.pdf import Party, PdfLine, TaxInvoiceDocument, format_inr, render_invoice_pdf
+from dues.invoices.pdf import BankAccount, Party, PdfLine, TaxInvoiceDocument, format_inr, render_invoice_pdf
 from dues.kit.gst import line_tax, sum_lines
 from dues.kit.india import make_gstin
 from dues.kit.words import rupees_in_words
@@ -36,12 +36,15 @@ def _seller() -> Party:
         state="Karnataka",
         state_code="29",
         gstin=SELLER_GSTIN,
+        phone="+91 80 4123 4567",
+        email="accounts@kaveri.example.in",
     )
 
 
-def _invoice(
-    *, intra_state: bool, buyer: Party | None = None, amount_paid: Decimal = Decimal("0.00")
-) -> TaxInvoiceDocument:
+BANK = BankAccount("Kaveri Precision Tools Pvt Ltd", "50200012345678", "HDFC0000523", "HDFC Bank, Peenya")
+
+
+def _invoice(*, intra_state: bool, buyer: Party | None = None) -> TaxInvoiceDocument:
     items = [
         ("Annual maintenance contract, Peenya plant", "998719"),
         ("Industrial bearings SKF 6205-2RS", "84821011"),
@@ -83,10 +86,10 @@ def _invoice(
         igst=total.igst,
         cess=total.cess,
         total=total.total,
-        amount_paid=amount_paid,
-        balance_due=total.total - amount_paid,
         lines=lines,
-        payment_url="https://pay.example.in/i/9f8e7d6c5b4a",
+        buyer_reference="PO-4471/26",
+        bank=BANK,
+        upi_vpa="kaveri.tools@okhdfc",
     )
 
 
@@ -159,7 +162,7 @@ def test_format_inr_refuses_what_is_not_an_amount() -> None:
 
 @pytest.mark.usefixtures("path")
 def test_intra_state_invoice_shows_cgst_and_sgst() -> None:
-    doc = _invoice(intra_state=True, amount_paid=Decimal("179.99"))
+    doc = _invoice(intra_state=True)
     # 3 x 333.33 at 18%: each line 30.00 CGST + 30.00 SGST, so the invoice is 999.99 + 180.00.
     assert [line.cgst for line in doc.lines] == [Decimal("30.00")] * 3
     assert doc.total == Decimal("1179.99")
@@ -182,20 +185,85 @@ def test_intra_state_invoice_shows_cgst_and_sgst() -> None:
         "998719",
         "84821011",
         "996511",
-        "This is a computer-generated invoice.",
+        "This is a computer-generated tax invoice.",
     ):
         assert expected in text, expected
     assert re.search(r"Place of Supply Karnataka \(Code: 29\)", text)
-    assert "CGST SGST" in text and "IGST" in text  # the lines' columns, and the totals' IGST 0.00 row
-    assert re.search(r"333\.33 333\.33 18% 30\.00 30\.00", text)
+    assert "CGST SGST" in text and "IGST" not in text  # an intra-state supply has no IGST, not even 0.00
+    assert re.search(r"1 NOS 333\.33 333\.33 18% 30\.00 30\.00", text)
     assert re.search(r"Total 999\.99 90\.00 90\.00", text)
+    # The rate of each tax head (r.46(j)), in the totals.
+    assert re.search(r"Taxable Value 999\.99 CGST @ 9% 90\.00 SGST @ 9% 90\.00", text)
     assert re.search(rf"Total {RUPEE} 1,179\.99", text)
     words = rupees_in_words(Decimal("1179.99"))
     assert words == "Rupees One Thousand One Hundred Seventy-Nine and Ninety-Nine Paise Only"
     assert words in text
-    assert re.search(r"Amount Paid 179\.99", text)
-    assert re.search(rf"Balance Due {RUPEE} 1,000\.00", text)
-    assert "Pay online: https://pay.example.in/i/9f8e7d6c5b4a" in text
+
+
+@pytest.mark.usefixtures("path")
+def test_a_tax_invoice_carries_what_rule_46_asks() -> None:
+    text = _text(render_invoice_pdf(_invoice(intra_state=True)))
+
+    for expected in (
+        "Reverse Charge No",
+        "Buyer's Ref. PO-4471/26",
+        "Phone: +91 80 4123 4567",
+        "E-mail: accounts@kaveri.example.in",
+        "Bank: HDFC Bank, Peenya",
+        "A/c Name: Kaveri Precision Tools Pvt Ltd",
+        "A/c No.: 50200012345678 IFSC: HDFC0000523",
+        "UPI ID: kaveri.tools@okhdfc",
+        "For Kaveri Precision Tools Private Limited",
+        "Authorised Signatory",
+        "Original for Recipient",
+    ):
+        assert expected in text, expected
+    assert "Reverse Charge Yes" in _text(
+        render_invoice_pdf(replace(_invoice(intra_state=True), reverse_charge=True))
+    )
+
+
+@pytest.mark.usefixtures("path")
+def test_the_document_shows_nothing_that_changes_after_issue() -> None:
+    data = render_invoice_pdf(_invoice(intra_state=True))
+    text = _text(data)
+
+    for absent in ("Amount Paid", "Balance Due", "Pay online", "/pay/"):
+        assert absent not in text, absent
+    links = [a for page in PdfReader(io.BytesIO(data)).pages for a in page.get("/Annots", [])]
+    assert links == []
+
+
+@pytest.mark.usefixtures("path")
+def test_a_seller_without_gstin_issues_a_bill_of_supply() -> None:
+    unregistered = replace(_seller(), gstin=None)
+    line = PdfLine(
+        "Tuition, November", "999293", Decimal("2"), Decimal("1500.00"), Decimal("0"), Decimal("3000.00")
+    )
+    doc = replace(
+        _invoice(intra_state=True),
+        seller=unregistered,
+        lines=(line,),
+        taxable_value=Decimal("3000.00"),
+        cgst=Decimal("0.00"),
+        sgst=Decimal("0.00"),
+        igst=Decimal("0.00"),
+        cess=Decimal("0.00"),
+        total=Decimal("3000.00"),
+    )
+
+    data = render_invoice_pdf(doc)
+    text = _text(data)
+
+    assert "BILL OF SUPPLY" in text
+    assert "TAX INVOICE" not in text
+    assert "not registered under GST" in text
+    assert "# Description HSN/SAC Qty Unit Price Amount" in text
+    assert re.search(r"Tuition, November 999293 2 NOS 1,500\.00 3,000\.00", text)
+    for absent in ("CGST", "SGST", "IGST", "GST %", "Reverse Charge"):
+        assert absent not in text, absent
+    assert "This is a computer-generated bill of supply." in text
+    assert PdfReader(io.BytesIO(data)).metadata.title == "Bill of Supply INV/2026-27/0042"
 
 
 @pytest.mark.usefixtures("path")
@@ -210,10 +278,10 @@ def test_inter_state_invoice_shows_igst() -> None:
     assert "Maharashtra (Code: 27)" in text
     assert "Inter-state (IGST)" in text
     assert "GST % IGST" in text
-    assert "CGST SGST" not in text
+    assert "CGST" not in text and "SGST" not in text
     assert re.search(r"333\.33 333\.33 18% 60\.00", text)
-    assert re.search(r"CGST 0\.00 SGST 0\.00 IGST 180\.00", text)
-    assert re.search(rf"Balance Due {RUPEE} 1,179\.99", text)
+    assert re.search(r"Taxable Value 999\.99 IGST @ 18% 180\.00", text)
+    assert re.search(rf"Total {RUPEE} 1,179\.99", text)
     assert rupees_in_words(Decimal("1179.99")) in text
 
 
@@ -227,13 +295,14 @@ def test_without_lines_a_summary_line_carries_the_description_and_base_amount() 
         cgst=Decimal("11111.11"),
         sgst=Decimal("11111.11"),
         total=Decimal("145679.00"),
-        balance_due=None,
     )
 
     text = _text(render_invoice_pdf(doc))
 
     assert re.search(r"1 Consulting retainer for November 2026 1,23,456\.78 11,111\.11 11,111\.11", text)
-    assert re.search(rf"Balance Due {RUPEE} 1,45,679\.00", text)
+    # 11,111.11 is 9 % of 1,23,456.78 to the paisa: the rate is worked back for the totals.
+    assert re.search(r"CGST @ 9% 11,111\.11 SGST @ 9% 11,111\.11", text)
+    assert re.search(rf"Total {RUPEE} 1,45,679\.00", text)
     assert "Rupees One Lakh Forty-Five Thousand Six Hundred Seventy-Nine Only" in text
 
 
@@ -260,13 +329,13 @@ def test_nil_rated_supply_between_states_uses_the_igst_column() -> None:
         taxable_value=Decimal("1000.00"),
         igst=Decimal("0.00"),
         total=Decimal("1000.00"),
-        balance_due=None,
     )
 
     text = _text(render_invoice_pdf(doc))
 
     assert "GST % IGST" in text
-    assert re.search(r"Printed books 4901 10 100\.00 1,000\.00 0% 0\.00", text)
+    assert re.search(r"Printed books 4901 10 NOS 100\.00 1,000\.00 0% 0\.00", text)
+    assert re.search(r"IGST @ 0% 0\.00", text)
 
 
 def test_unicode_buyer_name_renders() -> None:
@@ -334,7 +403,9 @@ def test_any_printable_text_renders(monkeypatch: pytest.MonkeyPatch, core_fonts:
             place_of_supply=junk(64),
             lines=(line,) * 3,
             description=junk(1000),
-            payment_url=junk(500),
+            buyer_reference=junk(100),
+            bank=BankAccount(junk(100), junk(36), junk(11), junk(100)),
+            upi_vpa=junk(100),
         )
         assert render_invoice_pdf(doc).startswith(b"%PDF")
         assert render_invoice_pdf(replace(doc, lines=())).startswith(b"%PDF")
@@ -361,7 +432,6 @@ def test_huge_amounts_stay_on_one_line() -> None:
         cgst=big,
         sgst=big,
         total=big,
-        balance_due=big,
     )
 
     text = _text(render_invoice_pdf(doc))
@@ -383,27 +453,17 @@ def test_long_invoice_breaks_pages_and_repeats_the_table_header() -> None:
         if number < len(pages):
             assert "# Description HSN/SAC Qty Unit Price Taxable Value GST % CGST SGST" in page
     assert "201 Freight and handling" in pages[-1]
-    assert "Balance Due" in pages[-1]
+    # The totals, their words and the signature stay together on the last page.
+    for closing in ("Total in words", "CGST @ 9%", "Authorised Signatory"):
+        assert closing in pages[-1], closing
 
 
 @pytest.mark.usefixtures("path")
-def test_no_payment_link_without_a_url() -> None:
-    text = _text(render_invoice_pdf(replace(_invoice(intra_state=True), payment_url=None)))
+def test_no_payment_details_without_bank_or_upi() -> None:
+    text = _text(render_invoice_pdf(replace(_invoice(intra_state=True), bank=None, upi_vpa=None)))
 
-    assert "Pay online" not in text
-
-
-@pytest.mark.usefixtures("path")
-def test_payment_link_is_clickable() -> None:
-    reader = PdfReader(io.BytesIO(render_invoice_pdf(_invoice(intra_state=True))))
-    uris = [
-        annotation.get_object()["/A"]["/URI"]
-        for page in reader.pages
-        for annotation in page.get("/Annots", [])
-        if "/A" in annotation.get_object()
-    ]
-
-    assert uris == ["https://pay.example.in/i/9f8e7d6c5b4a"]
+    assert "PAYMENT DETAILS" not in text and "UPI ID" not in text
+    assert "Authorised Signatory" in text
 
 
 @pytest.mark.usefixtures("path")
@@ -477,7 +537,7 @@ def test_sixty_lines_run_over_pages_in_order_under_a_repeated_header() -> None:
     text = " ".join(pages)
     assert re.findall(r"(\d+) Part (\d{3})", text) == [(str(n), f"{n:03d}") for n in range(1, 61)]
     assert "hydraulic press spare with seals, gaskets and fitting kit" in text
-    assert re.search(r"Balance Due (?:₹|Rs\.) ", pages[-1])
+    assert re.search(r"Total (?:₹|Rs\.) ", pages[-1])
 
 
 def test_latin_invoices_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -516,12 +576,20 @@ def test_text_outside_the_fixed_set_goes_the_fpdf2_path(name: str) -> None:
 @pytest.mark.parametrize(
     "doc",
     [
-        _invoice(intra_state=True, amount_paid=Decimal("179.99")),
+        _invoice(intra_state=True),
         _invoice(intra_state=False),
         _numbered_invoice(60),
-        replace(_invoice(intra_state=True), payment_url="https://pay.example.in/i/" + "9f8e7d6c5b4a" * 12),
+        replace(_invoice(intra_state=True), upi_vpa="kaveri.tools." + "9f8e7d6c5b4a" * 12 + "@okhdfc"),
+        replace(
+            _invoice(intra_state=True),
+            seller=replace(_seller(), gstin=None),
+            lines=(),
+            cgst=Decimal(0),
+            sgst=Decimal(0),
+            total=Decimal("999.99"),
+        ),
     ],
-    ids=["intra-state", "inter-state", "sixty-lines", "long-url"],
+    ids=["intra-state", "inter-state", "sixty-lines", "long-upi-id", "bill-of-supply"],
 )
 def test_fast_and_fpdf2_output_read_the_same(
     monkeypatch: pytest.MonkeyPatch, doc: TaxInvoiceDocument
@@ -594,10 +662,10 @@ def test_fast_path_survives_any_text_in_its_set(monkeypatch: pytest.MonkeyPatch)
             place_of_supply=junk(64),
             lines=(line,) * 3,
             description=junk(1000),
-            payment_url="https://" + junk(500),
+            upi_vpa=junk(300),
         )
         for variant in (doc, replace(doc, lines=())):
             text = "".join(_text(render_invoice_pdf(variant)).split())
-            # However the lines wrapped, the name and the whole URL read back in full.
+            # However the lines wrapped, the name and the whole UPI id read back in full.
             assert "".join(party.legal_name.split()) in text
-            assert "".join(doc.payment_url.split()) in text
+            assert "".join(doc.upi_vpa.split()) in text

@@ -4,6 +4,7 @@ desktop widths go to tests/pay/screenshots/ (git-ignored) for a person to look a
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +19,8 @@ from tests.pay.helpers import dispatched, money, set_upi
 from tests.support import Tenant, TenantFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).parent / "screenshots"
+# DUES_SHOTS_DIR puts them elsewhere, e.g. outside the checkout.
+SHOTS = Path(os.environ.get("DUES_SHOTS_DIR") or Path(__file__).parent / "screenshots")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -41,14 +43,22 @@ async def seller(committed: Database, server: str) -> AsyncIterator[Tenant]:
     async with httpx.AsyncClient(base_url=server, timeout=20) as http:
         tenant = await TenantFactory(committed, http).create(name="Shree Ganesh Traders Pvt Ltd")
         await set_upi(tenant, "ganesh.traders@okicici", "Shree Ganesh Traders")
+        bank = {
+            "accountName": "Shree Ganesh Traders Pvt Ltd",
+            "accountNumber": "50200012345678",
+            "ifsc": "HDFC0000060",
+            "bankName": "HDFC Bank, Fort, Mumbai",
+        }
+        response = await tenant.patch("/api/v0/company", json={"bankAccount": bank})
+        assert response.status_code == 200, response.text
         yield tenant
 
 
 async def _shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
+    shots = _shots()
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         await page.set_viewport_size(size)
-        await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        await page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
     await page.set_viewport_size(PHONE)
 
 
@@ -108,3 +118,52 @@ async def test_pay_a_part_in_the_browser(browser: Browser, seller: Tenant) -> No
     assert await page.locator("#amount-due").inner_text() == "₹7,799.50"
     await _shoot(page, "part-page-after")
     await page.close()
+
+
+async def test_above_the_upi_limit_in_the_browser(browser: Browser, seller: Tenant) -> None:
+    inv, _ = await dispatched(seller, base="200000", partial=True, minimumPartialAmount=1000)  # 2,36,000
+    page = await browser.new_page(viewport=PHONE)
+
+    await page.goto(inv["paymentLink"])
+    assert await page.locator("svg.qr").count() == 0
+    assert await page.locator("#upi-link").count() == 0
+    assert "per-transaction limit of UPI apps" in await page.locator("#upi-limit").inner_text()
+    assert "50200012345678" in await page.locator("#bank-details").inner_text()
+    await _shoot(page, "limit-page")
+
+    await page.get_by_label("Part to pay by UPI (₹)").fill("150000")
+    await page.get_by_role("button", name="Show UPI code for this amount").click()
+    assert "UPI takes at most ₹1,00,000.00" in await page.locator("#upi-amount-error").inner_text()
+    await page.get_by_label("Part to pay by UPI (₹)").fill("60000")
+    await page.get_by_role("button", name="Show UPI code for this amount").click()
+
+    assert await page.locator("svg.qr").count() == 1
+    assert "am=60000.00" in (await page.locator("#upi-link").get_attribute("href") or "")
+    vpa = page.locator("#upi-vpa")
+    assert await vpa.inner_text() == "ganesh.traders@okicici"
+    # One tap selects the whole VPA, ready to copy.
+    assert await vpa.evaluate("e => getComputedStyle(e).userSelect") == "all"
+    await _shoot(page, "limit-upi-part")
+    await page.close()
+
+
+async def test_the_receipt_keeps_the_invoice_number_on_one_line(browser: Browser, seller: Tenant) -> None:
+    inv, _ = await dispatched(seller, base="1000", partial=False, invoiceNumber="SGT/2026-27/0042")
+    page = await browser.new_page(viewport={"width": 320, "height": 700})
+    await page.goto(inv["paymentLink"])
+    await page.get_by_role("button", name=re.compile("^Pay ")).click()
+    await page.wait_for_url(re.compile(r".*/pay/sandbox/checkout\?session=.*"))
+    await page.get_by_role("button", name=re.compile("^Fail")).click()
+    await page.wait_for_url(re.compile(r".*/receipt/PA[A-Z0-9]{14}$"))
+
+    number = page.locator("#receipt-invoice")
+    assert await number.inner_text() == "invoice\xa0SGT/2026-27/0042"
+    # One line box: the number is not broken, however narrow the phone.
+    assert await number.evaluate("e => e.getClientRects().length") == 1
+    await page.screenshot(path=str(_shots() / "receipt-narrow-phone.png"), full_page=True)
+    await page.close()
+
+
+def _shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS

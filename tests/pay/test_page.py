@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
+import pytest
 
 from tests.customers.helpers import payload
 from tests.pay.helpers import DISPATCH, checkout, dispatched, send_callback, session_of, set_upi, token_of
@@ -24,6 +25,8 @@ async def test_page_shows_seller_invoice_customer_and_amounts(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     await set_upi(tenant, "seller@okaxis")
+    # Above UPI's usual limit of 1,00,000.00 the page offers no QR code: this seller's limit is higher.
+    assert (await tenant.patch("/api/v0/company", json={"upiMaxAmount": 200000})).status_code == 200
     inv, token = await dispatched(tenant, base="100000", due="2026-12-31")  # 1,18,000.00
     customer = payload(await tenant.get(f"/api/v0/customer/{inv['customerId']}"))
 
@@ -207,3 +210,162 @@ async def test_a_paid_invoice_shows_nothing_to_pay(client: httpx.AsyncClient, te
     assert "Amount due ₹0.00" in text
     assert "<form" not in response.text
     assert "upi://" not in response.text
+
+
+BANK = {
+    "accountName": "Seller Pvt Ltd",
+    "accountNumber": "50200012345678",
+    "ifsc": "HDFC0000060",
+    "bankName": "HDFC Bank, Fort",
+}
+
+
+async def _set_bank(tenant: Tenant) -> None:
+    response = await tenant.patch("/api/v0/company", json={"bankAccount": BANK})
+    assert response.status_code == 200, response.text
+
+
+def _upi_link(page: str) -> dict[str, list[str]] | None:
+    found = re.search(r'id="upi-link" href="([^"]+)"', page)
+    return parse_qs(urlsplit(html.unescape(found.group(1))).query) if found else None
+
+
+async def test_within_the_upi_limit_the_page_shows_the_code_and_the_vpa_as_text(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await set_upi(tenant, "seller.co@okhdfc")
+    _, token = await dispatched(tenant, base="84745")  # 99,999.10 with GST: just within
+
+    page = (await client.get(f"/pay/{token}")).text
+
+    assert _upi_link(page)["am"] == ["99999.10"]  # type: ignore[index]
+    assert 'class="qr"' in page
+    assert re.search(r'<p class="copy" id="upi-vpa">seller\.co@okhdfc</p>', page)
+    assert "UPI is not offered" not in page
+
+
+async def test_above_the_upi_limit_no_code_or_link_and_the_page_says_why(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await set_upi(tenant, "seller.co@okhdfc")
+    await _set_bank(tenant)
+    _, token = await dispatched(tenant, base="100000")  # 1,18,000.00, parts not allowed
+
+    page = (await client.get(f"/pay/{token}")).text
+
+    assert "upi://" not in page and "<svg" not in page
+    text = _text(page)
+    assert (
+        "UPI is not offered for the full ₹1,18,000.00: a UPI payment can be at most ₹1,00,000.00, the usual "
+        "per-transaction limit of UPI apps. Pay online above or by bank transfer below." in text
+    )
+    # The VPA is no use for an amount UPI cannot take in one payment, and parts are not allowed.
+    assert "seller.co@okhdfc" not in page
+    assert 'id="pay-button"' in page
+    assert "Account number 50200012345678" in text and "IFSC HDFC0000060" in text
+    assert "Bank HDFC Bank, Fort" in text and "Account name Seller Pvt Ltd" in text
+
+
+async def test_the_limit_is_the_companys_setting(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await set_upi(tenant, "seller.co@okhdfc")
+    assert (await tenant.patch("/api/v0/company", json={"upiMaxAmount": 5000})).status_code == 200
+    _, token = await dispatched(tenant, base="5000")  # 5,900.00
+
+    page = (await client.get(f"/pay/{token}")).text
+
+    assert "upi://" not in page
+    assert "a UPI payment can be at most ₹5,000.00" in _text(page)
+
+
+async def test_above_the_limit_a_part_within_it_may_go_by_upi(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await set_upi(tenant, "seller.co@okhdfc")
+    inv, token = await dispatched(tenant, base="200000", partial=True, minimumPartialAmount=1000)  # 2,36,000
+
+    first = (await client.get(f"/pay/{token}")).text
+    assert "upi://" not in first
+    assert "or pay a part of up to ₹1,00,000.00 by UPI" in _text(first)
+    assert re.search(r'<form method="get" action="/pay/[^"]+#pay-upi"', first)
+
+    chosen = (await client.get(f"/pay/{token}", params={"upiAmount": "50,000"})).text
+
+    link = _upi_link(chosen)
+    assert link is not None
+    assert (link["am"], link["tr"], link["tn"]) == (["50000.00"], [inv["invoiceId"]], [inv["invoiceNumber"]])
+    assert "Scan with any UPI app to pay ₹50,000.00" in _text(chosen)
+    assert 'id="upi-vpa">seller.co@okhdfc<' in chosen
+    # Nothing was recorded: a UPI payment reaches dues when the seller records it.
+    shown = payload(await tenant.get(f"/api/v0/invoice/{inv['invoiceId']}"))
+    assert shown["balanceAmount"] == 236000.0
+
+
+@pytest.mark.parametrize(
+    ("asked", "message"),
+    [
+        ("100000.01", "UPI takes at most ₹1,00,000.00 in one payment: enter ₹1,00,000.00 or less."),
+        ("999", "The smallest part-payment this invoice takes is ₹1,000.00."),
+        ("ten", "Enter the amount as a number, such as 1500.00."),
+        ("1e999999999", "The amount is more than what is due"),
+        ("1e-999999999", "Enter the amount in rupees and paise, with at most 2 decimals."),
+    ],
+)
+async def test_a_upi_part_outside_the_rules_is_refused_on_the_page(
+    client: httpx.AsyncClient, tenant: Tenant, asked: str, message: str
+) -> None:
+    await set_upi(tenant, "seller.co@okhdfc")
+    _, token = await dispatched(tenant, base="200000", partial=True, minimumPartialAmount=1000)
+
+    response = await client.get(f"/pay/{token}", params={"upiAmount": asked})
+
+    assert response.status_code == 200
+    assert "upi://" not in response.text
+    assert message in _text(response.text)
+    assert 'id="upi-amount-error"' in response.text
+    assert f'value="{asked}"' in response.text  # what the payer typed, to correct
+
+
+async def test_no_upi_part_when_the_invoice_takes_no_parts(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await set_upi(tenant, "seller.co@okhdfc")
+    _, token = await dispatched(tenant, base="200000")
+
+    page = (await client.get(f"/pay/{token}", params={"upiAmount": "50000"})).text
+
+    assert "upi://" not in page and 'name="upiAmount"' not in page
+
+
+async def test_an_amount_no_decimal_can_hold_is_refused_at_checkout(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    _, token = await dispatched(tenant, base="1000", partial=True)
+
+    for amount in ("1e999999999", "1e-999999999"):
+        response = await checkout(client, token, amount)
+        assert response.status_code == 422, amount
+        assert 'role="alert"' in response.text
+
+
+async def test_bank_details_are_shown_only_when_set(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    _, token = await dispatched(tenant, base="1000")
+    assert "Pay by bank transfer" not in (await client.get(f"/pay/{token}")).text
+
+    await _set_bank(tenant)
+
+    text = _text((await client.get(f"/pay/{token}")).text)
+    assert "Pay by bank transfer" in text and "Account number 50200012345678" in text
+
+
+async def test_invoice_numbers_never_break_across_lines(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await set_upi(tenant, "seller.co@okhdfc")
+    inv, token = await dispatched(tenant, base="1000", partial=True)
+    started = await checkout(client, token, "500")
+    attempt = session_of(started.headers["location"])["attemptId"]
+
+    receipt = (await client.get(f"/pay/{token}/receipt/{attempt}")).text
+    page = (await client.get(f"/pay/{token}")).text
+
+    number = inv["invoiceNumber"]
+    assert f'<span class="nowrap" id="receipt-invoice">invoice&nbsp;{number}</span>' in receipt
+    assert f'<dd class="nowrap">{number}</dd>' in receipt
+    assert f'<dd class="nowrap">{number}</dd>' in page
+    assert ".nowrap { white-space: nowrap; }" in page

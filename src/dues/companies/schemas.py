@@ -1,11 +1,26 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, field_validator, model_validator
 
 from dues.kit import leniency
-from dues.kit.fields import Email, Gstin, IstDateTime, LongText, Name, PinCode, ShortText, StateName
+from dues.kit.fields import (
+    AccountNumber,
+    Email,
+    Gstin,
+    Ifsc,
+    IstDateTime,
+    LongText,
+    Money,
+    Name,
+    Phone,
+    PinCode,
+    ShortText,
+    StateName,
+)
+from dues.kit.money import is_money
 from dues.models.company import ApprovalChain
 
 
@@ -38,6 +53,23 @@ class CamelInput(CamelModel):
         return leniency.validate(cls, data, handler)
 
 
+class BankAccount(CamelModel):
+    """The account the seller takes transfers into, printed on its documents and on the payment page."""
+
+    account_name: ShortText = Field(description="the account holder's name as the bank has it")
+    account_number: AccountNumber = Field(description="9 to 36 letters or digits")
+    ifsc: Ifsc = Field(description="the branch's IFSC, e.g. HDFC0001234")
+    bank_name: ShortText = Field(description="the bank (and branch), e.g. HDFC Bank, Fort")
+
+
+class BankAccountInput(BankAccount, CamelInput):
+    """The bank account in a settings PATCH, read leniently like every request body."""
+
+
+# UPI's usual per-transaction limit (NPCI): above it a QR code or intent link would be refused by the app.
+DEFAULT_UPI_MAX_AMOUNT = Decimal("100000.00")
+
+
 class CompanyRead(CamelModel):
     company_id: str
     legal_name: str
@@ -52,6 +84,13 @@ class CompanyRead(CamelModel):
     invoice_number_prefix: str | None
     parent_company_id: str | None
     default_reminder_id: str | None
+    phone: str | None = Field(None, description="printed on the seller's documents")
+    bank_account: BankAccount | None = Field(
+        None, description="printed on documents and the payment page for transfers"
+    )
+    upi_max_amount: Money = Field(
+        DEFAULT_UPI_MAX_AMOUNT, description="above this amount the payment page offers no UPI QR code or link"
+    )
     created_on: IstDateTime
     updated_on: IstDateTime
 
@@ -73,3 +112,22 @@ class CompanyPatch(CamelInput):
     approval_chain: ApprovalChain | None = None
     invoice_number_prefix: str | None = Field(None, pattern=r"^[A-Za-z0-9/-]{1,8}$")
     default_reminder_id: str | None = Field(None, pattern=r"^RM[A-Z0-9]{14}$")
+    phone: Phone | None = Field(None, description="printed on the seller's documents")
+    bank_account: BankAccountInput | None = Field(
+        None,
+        description="printed on documents and the payment page for transfers; replaced whole, null clears",
+    )
+    upi_max_amount: Money | None = Field(
+        None,
+        gt=0,
+        le=Decimal("99999999999999.99"),
+        description="above it the payment page offers no UPI QR code or link; null: back to 100000.00",
+    )
+
+    @field_validator("upi_max_amount")
+    @classmethod
+    def _paise(cls, value: Decimal | None) -> Decimal | None:
+        # Read off the digits: normalising 1e-999999999 underflows to 0 and would pass as "two places".
+        if value is not None and not (is_money(value) and value == value.quantize(Decimal("0.01"))):
+            raise ValueError("must have at most 2 decimal places")
+        return value

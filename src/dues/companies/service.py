@@ -10,7 +10,7 @@ from dues.audit import service as audit
 from dues.auth import repository as auth_repository
 from dues.auth.service import Principal
 from dues.companies import repository
-from dues.companies.schemas import CompanyPatch
+from dues.companies.schemas import DEFAULT_UPI_MAX_AMOUNT, CompanyPatch
 from dues.errors import Forbidden, NotFound, ValidationFailed
 from dues.kit import ids, india
 from dues.kit.passwords import hash_secret, new_client_secret, new_password
@@ -18,6 +18,12 @@ from dues.models import ApiClient, Company, User
 from dues.models.company import Role
 from dues.reminders import service as reminders
 
+_BANK_COLUMNS = {
+    "account_name": "bank_account_name",
+    "account_number": "bank_account_number",
+    "ifsc": "bank_ifsc",
+    "bank_name": "bank_name",
+}
 _REQUIRED = {"legal_name": "legalName", "state": "state", "approval_chain": "approvalChain"}
 
 
@@ -59,6 +65,13 @@ async def update(session: AsyncSession, principal: Principal, patch: CompanyPatc
             customer_id=None,
             rejected=values["default_reminder_id"],
         )
+    if "bank_account" in values:
+        # One object on the wire, four columns here: given, it replaces the account whole; null clears it.
+        account = values.pop("bank_account") or {}
+        for field, column in _BANK_COLUMNS.items():
+            setattr(company, column, account.get(field))
+    if "upi_max_amount" in values and values["upi_max_amount"] is None:
+        values["upi_max_amount"] = DEFAULT_UPI_MAX_AMOUNT  # cleared: back to UPI's usual limit
     for field, value in values.items():
         setattr(company, field, value)
     if company.gstin and india.gstin_state(company.gstin) != company.state:
@@ -131,6 +144,7 @@ async def create_company(
         gstin=gstin,
         parent_company_id=parent,
         approval_chain="NONE",
+        upi_max_amount=DEFAULT_UPI_MAX_AMOUNT,
     )
     repository.add(session, company)
     await session.flush()
@@ -153,6 +167,33 @@ async def create_company(
         session, company_id, actor, "company", company_id, "CREATE", None, audit.snapshot(company)
     )
     return NewCompany(company_id, company_id, secret, username, password)
+
+
+# The demo company of a first `dues serve` on the embedded database: GST-registered in Maharashtra (a GSTIN
+# with its right check character), with what its tax invoice prints. Its bank and UPI details are made up.
+DEMO_NAME = "Demo Traders Pvt Ltd"
+DEMO_GSTIN = india.make_gstin("27", "AABCD1234E")
+DEMO_SETTINGS = {
+    "address": "Unit 4, Andheri Industrial Estate, Andheri (East), Mumbai",
+    "pin_code": "400093",
+    "email": "accounts@demo-traders.example",
+    "phone": "+91 9820012345",
+    "upi_vpa": "demo.traders@okdemo",
+    "upi_payee_name": "Demo Traders",
+    "bank_account_name": "Demo Traders Pvt Ltd",
+    "bank_account_number": "000123456789",
+    "bank_ifsc": "DEMO0000001",
+    "bank_name": "Demo Bank (not a real account)",
+}
+
+
+async def create_demo_company(session: AsyncSession) -> NewCompany:
+    created = await create_company(session, DEMO_NAME, "Maharashtra", DEMO_GSTIN)
+    company = await get(session, created.company_id)
+    for column, value in DEMO_SETTINGS.items():
+        setattr(company, column, value)
+    await session.flush()
+    return created
 
 
 async def create_user(

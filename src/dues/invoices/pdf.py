@@ -30,7 +30,7 @@ from typing import Literal, NamedTuple
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace
-from fpdf.enums import Align, TableBordersLayout, WrapMode, XPos, YPos
+from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 from fpdf.errors import FPDFException
 from fpdf.table import Row
 
@@ -38,7 +38,7 @@ from dues.kit.india import STATE_CODES
 from dues.kit.money import ZERO, to_paise
 from dues.kit.words import rupees_in_words
 
-__all__ = ["Party", "PdfLine", "TaxInvoiceDocument", "format_inr", "render_invoice_pdf"]
+__all__ = ["BankAccount", "Party", "PdfLine", "TaxInvoiceDocument", "format_inr", "render_invoice_pdf"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,18 @@ class Party:
     state_code: str | None = None
     gstin: str | None = None
     pan: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """The account the seller takes transfers into, printed for the payer."""
+
+    account_name: str
+    account_number: str
+    ifsc: str
+    bank_name: str
 
 
 @dataclass(frozen=True)
@@ -67,11 +79,19 @@ class PdfLine:
     cgst: Decimal = ZERO
     sgst: Decimal = ZERO
     igst: Decimal = ZERO
+    # The GST unit quantity code the quantity is counted in.
+    unit: str = "NOS"
 
 
 @dataclass(frozen=True)
 class TaxInvoiceDocument:
-    """What a tax invoice prints; money in rupees, exact to the paisa."""
+    """What a tax invoice (or, for a seller without a GSTIN, a bill of supply) prints; money in rupees,
+    exact to the paisa.
+
+    Only what the document states at issue: no amount paid, balance or payment link, which change as the
+    invoice is paid and belong on the payment page and in the e-mail. So a document prints the same however
+    often, and whenever, it is fetched.
+    """
 
     invoice_number: str
     invoice_date: date
@@ -85,16 +105,18 @@ class TaxInvoiceDocument:
     sgst: Decimal = ZERO
     igst: Decimal = ZERO
     cess: Decimal = ZERO
-    amount_paid: Decimal = ZERO
-    # None: total - amount_paid.
-    balance_due: Decimal | None = None
     lines: tuple[PdfLine, ...] = ()
     # Printed as the single summary line when there are no lines.
     description: str | None = None
     place_of_supply_code: str | None = None
     # None: decided from the taxes charged, or for a nil-rated invoice from the states.
     intra_state: bool | None = None
-    payment_url: str | None = None
+    # CGST Rules r.46(p): whether the recipient pays the tax (reverse charge). dues's invoices charge it.
+    reverse_charge: bool = False
+    # The buyer's own reference for the supply (its PO number): the invoice's externalId.
+    buyer_reference: str | None = None
+    bank: BankAccount | None = None
+    upi_vpa: str | None = None
 
 
 def format_inr(amount: Decimal) -> str:
@@ -265,13 +287,11 @@ def _texts(value: object) -> Iterator[str]:
 # and points, and from the same :class:`_Content`.
 
 _CREATOR = "dues"
-_TITLE = "TAX INVOICE"
 _SUBTITLE = "Original for Recipient"
 _INK = (33, 37, 41)
 _MUTED = (108, 117, 125)
 _RULE = (190, 196, 204)
 _SHADE = (233, 238, 245)
-_LINK = (13, 71, 161)
 _MM_PER_PT = 25.4 / 72
 # A4 as fpdf2 sizes it: whole hundredths of a point.
 _PAGE_W = 595.28 * _MM_PER_PT
@@ -312,13 +332,15 @@ _TOTALS_GUTTER = 8.0
 _TOTALS_INSET = 1.5
 # Beyond the totals' own rows, room they need left on the page to start there rather than on the next.
 _TOTALS_KEEP = 10.0
+# Room to sign between "For <seller>" and "Authorised Signatory", and the space above them.
+_SIGN_GAP = 3.0
+_SIGN_SPACE = 12.0
 _WORDS_GAP = 1.5
 _PAY_GAP = 3.0
 _FOOTER_RULE = 13.0  # above the bottom edge
 _FOOTER_PT = 7.5
 _FOOTER_H = 5.0
 _FOOTER_NOTE_SHARE = 0.35
-_FOOTER_NOTE = "This is a computer-generated invoice."
 _FOOTER_MAX = 120
 # Clean text never holds a control character, so this alias cannot be met in an invoice's own text.
 _PAGES_ALIAS = "\x00pages\x00"
@@ -356,81 +378,154 @@ class _Table(NamedTuple):
 class _Content(NamedTuple):
     """Everything the invoice prints, worked out once; the renderers differ only in how they draw it."""
 
+    # The document's kind, as its heading prints it: TAX INVOICE or BILL OF SUPPLY.
+    heading: str
     title: str
     author: str
     # Same invoice, same bytes: the metadata date is the invoice's, not the clock's.
     created: datetime
     footer: str
+    footer_note: str
     sections: list[_Section]
     table: _Table
+    # The left column under the table: the total in words, then how to pay (bank account, UPI id).
     words: list[_Block]
-    # "Pay online: ..." and the address it opens, if it is a web address.
-    payment: str
-    payment_link: str | None
     # Label, amount, emphasised.
     totals: list[tuple[str, str, bool]]
+    # Under the totals: "For <seller>", room to sign, "Authorised Signatory" (r.46(q)).
+    signature: list[_Block]
+
+
+def _closing_height(content: _Content) -> float:
+    """Roughly how tall the totals block is (each text block taken as one line): it starts on a new page
+    rather than be split from its words or its signature. Both renderers decide by this one figure."""
+    left = sum(block.gap + block.size * _LEADING for block in content.words)
+    right = _BODY_PT * _TOTALS_LEADING * len(content.totals)
+    right += sum(block.gap + block.size * _LEADING for block in content.signature)
+    return max(left, right) + _TOTALS_KEEP
 
 
 def _content(doc: TaxInvoiceDocument, tf: _Typeface) -> _Content:
     intra = _is_intra_state(doc)
-    balance = doc.balance_due if doc.balance_due is not None else doc.total - doc.amount_paid
-    url = tf.clean(doc.payment_url)
+    supply_only = _is_bill_of_supply(doc)
+    kind = "Bill of Supply" if supply_only else "Tax Invoice"
+    number = tf.clean(doc.invoice_number)
+    seller = tf.clean(doc.seller.legal_name)
     words = [
         _Block("Total in words", _NOTE_PT, bold=True, muted=True),
         _Block(rupees_in_words(doc.total), bold=True),
+        *_payment_blocks(doc, tf),
     ]
-    if balance != doc.total:
-        words += [
-            _Block("Balance due in words", _NOTE_PT, bold=True, muted=True, gap=_WORDS_GAP),
-            _Block(rupees_in_words(balance)),
-        ]
+    details = [
+        ("Invoice No.", number),
+        ("Invoice Date", doc.invoice_date.strftime("%d-%m-%Y")),
+        ("Due Date", doc.due_date.strftime("%d-%m-%Y")),
+    ]
+    if not supply_only:
+        details.append(("Reverse Charge", "Yes" if doc.reverse_charge else "No"))
+    if doc.buyer_reference:
+        details.append(("Buyer's Ref.", tf.clean(doc.buyer_reference)))
+    place = _state_label(
+        tf.clean(doc.place_of_supply),
+        tf.clean(doc.place_of_supply_code) or _code_of_state(doc.place_of_supply),
+    )
+    if supply_only:
+        supply_type = ("GST", "Not charged: the supplier is not registered under GST")
+    else:
+        supply_type = ("Supply Type", "Intra-state (CGST + SGST)" if intra else "Inter-state (IGST)")
     return _Content(
-        title=f"Tax Invoice {tf.clean(doc.invoice_number)}",
-        author=tf.clean(doc.seller.legal_name),
+        heading=kind.upper(),
+        title=f"{kind} {number}",
+        author=seller,
         created=datetime(doc.invoice_date.year, doc.invoice_date.month, doc.invoice_date.day, tzinfo=UTC),
-        footer=f"Invoice {tf.clean(doc.invoice_number)} · {tf.clean(doc.seller.legal_name)}"[:_FOOTER_MAX],
+        footer=f"Invoice {number} · {seller}"[:_FOOTER_MAX],
+        footer_note=f"This is a computer-generated {kind.lower()}.",
         sections=[
-            _Section(
-                _party_blocks(doc.seller, tf, "FROM (SUPPLIER)"),
-                "INVOICE DETAILS",
-                [
-                    ("Invoice No.", tf.clean(doc.invoice_number)),
-                    ("Invoice Date", doc.invoice_date.strftime("%d-%m-%Y")),
-                    ("Due Date", doc.due_date.strftime("%d-%m-%Y")),
-                ],
-            ),
+            _Section(_party_blocks(doc.seller, tf, "FROM (SUPPLIER)"), "INVOICE DETAILS", details),
             _Section(
                 _party_blocks(doc.buyer, tf, "BILL TO (RECIPIENT)"),
                 "SUPPLY",
-                [
-                    (
-                        "Place of Supply",
-                        _state_label(
-                            tf.clean(doc.place_of_supply),
-                            tf.clean(doc.place_of_supply_code) or _code_of_state(doc.place_of_supply),
-                        )
-                        or "-",
-                    ),
-                    ("Supply Type", "Intra-state (CGST + SGST)" if intra else "Inter-state (IGST)"),
-                ],
+                [("Place of Supply", place or "-"), supply_type],
             ),
         ],
-        table=_lines_table(doc, tf, intra),
+        table=_lines_table(doc, tf, intra, supply_only),
         words=words,
-        payment=f"Pay online: {url}" if url else "",
-        # Only a web address becomes a live link; anything else is printed, not followed.
-        payment_link=url if url.lower().startswith(("https://", "http://")) else None,
         totals=[
-            ("Taxable Value", _money(tf, doc.taxable_value), False),
-            ("CGST", _money(tf, doc.cgst), False),
-            ("SGST", _money(tf, doc.sgst), False),
-            ("IGST", _money(tf, doc.igst), False),
-            ("Cess", _money(tf, doc.cess), False),
+            ("Taxable Value" if not supply_only else "Value", _money(tf, doc.taxable_value), False),
+            *([] if supply_only else _tax_rows(doc, tf, intra)),
+            *([("Cess", _money(tf, doc.cess), False)] if doc.cess else []),
             ("Total", _money(tf, doc.total, symbol=True), True),
-            ("Amount Paid", _money(tf, doc.amount_paid), False),
-            ("Balance Due", _money(tf, balance, symbol=True), True),
+        ],
+        signature=[
+            _Block(f"For {seller or '-'}", bold=True, gap=_SIGN_GAP),
+            _Block("Authorised Signatory", _NOTE_PT, muted=True, gap=_SIGN_SPACE),
         ],
     )
+
+
+def _is_bill_of_supply(doc: TaxInvoiceDocument) -> bool:
+    """A seller without a GSTIN charges no GST and issues a bill of supply. (An invoice that charged tax
+    before its seller's GSTIN was removed stays the tax invoice it was.)"""
+    if doc.seller.gstin:
+        return False
+    charged = doc.cgst or doc.sgst or doc.igst or doc.cess
+    return not charged and not any(line.gst_rate for line in doc.lines)
+
+
+def _payment_blocks(doc: TaxInvoiceDocument, tf: _Typeface) -> list[_Block]:
+    """How to pay the seller, as fixed as the rest of the document: its bank account and UPI id."""
+    blocks: list[_Block] = []
+    if doc.bank is not None:
+        bank = doc.bank
+        blocks += [
+            _Block(f"Bank: {tf.clean(bank.bank_name)}"),
+            _Block(f"A/c Name: {tf.clean(bank.account_name)}"),
+            _Block(f"A/c No.: {tf.clean(bank.account_number)}   IFSC: {tf.clean(bank.ifsc)}", bold=True),
+        ]
+    if doc.upi_vpa:
+        blocks.append(_Block(f"UPI ID: {tf.clean(doc.upi_vpa)}", bold=True))
+    if not blocks:
+        return []
+    return [_Block("PAYMENT DETAILS", _NOTE_PT, bold=True, muted=True, gap=_PAY_GAP), *blocks]
+
+
+# The GST rates in force (and the 40 % of 2025); a rate worked back from an invoice without lines is printed
+# only when it is one of these and gives the tax charged to the paisa.
+_KNOWN_RATES = tuple(
+    Decimal(r) for r in ("0.1", "0.25", "1", "1.5", "3", "5", "6", "7.5", "12", "18", "28", "40")
+)
+
+
+def _tax_rows(doc: TaxInvoiceDocument, tf: _Typeface, intra: bool) -> list[tuple[str, str, bool]]:
+    """The tax charged, per tax head and rate (r.46(j)): "CGST @ 9%", "SGST @ 9%", or "IGST @ 18%"."""
+    by_rate: dict[Decimal | None, list[Decimal]] = {}
+    if doc.lines:
+        for line in doc.lines:
+            sums = by_rate.setdefault(line.gst_rate, [ZERO, ZERO, ZERO])
+            for k, amount in enumerate((line.cgst, line.sgst, line.igst)):
+                sums[k] += amount
+    else:
+        by_rate[_rate_of(doc)] = [doc.cgst, doc.sgst, doc.igst]
+    rows: list[tuple[str, str, bool]] = []
+    for rate, (cgst, sgst, igst) in sorted(by_rate.items(), key=lambda item: item[0] or ZERO):
+        if intra:
+            half = f" @ {_plain_number(rate / 2)}%" if rate is not None else ""
+            rows += [(f"CGST{half}", _money(tf, cgst), False), (f"SGST{half}", _money(tf, sgst), False)]
+        else:
+            whole = f" @ {_plain_number(rate)}%" if rate is not None else ""
+            rows.append((f"IGST{whole}", _money(tf, igst), False))
+    return rows
+
+
+def _rate_of(doc: TaxInvoiceDocument) -> Decimal | None:
+    """The GST rate of an invoice without lines, when its taxes are those of one known rate."""
+    tax = doc.cgst + doc.sgst + doc.igst
+    if not tax:
+        return ZERO
+    for rate in _KNOWN_RATES:
+        if to_paise(doc.taxable_value * rate / 100) == tax:
+            return rate
+    return None
 
 
 def _party_blocks(party: Party, tf: _Typeface, heading: str) -> list[_Block]:
@@ -443,41 +538,54 @@ def _party_blocks(party: Party, tf: _Typeface, heading: str) -> list[_Block]:
         registration = f"PAN: {tf.clean(party.pan)}  (GSTIN: Unregistered)"
     else:
         registration = "GSTIN: Unregistered"
+    reach = "   ".join(
+        f"{label}: {tf.clean(value)}"
+        for label, value in (("Phone", party.phone), ("E-mail", party.email))
+        if value
+    )
     return [
         _Block(heading, _HEADING_PT, bold=True, muted=True),
         _Block(tf.clean(party.legal_name) or "-", _NAME_PT, bold=True),
         _Block(tf.clean(party.address, multiline=True)),
         _Block(f"State: {state}" if state else ""),
+        _Block(reach),
         _Block(registration, bold=True),
     ]
 
 
-def _lines_table(doc: TaxInvoiceDocument, tf: _Typeface, intra: bool) -> _Table:
-    headings = ["#", "Description", "HSN/SAC", "Qty", "Unit Price", "Taxable Value", "GST %"]
-    widths = [7.0, 0.0, 17.0, 14.0, 21.0, 23.0, 12.0]
-    aligns: list[Literal["L", "R"]] = ["R", "L", "L", "R", "R", "R", "R"]
-    if intra:
-        headings += ["CGST", "SGST"]
-        widths += [20.0, 20.0]
-        aligns += ["R", "R"]
+def _lines_table(doc: TaxInvoiceDocument, tf: _Typeface, intra: bool, supply_only: bool) -> _Table:
+    headings = ["#", "Description", "HSN/SAC", "Qty", "Unit Price", "Taxable Value"]
+    widths = [7.0, 0.0, 17.0, 18.0, 21.0, 23.0]
+    aligns: list[Literal["L", "R"]] = ["R", "L", "L", "R", "R", "R"]
+    if supply_only:
+        headings[-1] = "Amount"
+    elif intra:
+        headings += ["GST %", "CGST", "SGST"]
+        widths += [12.0, 20.0, 20.0]
+        aligns += ["R", "R", "R"]
     else:
-        headings += ["IGST"]
-        widths += [24.0]
-        aligns += ["R"]
+        headings += ["GST %", "IGST"]
+        widths += [12.0, 24.0]
+        aligns += ["R", "R"]
     widths[_DESCRIPTION_COLUMN] = _EPW - sum(widths)
 
     def taxes(cgst: Decimal, sgst: Decimal, igst: Decimal) -> list[str]:
+        if supply_only:
+            return []
         return [_money(tf, cgst), _money(tf, sgst)] if intra else [_money(tf, igst)]
+
+    def rate(value: str) -> list[str]:
+        return [] if supply_only else [value]
 
     rows = [
         [
             str(number),
             tf.clean(line.description),
             tf.clean(line.hsn_sac),
-            _plain_number(line.quantity),
+            f"{_plain_number(line.quantity)} {tf.clean(line.unit)}".strip(),
             _money(tf, line.unit_price),
             _money(tf, line.taxable_value),
-            f"{_plain_number(line.gst_rate)}%",
+            *rate(f"{_plain_number(line.gst_rate)}%"),
             *taxes(line.cgst, line.sgst, line.igst),
         ]
         for number, line in enumerate(doc.lines, start=1)
@@ -493,11 +601,20 @@ def _lines_table(doc: TaxInvoiceDocument, tf: _Typeface, intra: bool) -> _Table:
                 "",
                 "",
                 _money(tf, doc.taxable_value),
-                "",
+                *rate(""),
                 *taxes(doc.cgst, doc.sgst, doc.igst),
             ]
         )
-    total = ["", "Total", "", "", "", _money(tf, doc.taxable_value), "", *taxes(doc.cgst, doc.sgst, doc.igst)]
+    total = [
+        "",
+        "Total",
+        "",
+        "",
+        "",
+        _money(tf, doc.taxable_value),
+        *rate(""),
+        *taxes(doc.cgst, doc.sgst, doc.igst),
+    ]
     return _Table(headings, widths, aligns, rows, total)
 
 
@@ -529,10 +646,11 @@ def _footer_line(label: str, page: int, width: Callable[[str], float], room: flo
 
 
 class _Pdf(FPDF):
-    def __init__(self, typeface: _Typeface, footer_text: str) -> None:
+    def __init__(self, typeface: _Typeface, footer_text: str, footer_note: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self._typeface = typeface
         self._footer_text = footer_text
+        self._footer_note = footer_note
         self.c_margin = _CELL_MARGIN
         self.alias_nb_pages(_PAGES_ALIAS)
 
@@ -542,7 +660,7 @@ class _Pdf(FPDF):
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.set_font(self._typeface.family, "", _FOOTER_PT)
         self.set_text_color(*_MUTED)
-        self.cell(self.epw * _FOOTER_NOTE_SHARE, _FOOTER_H, _FOOTER_NOTE, align="L")
+        self.cell(self.epw * _FOOTER_NOTE_SHARE, _FOOTER_H, self._footer_note, align="L")
         room = self.epw * (1 - _FOOTER_NOTE_SHARE)
         line = _footer_line(self._footer_text, self.page_no(), self.get_string_width, room)
         self.cell(room, _FOOTER_H, line + _PAGES_ALIAS, align="R")
@@ -553,7 +671,7 @@ class _Renderer:
         self.doc = doc
         self.tf = typeface
         self.content = _content(doc, typeface)
-        self.pdf = _Pdf(typeface, self.content.footer)
+        self.pdf = _Pdf(typeface, self.content.footer, self.content.footer_note)
 
     # -------------------------------------------------------------------------------------- driver
 
@@ -636,7 +754,7 @@ class _Renderer:
     def _title(self) -> None:
         pdf = self.pdf
         self._font(_TITLE_PT, bold=True)
-        pdf.cell(pdf.epw, _TITLE_H, _TITLE, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(pdf.epw, _TITLE_H, self.content.heading, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self._text(pdf.l_margin, pdf.epw, _SUBTITLE, size=_NOTE_PT, muted=True, align="C")
         self._rule(_TITLE_GAP)
 
@@ -705,8 +823,8 @@ class _Renderer:
     def _totals(self) -> None:
         pdf, content = self.pdf, self.content
         line_h = _BODY_PT * _TOTALS_LEADING
-        # Keep the totals and the amount in words together on one page.
-        if pdf.will_page_break(line_h * len(content.totals) + _TOTALS_KEEP):
+        # Keep the totals, the amount in words and the signature together on one page.
+        if pdf.will_page_break(_closing_height(content)):
             pdf.add_page()
 
         left_w = pdf.epw - _TOTALS_W - _TOTALS_GUTTER
@@ -714,23 +832,6 @@ class _Renderer:
         top = pdf.get_y()
 
         self._blocks(pdf.l_margin, left_w, content.words)
-        if content.payment:
-            pdf.set_y(pdf.get_y() + _PAY_GAP)
-            self._font(_BODY_PT, bold=True)
-            pdf.set_text_color(*_LINK)
-            pdf.set_x(pdf.l_margin)
-            # Character wrapping: a long URL has no spaces to break at.
-            pdf.multi_cell(
-                left_w,
-                _BODY_PT * _LEADING,
-                content.payment,
-                align=Align.L,
-                link=content.payment_link,
-                new_x=XPos.LEFT,
-                new_y=YPos.NEXT,
-                wrapmode=WrapMode.CHAR,
-            )
-            pdf.set_text_color(*_INK)
         left_end = pdf.get_y()
 
         pdf.set_y(top)
@@ -747,6 +848,7 @@ class _Renderer:
             if size != _BODY_PT:
                 self._font(size, strong)
             pdf.cell(room, line_h, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._blocks(right_x + _TOTALS_INSET, _TOTALS_W - _TOTALS_INSET, content.signature)
         pdf.set_y(max(left_end, pdf.get_y()))
 
 

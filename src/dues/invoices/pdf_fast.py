@@ -33,14 +33,12 @@ from dues.invoices.pdf import (
     _FACT_LABEL_W,
     _FIGURE_SLACK,
     _FOOTER_H,
-    _FOOTER_NOTE,
     _FOOTER_NOTE_SHARE,
     _FOOTER_PT,
     _FOOTER_RULE,
     _HEADING_PT,
     _INK,
     _LEADING,
-    _LINK,
     _MARGIN,
     _MM_PER_PT,
     _MUTED,
@@ -50,7 +48,6 @@ from dues.invoices.pdf import (
     _PAGES_PLACEHOLDER,
     _PARTY_GUTTER,
     _PARTY_SHARE,
-    _PAY_GAP,
     _RULE,
     _RULE_WIDTH,
     _SECTION_GAP,
@@ -58,17 +55,16 @@ from dues.invoices.pdf import (
     _SUBTITLE,
     _TABLE_LEADING,
     _TABLE_PT,
-    _TITLE,
     _TITLE_GAP,
     _TITLE_H,
     _TITLE_PT,
     _TOTALS_GUTTER,
     _TOTALS_INSET,
-    _TOTALS_KEEP,
     _TOTALS_LEADING,
     _TOTALS_W,
     TaxInvoiceDocument,
     _Block,
+    _closing_height,
     _content,
     _fitted_size,
     _footer_line,
@@ -179,8 +175,6 @@ class _Layout:
         bold: bool = False,
         color: Color = _INK,
         align: Literal["L", "R", "C"] = "L",
-        link: str | None = None,
-        anywhere: bool = False,
     ) -> None:
         """A block of wrapping text at x, below the current y (fpdf2's multi_cell)."""
         if not text:
@@ -188,13 +182,11 @@ class _Layout:
         font = self._font(bold)
         line_h = size * _LEADING
         font_h = size * _MM_PER_PT
-        for line in font.wrap(text, size, w - 2 * _CELL_MARGIN, anywhere=anywhere):
+        for line in font.wrap(text, size, w - 2 * _CELL_MARGIN):
             self._break_if_needed(line_h)
             text_w = font.width(line, size)
             line_x = _aligned_x(x, w, text_w, align, _CELL_MARGIN)
             self.page.text(line_x, self.y + 0.5 * line_h + 0.3 * font_h, line, font, size, color)
-            if link:
-                self.page.link(line_x, self.y + 0.5 * (line_h - font_h), text_w, font_h, link)
             self.y += line_h
 
     def _blocks(self, x: float, w: float, blocks: list[_Block]) -> None:
@@ -212,9 +204,10 @@ class _Layout:
 
     def _title(self) -> None:
         font = self.fonts.bold
-        x = _aligned_x(_MARGIN, _EPW, font.width(_TITLE, _TITLE_PT), "C", _CELL_MARGIN)
+        heading = self.content.heading
+        x = _aligned_x(_MARGIN, _EPW, font.width(heading, _TITLE_PT), "C", _CELL_MARGIN)
         baseline = self.y + 0.5 * _TITLE_H + 0.3 * _TITLE_PT * _MM_PER_PT
-        self.page.text(x, baseline, _TITLE, font, _TITLE_PT, _INK)
+        self.page.text(x, baseline, heading, font, _TITLE_PT, _INK)
         self.y += _TITLE_H
         self._text(_MARGIN, _EPW, _SUBTITLE, size=_NOTE_PT, color=_MUTED, align="C")
         self._rule(_TITLE_GAP)
@@ -322,8 +315,8 @@ class _Layout:
     def _totals(self) -> None:
         content = self.content
         line_h = _BODY_PT * _TOTALS_LEADING
-        # Keep the totals and the amount in words together on one page.
-        if self._will_break(line_h * len(content.totals) + _TOTALS_KEEP):
+        # Keep the totals, the amount in words and the signature together on one page.
+        if self._will_break(_closing_height(content)):
             self._new_page()
 
         left_w = _EPW - _TOTALS_W - _TOTALS_GUTTER
@@ -331,18 +324,6 @@ class _Layout:
         top = self.y
 
         self._blocks(_MARGIN, left_w, content.words)
-        if content.payment:
-            self.y += _PAY_GAP
-            # Character wrapping: a long URL has no spaces to break at.
-            self._text(
-                _MARGIN,
-                left_w,
-                content.payment,
-                bold=True,
-                color=_LINK,
-                link=content.payment_link,
-                anywhere=True,
-            )
         left_end = self.y
 
         self.y = top
@@ -361,6 +342,7 @@ class _Layout:
             baseline = y + 0.5 * line_h + 0.3 * size * _MM_PER_PT
             page.text(value_x, baseline, value, font, size, _INK)
             self.y += line_h
+        self._blocks(label_x, _TOTALS_W - _TOTALS_INSET, content.signature)
         self.y = max(left_end, self.y)
 
     def _footers(self) -> None:
@@ -373,7 +355,7 @@ class _Layout:
         count = str(len(self.document.pages))
         for number, page in enumerate(self.document.pages, start=1):
             page.line(_MARGIN, y, _PAGE_W - _MARGIN, y, _RULE, _RULE_WIDTH)
-            page.text(_MARGIN + _CELL_MARGIN, baseline, _FOOTER_NOTE, font, size, _MUTED)
+            page.text(_MARGIN + _CELL_MARGIN, baseline, self.content.footer_note, font, size, _MUTED)
             line = _footer_line(self.content.footer, number, lambda text: font.width(text, size), room)
             # The count goes where fpdf2 reserves room for it, so the line ends where fpdf2's does.
             line_x = _MARGIN + note_w + room - _CELL_MARGIN - font.width(line + _PAGES_PLACEHOLDER, size)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from dues.companies.schemas import CamelInput, CamelModel
 from dues.kit.fields import STORABLE, Email, FilterDate, IstDateTime, LongText, Money, SearchText, StateName
@@ -54,6 +54,22 @@ class CreatedVia(StrEnum):
 
 InvoiceNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9/-]{1,16}$")]
 HsnSac = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4,8}$")]
+# GST's Unique Quantity Codes (the GSTN's list): the unit a line's quantity is counted in.
+UQC_CODES = frozenset(
+    "BAG BAL BDL BKL BOU BOX BTL BUN CAN CBM CCM CMS CTN DOZ DRM GGK GMS GRS GYD KGS KLR KME LTR MLT MTR "
+    "MTS NOS OTH PAC PCS PRS QTL ROL SET SQF SQM SQY TBS TGM THD TON TUB UGS UNT YDS".split()
+)
+
+
+def _uqc(value: str) -> str:
+    if value not in UQC_CODES:
+        raise ValueError("must be a GST unit quantity code such as NOS, PCS, KGS, LTR, MTR, BOX or OTH")
+    return value
+
+
+Uqc = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=8), AfterValidator(_uqc)
+]
 CustomerId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16, pattern=STORABLE)]
 ExternalId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=STORABLE)
@@ -79,6 +95,7 @@ class LineItem(CamelInput):
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     hsn_sac: HsnSac
     quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=3)
+    unit: Uqc = Field("NOS", description="the quantity's GST unit quantity code (UQC): NOS, PCS, KGS ...")
     unit_price: Money = Field(ge=0)
     gst_rate: Decimal = Field(ge=0, le=40, decimal_places=2)
 
@@ -160,6 +177,7 @@ class LineItemRead(CamelModel):
     description: str
     hsn_sac: str
     quantity: Decimal
+    unit: str = Field(description="the quantity's GST unit quantity code (UQC), e.g. NOS")
     unit_price: Money
     gst_rate: Decimal
     base_amount: Money

@@ -30,7 +30,7 @@ from dues.errors import (
     sub_errors_from_pydantic,
 )
 from dues.invoices import approvals, repository
-from dues.invoices.pdf import Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
+from dues.invoices.pdf import BankAccount, Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
 from dues.invoices.schemas import (
     CLEARABLE,
     DEFAULT_WHEN_CLEARED,
@@ -81,6 +81,33 @@ class Amounts:
 
 def _problem(field: str, message: str, value: object) -> SubError:
     return SubError(field, message, str(value) if isinstance(value, Decimal) else value)
+
+
+BILL_OF_SUPPLY = "the seller has no GSTIN: it issues a bill of supply and cannot charge GST"
+
+
+def check_gst_registration(data: InvoiceCreate, company: Company) -> None:
+    """A seller without a GSTIN is not registered for GST: its document is a bill of supply, which charges no
+    GST (api.md §1.7), so any tax or rate above zero is 422 naming the field."""
+    if company.gstin:
+        return
+    problems = [
+        _problem(field, BILL_OF_SUPPLY, value)
+        for field, value in (
+            ("cgst", data.cgst),
+            ("sgst", data.sgst),
+            ("igst", data.igst),
+            ("cess", data.cess),
+        )
+        if value
+    ]
+    problems += [
+        _problem(f"lineItems[{n}].gstRate", BILL_OF_SUPPLY, item.gst_rate)
+        for n, item in enumerate(data.line_items or [])
+        if item.gst_rate
+    ]
+    if problems:
+        raise ValidationFailed.of(problems)
 
 
 def amounts(data: InvoiceCreate, intra_state: bool, place: str) -> Amounts:
@@ -365,6 +392,7 @@ def _as_create(invoice: Invoice, lines: list[InvoiceLine], patch: InvoicePatch) 
             description=line.description,
             hsn_sac=line.hsn_sac,
             quantity=line.quantity,
+            unit=line.unit,
             unit_price=line.unit_price,
             gst_rate=line.gst_rate,
         )
@@ -421,6 +449,9 @@ async def update(
     if "customer_id" in given and "place_of_supply" not in given:
         data = data.model_copy(update={"place_of_supply": None})
     place = _place_of_supply(data, customer)
+    if given & _TAX_FIELDS:
+        # Only a change of the taxes is checked: an invoice issued while the seller had a GSTIN keeps them.
+        check_gst_registration(data, company)
     money = amounts(data, place == company.state, place)
     if data.due_date < data.invoice_date:  # type: ignore[operator]
         raise ValidationFailed.field(
@@ -528,12 +559,26 @@ async def act(
 
 
 def _party(
-    legal_name: str, address: str | None, pin_code: str | None, state: str | None, tax_id: str | None
+    legal_name: str,
+    address: str | None,
+    pin_code: str | None,
+    state: str | None,
+    tax_id: str | None,
+    phone: str | None = None,
+    email: str | None = None,
 ) -> Party:
     lines = [part for part in (address, pin_code) if part]
     gstin = tax_id if tax_id and len(tax_id) == 15 else None
     pan = tax_id if tax_id and len(tax_id) == 10 else None
-    return Party(legal_name=legal_name, address="\n".join(lines), state=state, gstin=gstin, pan=pan)
+    return Party(
+        legal_name=legal_name,
+        address="\n".join(lines),
+        state=state,
+        gstin=gstin,
+        pan=pan,
+        phone=phone,
+        email=email,
+    )
 
 
 async def pdf(session: AsyncSession, company_id: str, invoice_id: str) -> tuple[str, bytes]:
@@ -570,7 +615,15 @@ def _pdf_of(
         invoice_number=invoice.invoice_number,
         invoice_date=invoice.invoice_date,
         due_date=invoice.due_date,
-        seller=_party(company.legal_name, company.address, company.pin_code, company.state, company.gstin),
+        seller=_party(
+            company.legal_name,
+            company.address,
+            company.pin_code,
+            company.state,
+            company.gstin,
+            company.phone,
+            company.email,
+        ),
         buyer=_party(
             customer.legal_name, customer.address, customer.pin_code, customer.state, customer.pan_or_gstin
         ),
@@ -581,13 +634,12 @@ def _pdf_of(
         sgst=invoice.sgst,
         igst=invoice.igst,
         cess=invoice.cess,
-        amount_paid=invoice.paid_amount,
-        balance_due=invoice.balance_amount,
         lines=tuple(
             PdfLine(
                 description=line.description,
                 hsn_sac=line.hsn_sac,
                 quantity=line.quantity,
+                unit=line.unit,
                 unit_price=line.unit_price,
                 gst_rate=line.gst_rate,
                 taxable_value=line.base_amount,
@@ -599,7 +651,11 @@ def _pdf_of(
         ),
         description=invoice.description,
         intra_state=invoice.place_of_supply == company.state,
-        payment_url=payment_link(invoice),
+        # The document states only what holds from issue on: what is paid and the payment link change, so
+        # they are on the payment page and in the e-mail, and every fetch prints the same document.
+        buyer_reference=invoice.external_id,
+        bank=BankAccount(**company.bank_account) if company.bank_account else None,
+        upi_vpa=company.upi_vpa,
     )
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in invoice.invoice_number)
     return f"invoice-{safe}.pdf", render_invoice_pdf(document)
@@ -616,6 +672,7 @@ def _paise(value: Decimal | None) -> Decimal | None:
     return None if value is None else to_paise(value)
 
 
+_TAX_FIELDS = frozenset({"cgst", "sgst", "igst", "cess", "line_items"})
 _APPROVED = frozenset({ApprovalStatus.CHECKER_APPROVED.value, ApprovalStatus.APPROVER_APPROVED.value})
 
 
@@ -645,6 +702,7 @@ def _lines(company_id: str, invoice_id: str, data: InvoiceCreate, money: Amounts
             description=item.description,
             hsn_sac=item.hsn_sac,
             quantity=item.quantity,
+            unit=item.unit,
             unit_price=item.unit_price,
             gst_rate=item.gst_rate,
             base_amount=tax.base,
@@ -752,6 +810,7 @@ def _check_row(data: InvoiceCreate, customer: Customer | None, company: Company)
     """The checks of a create that need no further query; ValidationFailed for the first that fails."""
     customer = _usable(customer, data.customer_id)
     place = _place_of_supply(data, customer)
+    check_gst_registration(data, company)
     money = amounts(data, place == company.state, place)
     invoice_date = data.invoice_date or today_ist()
     if data.due_date < invoice_date:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, func
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dues.models.base import Base, Timestamps
@@ -39,6 +40,26 @@ class Company(Base, Timestamps):
     invoice_number_prefix: Mapped[str | None] = mapped_column(String(8))
     parent_company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.company_id"), index=True)
     default_reminder_id: Mapped[str | None] = mapped_column(String(16))
+    # Printed on the seller's documents (CGST Rules r.46) and, for transfers, on the payment page (0018).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    bank_account_name: Mapped[str | None] = mapped_column(String(100))
+    bank_account_number: Mapped[str | None] = mapped_column(String(36))
+    bank_ifsc: Mapped[str | None] = mapped_column(String(11))
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    # Above this balance the payment page offers no UPI QR code or link: UPI's per-transaction limit.
+    upi_max_amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), server_default="100000.00")
+
+    @property
+    def bank_account(self) -> dict[str, str] | None:
+        """The four bank columns as the API's bankAccount object; None unless an account number is set."""
+        if not self.bank_account_number:
+            return None
+        return {
+            "account_name": self.bank_account_name or "",
+            "account_number": self.bank_account_number,
+            "ifsc": self.bank_ifsc or "",
+            "bank_name": self.bank_name or "",
+        }
 
     __table_args__ = (
         CheckConstraint(
@@ -47,6 +68,7 @@ class Company(Base, Timestamps):
         CheckConstraint(
             "parent_company_id IS NULL OR parent_company_id <> company_id", name="not_own_parent"
         ),
+        CheckConstraint("upi_max_amount > 0", name="upi_max_amount_positive"),
     )
 
 

@@ -171,6 +171,8 @@ class InvoiceLine(Base):
     line_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     description: Mapped[str] = mapped_column(String(500))
     hsn_sac: Mapped[str] = mapped_column(String(8))
+    # The unit of quantity, a GST UQC such as NOS or KGS (0018).
+    unit: Mapped[str] = mapped_column(String(8), server_default="NOS")
     quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
     unit_price: Mapped[Decimal] = mapped_column(MONEY)
     gst_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))

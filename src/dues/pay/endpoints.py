@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import RedirectResponse, Response
 
@@ -55,9 +55,14 @@ async def callback(gateway: str, request: Request, session: SessionDep) -> Respo
 
 
 @router.get("/{token}")
-async def pay_page(token: str, request: Request, session: SessionDep) -> Response:
+async def pay_page(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    upi_amount: Annotated[str | None, Query(alias="upiAmount")] = None,
+) -> Response:
     try:
-        page = await service.view(session, token)
+        page = await service.view(session, token, upi_amount)
     except service.PageNotFound:
         return _not_found()
     online = bool(_gateways(request))

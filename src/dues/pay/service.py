@@ -12,7 +12,7 @@ settled and changes nothing, so a payment is applied once however often its call
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, urlencode
@@ -29,6 +29,7 @@ from dues.models import Company, Invoice
 from dues.models.gateway import PaymentAttempt
 from dues.pay import repository
 from dues.pay.gateway import GATEWAYS, CallbackResult, CheckoutRequest
+from dues.pay.pages import rupees
 from dues.payments import service as payments
 from dues.payments.schemas import PaymentMode
 
@@ -52,11 +53,35 @@ class PayView:
     status: str
     part_allowed: bool
     part_minimum: Decimal
+    # The upi://pay link and QR code, for upi_amount: the balance when it is within upi_max, else a part the
+    # payer chose (when parts are allowed); None when UPI is not offered for the amount.
     upi_link: str | None
+    upi_vpa: str | None = None
+    upi_max: Decimal = Decimal("100000.00")
+    upi_amount: Decimal | None = None
+    # Why the part the payer asked to pay by UPI was refused, and what they typed (shown back to them).
+    upi_error: str | None = None
+    upi_asked: str | None = None
+    # The seller's account for transfers: accountName, accountNumber, ifsc, bankName.
+    bank: dict[str, str] | None = None
 
     @property
     def payable(self) -> bool:
         return self.status in OPEN and self.due > 0
+
+    @property
+    def over_upi_limit(self) -> bool:
+        return self.due > self.upi_max
+
+    @property
+    def upi_part_offered(self) -> bool:
+        """Above the UPI limit, a part within it may still go by UPI, when parts are allowed at all."""
+        return (
+            bool(self.upi_vpa)
+            and self.over_upi_limit
+            and self.offers_part
+            and self.part_minimum <= self.upi_max
+        )
 
     @property
     def offers_part(self) -> bool:
@@ -100,13 +125,28 @@ async def _open(session: AsyncSession, token: str) -> tuple[Invoice, Company]:
     return invoice, company
 
 
-async def view(session: AsyncSession, token: str) -> PayView:
+async def view(session: AsyncSession, token: str, upi_amount: str | None = None) -> PayView:
+    """The page; ``upi_amount`` is a part the payer asked to pay by UPI on an invoice above the UPI limit."""
     invoice, company = await _open(session, token)
-    return await _view(session, token, invoice, company)
+    page = await _view(session, token, invoice, company)
+    if upi_amount is None or not page.upi_part_offered or not page.payable:
+        return page
+    try:
+        amount = check_amount(page, upi_amount)
+    except AmountRefused as refused:
+        return replace(page, upi_error=refused.message, upi_asked=upi_amount[:32])
+    if amount > page.upi_max:
+        limit = rupees(page.upi_max)
+        message = f"UPI takes at most {limit} in one payment: enter {limit} or less."
+        return replace(page, upi_error=message, upi_asked=upi_amount[:32])
+    return replace(page, upi_amount=amount, upi_link=upi_link(company, invoice, amount))
 
 
 async def _view(session: AsyncSession, token: str, invoice: Invoice, company: Company) -> PayView:
     customer = await repository.customer_name(session, invoice.company_id, invoice.customer_id)
+    # A UPI app refuses a payment above its limit, so above it the page offers no QR code or link for the
+    # balance (it offers a part within the limit instead, when parts are allowed).
+    within = invoice.balance_amount <= company.upi_max_amount
     return PayView(
         token=token,
         seller=company.legal_name,
@@ -120,7 +160,11 @@ async def _view(session: AsyncSession, token: str, invoice: Invoice, company: Co
         status=invoice.status,
         part_allowed=invoice.partial_payment_allowed,
         part_minimum=invoice.minimum_partial_amount or PENNY,
-        upi_link=upi_link(company, invoice, invoice.balance_amount),
+        upi_link=upi_link(company, invoice, invoice.balance_amount) if within else None,
+        upi_vpa=company.upi_vpa,
+        upi_max=company.upi_max_amount,
+        upi_amount=invoice.balance_amount if within and company.upi_vpa else None,
+        bank=company.bank_account,
     )
 
 
