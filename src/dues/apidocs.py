@@ -33,7 +33,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
-from dues.auth.deps import admin_principal, writer_principal
+from dues.auth.deps import admin_principal, maker_principal, writer_principal
 from dues.companies.deps import company_scope, seller_scope
 from dues.kit import glossary
 from dues.kit.openapi import ERROR_TEXT, ErrorEnvelope
@@ -225,7 +225,7 @@ def _params(dependant: Dependant) -> Iterator[str]:
         yield from _params(sub)
 
 
-_ROLES = {writer_principal, admin_principal}
+_ROLES = {writer_principal, maker_principal, admin_principal}
 _SCOPES = {company_scope, seller_scope}
 
 

@@ -265,3 +265,20 @@ async def test_a_key_is_kept_for_a_customer_a_viewer_may_not_create(
     refused = await _create(viewer, "viewer-replay")
     assert refused.status_code == 403, refused.text
     assert "idempotent-replayed" not in refused.headers
+
+
+async def test_a_checker_replaying_a_makers_invoice_gets_403(tenants: TenantFactory, tenant: Tenant) -> None:
+    """Only an ADMIN or a MAKER creates invoices (api.md §4.2): a create's stored answer is not theirs."""
+    customer = await tenant.create_customer()
+    body = {"customerId": customer["customerId"], "baseAmount": 100, "dueDate": "2099-12-31"}
+    headers = {"Idempotency-Key": "invoice-replay"}
+    created = await tenant.post("/api/v0/invoice", json=body, headers=headers)
+    assert created.status_code == 200, created.text
+
+    checker = await tenants.user(tenant, "CHECKER")
+    refused = await checker.post("/api/v0/invoice", json=body, headers=headers)
+
+    assert refused.status_code == 403, refused.text
+    assert _error_type(refused) == "INVALID_ACCESS"
+    assert refused.json()["payload"] is None
+    assert "idempotent-replayed" not in refused.headers

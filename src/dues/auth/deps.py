@@ -1,4 +1,5 @@
-"""Who is calling, as FastAPI dependencies: ``CurrentPrincipal``, ``WriterPrincipal``, ``AdminPrincipal``."""
+"""Who is calling, as FastAPI dependencies: ``CurrentPrincipal``, ``WriterPrincipal``, ``MakerPrincipal``,
+``AdminPrincipal``."""
 
 from __future__ import annotations
 
@@ -30,6 +31,14 @@ async def writer_principal(principal: Annotated[Principal, Depends(current_princ
     return principal
 
 
+async def maker_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    # Checked here as well as in the invoice service so that a replayed Idempotency-Key answer (api.md §1.6)
+    # reaches only a caller who may create invoices.
+    if principal.role not in {"ADMIN", "MAKER"}:
+        raise Forbidden("Only an ADMIN or a MAKER creates or changes invoices.")
+    return principal
+
+
 async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if principal.role != "ADMIN":
         raise Forbidden("Only an ADMIN may do this.")
@@ -38,4 +47,5 @@ async def admin_principal(principal: Annotated[Principal, Depends(current_princi
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 WriterPrincipal = Annotated[Principal, Depends(writer_principal)]
+MakerPrincipal = Annotated[Principal, Depends(maker_principal)]
 AdminPrincipal = Annotated[Principal, Depends(admin_principal)]

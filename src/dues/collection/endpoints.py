@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["collection"])
         "Re-dispatching sends it again. Each id succeeds or fails on its own (not found, not approved, "
         "paid, withdrawn, inactive customer): the answer is HTTP 200 with every id's result in `results`; "
         "`apiSubErrors` names each id that failed and `errorMessage` says how many (api.md §4.1). 1 to "
-        "5,000 ids. ADMIN or MAKER."
+        "5,000 ids. Any role but VIEWER."
     ),
 )
 async def dispatch_invoices(
@@ -43,7 +43,7 @@ async def dispatch_invoices(
         "cancelled and status becomes COLLECTION_DELETED; the reason goes to the audit trail. An invoice "
         "with a payment cannot be withdrawn. Each id succeeds or fails on its own: the answer is HTTP 200 "
         "with every id's result in `results`; `apiSubErrors` names each id that failed (api.md §4.1). 1 to "
-        "5,000 ids. ADMIN or MAKER."
+        "5,000 ids. Any role but VIEWER."
     ),
 )
 async def delete_invoices(

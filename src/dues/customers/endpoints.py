@@ -37,8 +37,8 @@ ContactIdPath = Annotated[str, Path(max_length=16, description="CC + 14 characte
         "parentCompanyId). legalName is required; panOrGstin takes a PAN or a GSTIN with a valid check "
         "character, and with a GSTIN the state must be the GSTIN's (left out, it is taken from it). "
         "uniqueRefNo is unique per company (422 when taken). customerKeyContacts may be empty; at most "
-        "one contact is primary. customerReminders names reminders (RM...) of the company. ADMIN or MAKER"
-        " (a VIEWER gets 403)."
+        "one contact is primary. customerReminders names reminders (RM...) of the company. Any role but "
+        "VIEWER (a VIEWER gets 403)."
     ),
 )
 async def create_customer(
@@ -90,7 +90,7 @@ async def get_customer(
     description=(
         "Changes a customer (PATCH rules, api.md §1.4): a field left out is unchanged, null clears it, a "
         "value sets it; clearing legalName is refused. The result is checked as a whole (GSTIN and state "
-        "agree, uniqueRefNo stays unique). A deleted customer cannot change (422). ADMIN or MAKER."
+        "agree, uniqueRefNo stays unique). A deleted customer cannot change (422). Any role but VIEWER."
     ),
 )
 async def update_customer(
@@ -110,7 +110,8 @@ async def update_customer(
     summary="Activate customer",
     description=(
         "Sets the customer's status to ACTIVE, so it can get invoices, dispatches and reminders again. "
-        "Already active: answered as it is. A deleted customer cannot be activated (422). ADMIN or MAKER."
+        "Already active: answered as it is. A deleted customer cannot be activated (422). Any role but "
+        "VIEWER."
     ),
 )
 async def activate_customer(
@@ -129,7 +130,7 @@ async def activate_customer(
     description=(
         "Sets the customer's status to INACTIVE: it keeps its invoices, but gets no new invoices, "
         "dispatches or reminders (422 for those) until activated. A deleted customer cannot change (422)."
-        " ADMIN or MAKER."
+        " Any role but VIEWER."
     ),
 )
 async def deactivate_customer(
@@ -187,7 +188,7 @@ async def list_contacts(
     description=(
         "Adds a contact to the customer. A contact needs an email or a mobile; channels default to EMAIL "
         "(with an email) or SMS, and EMAIL needs the email, SMS and WHATSAPP the mobile. primary=true "
-        "makes it the one primary contact (the previous primary stops being one). ADMIN or MAKER."
+        "makes it the one primary contact (the previous primary stops being one). Any role but VIEWER."
     ),
 )
 async def add_contact(
@@ -207,7 +208,7 @@ async def add_contact(
     description=(
         "Changes a contact (PATCH rules: left out unchanged, null clears, a value sets). name cannot be "
         "cleared; the contact keeps an email or a mobile for its channels; primary cannot be taken away "
-        "(make another contact primary instead). ADMIN or MAKER."
+        "(make another contact primary instead). Any role but VIEWER."
     ),
 )
 async def update_contact(
@@ -227,7 +228,7 @@ async def update_contact(
     summary="Remove a contact",
     description=(
         "Removes a contact from the customer; it gets nothing from now on. The customer's primary contact"
-        " passes to another contact if one is left. ADMIN or MAKER."
+        " passes to another contact if one is left. Any role but VIEWER."
     ),
 )
 async def delete_contact(

@@ -6,7 +6,7 @@ import orjson
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from dues.auth.deps import CurrentPrincipal, WriterPrincipal
+from dues.auth.deps import CurrentPrincipal, MakerPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
 from dues.companies.deps import body_scope
 from dues.db import DuesRoute, SessionDep, single_statement_unless
@@ -49,7 +49,7 @@ def _dispatch_now(body: bytes) -> bool:
 )
 @single_statement_unless(_dispatch_now)
 async def create_invoice(
-    body: InvoiceCreate, principal: WriterPrincipal, company_id: Scope, session: SessionDep
+    body: InvoiceCreate, principal: MakerPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
     return ok(await service.create(session, principal, company_id, body))
 
@@ -120,7 +120,7 @@ async def invoice_pdf(
 async def update_invoice(
     invoiceId: InvoiceIdPath,
     body: InvoicePatch,
-    principal: WriterPrincipal,
+    principal: MakerPrincipal,
     company_id: Scope,
     session: SessionDep,
 ) -> JSONBody:

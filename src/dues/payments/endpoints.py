@@ -34,7 +34,7 @@ CustomerIdPath = Annotated[str, Path(max_length=16, description="KC + 14 charact
         "With allocations, each goes to its invoice (at most its balance, 422 otherwise, nothing "
         "recorded); without, the amount pays the customer's open invoices oldest due date first. What is "
         "left becomes the customer's credit. A transfer (UPI, NEFT, RTGS, IMPS) is recorded once per "
-        "reference (409). ADMIN or MAKER."
+        "reference (409). Any role but VIEWER."
     ),
 )
 async def record_payment(

@@ -29,7 +29,7 @@ InvoiceIdPath = Annotated[str, Path(max_length=16, description="INV + 13 charact
         "Creates a reminder schedule: steps by days relative to the due date (negative before, 0 on, "
         "positive after), each on its channels with an optional template, sent at sendAt (IST), then "
         "repeated every repeatEveryDays if set. With customerId it is that customer's; without, a "
-        "company-wide one that becomes the company's default through defaultReminderId. ADMIN or MAKER."
+        "company-wide one that becomes the company's default through defaultReminderId. Any role but VIEWER."
     ),
 )
 async def create_reminder(
@@ -83,7 +83,7 @@ async def get_reminder(
     description=(
         "Replaces a reminder as a whole (PUT: every field as on create). Its customerId cannot change "
         "while other customers or the company default use it (409). Steps already sent are not sent "
-        "again. ADMIN or MAKER."
+        "again. Any role but VIEWER."
     ),
 )
 async def update_reminder(
@@ -108,7 +108,7 @@ async def update_reminder(
     ),
     description=(
         "Deletes a reminder. Refused with 409 while a customer or the company default uses it (the answer"
-        " says where); set active=false to stop it at once instead. ADMIN or MAKER."
+        " says where); set active=false to stop it at once instead. Any role but VIEWER."
     ),
 )
 async def delete_reminder(
@@ -124,7 +124,7 @@ async def delete_reminder(
     description=(
         "Sends a reminder for one invoice now, to its recipients on their channels (or only on the "
         "channels given), stating the balance at this moment. Refused (422) for an invoice that is paid, "
-        "withdrawn, not dispatched, of an inactive customer, or with nobody to remind. ADMIN or MAKER."
+        "withdrawn, not dispatched, of an inactive customer, or with nobody to remind. Any role but VIEWER."
     ),
 )
 async def remind_now(

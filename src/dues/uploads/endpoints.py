@@ -6,7 +6,7 @@ from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from dues.auth.deps import CurrentPrincipal, WriterPrincipal
+from dues.auth.deps import CurrentPrincipal, MakerPrincipal, WriterPrincipal
 from dues.auth.service import Principal
 from dues.companies.deps import CompanyScope as Scope
 from dues.companies.deps import SellerScope as Seller
@@ -115,7 +115,7 @@ async def update_customers_from_file(
 )
 async def create_invoices_from_file(
     request: Request,
-    principal: WriterPrincipal,
+    principal: MakerPrincipal,
     company_id: Seller,
     session: SessionDep,
     file: FileParam = None,
