@@ -9,7 +9,7 @@ RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
 PORT ?= 8000
 
-.PHONY: run test lint fmt migrate worker bench lock check-lock clean
+.PHONY: run test lint fmt migrate worker bench lock check-deps smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,9 +47,15 @@ bench: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/python .ci/lock.py write $(if $(UPGRADE),--upgrade)
 
-# Fails when uv.lock no longer satisfies pyproject.toml or a requirement file differs from uv.lock (offline).
-check-lock: $(STAMP)
+# Fails when uv.lock no longer satisfies pyproject.toml or a requirement file differs from uv.lock (offline), or
+# when src/ imports a package that pyproject.toml's dependencies do not declare.
+check-deps: $(STAMP)
 	$(BIN)/python .ci/lock.py check
+	$(BIN)/python .ci/check_imports.py
+
+# The built wheel installed without extras into a fresh venv from the runtime lock, served and used.
+smoke: $(STAMP)
+	$(BIN)/python .ci/smoke_wheel.py
 
 clean:
-	rm -rf $(VENV) .dues .pytest_cache
+	rm -rf $(VENV) .dues .pytest_cache build dist
