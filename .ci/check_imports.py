@@ -8,6 +8,7 @@ other package drops it. Imports under `if TYPE_CHECKING:` never run and are left
 
 from __future__ import annotations
 
+import argparse
 import ast
 import re
 import sys
@@ -43,19 +44,22 @@ def runtime_imports(tree: ast.AST) -> list[tuple[str, int]]:
 
 
 def main() -> int:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the project folder (default: this one)")
+    root = parser.parse_args().root.resolve()
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     declared = {norm(re.split(r"[\[<>=!~; ]", d, maxsplit=1)[0]) for d in project["dependencies"]}
     own = norm(project["name"])
     owners = packages_distributions()
     problems = []
-    for path in sorted((ROOT / "src").rglob("*.py")):
+    for path in sorted((root / "src").rglob("*.py")):
         for module, line in runtime_imports(ast.parse(path.read_text(), str(path))):
             if module in sys.stdlib_module_names or module == "__future__":
                 continue
             dists = {norm(d) for d in owners.get(module, [])}
             if own in dists or (dists & declared):
                 continue
-            where = f"{path.relative_to(ROOT)}:{line}"
+            where = f"{path.relative_to(root)}:{line}"
             if not dists:
                 problems.append(f"{where}: imports {module}, which no installed package provides")
             else:
