@@ -162,10 +162,10 @@ class Smoke:
         return service
 
     def stop(self) -> None:
+        # One at a time, the worker first: it must not see its database go away with the server.
         for service in reversed(self.services):
             if service.process.poll() is None:
                 service.process.send_signal(signal.SIGTERM)
-        for service in reversed(self.services):
             try:
                 service.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
