@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import sys
 from collections.abc import Awaitable, Callable
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import structlog
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from dues.config import get_settings
+from dues import embedded
+from dues.config import get_settings, served_url
 from dues.db import Database, resolve_database_url
 from dues.errors import DuesError
 from dues.kit.logging import configure
@@ -24,6 +28,7 @@ app = typer.Typer(
     "With DATABASE_URL unset it runs on an embedded PostgreSQL under DUES_HOME (default ./.dues).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
 company_app = typer.Typer(help="Create and inspect companies (sellers).", no_args_is_help=True)
 user_app = typer.Typer(help="Create users, reset passwords, deactivate users.", no_args_is_help=True)
@@ -95,36 +100,57 @@ def migrate() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0: every address, behind a load balancer).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="HTTP worker processes.")] = 1,
     demo: Annotated[
         bool | None, typer.Option(help="Create a demo company if none exists (default: on when embedded).")
     ] = None,
 ) -> None:
-    """Serve the API, payment pages and docs; migrates first. Embedded mode also runs a job worker."""
+    """Serve the API, payment pages and docs; migrates first. Embedded mode also runs a job worker.
+
+    Links in e-mails and on pages use DUES_PUBLIC_URL, or this server's own address when it is unset.
+    Ctrl-C or SIGTERM stops it, the embedded database with it."""
     import uvicorn
 
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
-    url = _database_url()
-    _migrate(url)
-    if settings.embedded:
-        # The HTTP worker processes reach the same embedded server through this URL.
-        os.environ["DUES_DATABASE_URL"] = url
-        os.environ.setdefault("DUES_INPROCESS_WORKER", "true")
+    # SIGTERM ends the process like Ctrl-C, through the `finally` below, rather than killing it outright:
+    # uvicorn shuts down gracefully and then raises the signal again with the handler found before it.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        url = _database_url()
+        _migrate(url)
+        if settings.embedded:
+            # The HTTP worker processes reach the same embedded server through this URL.
+            os.environ["DUES_DATABASE_URL"] = url
+            os.environ.setdefault("DUES_INPROCESS_WORKER", "true")
+        if "public_url" not in settings.model_fields_set:
+            # Payment links follow the port this server listens on (worker processes read it too).
+            os.environ["DUES_PUBLIC_URL"] = served_url(host, port)
         get_settings.cache_clear()
-    if demo if demo is not None else settings.embedded:
-        _print_demo(url, host, port)
-    uvicorn.run(
-        "dues.app:factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        proxy_headers=True,
-    )
+        if demo if demo is not None else settings.embedded:
+            _print_demo(url, host, port)
+        uvicorn.run(
+            "dues.app:factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            proxy_headers=True,
+        )
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before the server was up (after it, uvicorn has already stopped gracefully)
+    finally:
+        if settings.embedded:
+            embedded.stop(settings.home)
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)
 
 
 def _print_demo(url: str, host: str, port: int) -> None:
@@ -149,7 +175,7 @@ def _print_demo(url: str, host: str, port: int) -> None:
         settings.home.mkdir(parents=True, exist_ok=True)
         creds_file.write_text(json.dumps(creds, indent=2))
         creds_file.chmod(0o600)
-    base = f"http://{host}:{port}"
+    base = served_url(host, port)
     typer.echo(
         "\nDemo company (credentials kept in "
         f"{creds_file}):\n{json.dumps(creds, indent=2)}\n\nGet a token:\n"

@@ -1,0 +1,98 @@
+"""The embedded PostgreSQL (pgserver) under ``DUES_HOME``: started, joined, and stopped by its last user.
+
+pgserver keeps a list of the processes using a data directory and stops the server when the last of them
+exits. Two things break that on its own: a process killed (SIGKILL, a crash) stays on the list forever, so the
+server is never stopped again; and a ``postmaster.pid`` left by a server killed with it may name a process id
+the system has since given to another program, which pgserver would take for the server. Both are cleaned
+here, under pgserver's own lock, before the server is started or joined.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import warnings
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import structlog
+
+log = structlog.get_logger("dues.embedded")
+
+HANDLES = ".handle_pids.json"  # pgserver's list of the processes using the server
+
+
+def _pgserver() -> ModuleType:
+    with warnings.catch_warnings():
+        # platformdirs warns, as pgserver is imported, that XDG_RUNTIME_DIR is unset (servers, containers,
+        # su sessions) and falls back to /tmp/runtime-<uid>, which is all pgserver needs (its lock file).
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set", category=UserWarning)
+        import pgserver  # imported late: production never needs it
+    return pgserver
+
+
+def pgdata(home: Path) -> Path:
+    return (home / "pgdata").resolve()
+
+
+def start_embedded(home: Path, database: str = "dues") -> str:
+    """Start (or join) the PostgreSQL under ``home`` and return a URL to its ``database``. The server stops
+    when the last process that started or joined it exits (stop() stops it sooner)."""
+    pgserver = _pgserver()
+    if not database.isidentifier():
+        raise ValueError(f"bad database name {database!r}")
+    home.mkdir(parents=True, exist_ok=True)
+    data = pgdata(home)
+    data.mkdir(exist_ok=True)
+    with pgserver.PostgresServer._lock:  # pgserver's lock between processes
+        _forget_dead_users(data)
+        _remove_stale_pidfile(data)
+    server = pgserver.get_server(str(data), cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    return f"postgresql://postgres@/{database}?host={data}"
+
+
+def stop(home: Path) -> None:
+    """This process is done with the server under ``home``: stopped now if no other process uses it."""
+    pgserver = _pgserver()
+    server: Any = pgserver.PostgresServer._instances.get(pgdata(home))
+    if server is not None:
+        server.cleanup()  # cleanup_mode "stop": stops the server, keeps the data
+
+
+def _forget_dead_users(data: Path) -> None:
+    """Drop from pgserver's list the processes that no longer run (killed without a chance to sign off)."""
+    import psutil
+
+    handles = data / HANDLES
+    if not handles.exists():
+        return
+    try:
+        pids = [int(p) for p in json.loads(handles.read_text())]
+    except (ValueError, TypeError):
+        pids = []
+    alive = [p for p in pids if psutil.pid_exists(p)]
+    if alive != pids:
+        log.info("embedded database: forgetting processes that died", pids=sorted(set(pids) - set(alive)))
+        handles.write_text(json.dumps(alive))
+
+
+def _remove_stale_pidfile(data: Path) -> None:
+    """A postmaster.pid whose process is gone or is not PostgreSQL is left from a crash: removed, so the
+    server is started afresh rather than taken for running (PostgreSQL recovers from its WAL as after any
+    crash)."""
+    import psutil
+
+    pidfile = data / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    with contextlib.suppress(psutil.Error):
+        if psutil.Process(pid).name() == "postgres":
+            return  # running: joined as it is
+    log.info("embedded database: removing a stale postmaster.pid", pid=pid)
+    pidfile.unlink(missing_ok=True)
