@@ -114,7 +114,9 @@ class PrivatePostgres:
 class Serve:
     """`dues serve` in a process of its own, on a free port of 127.0.0.1."""
 
-    def __init__(self, env: Mapping[str, str], log: Path, *args: str) -> None:
+    def __init__(self, env: Mapping[str, str | None], log: Path, *args: str) -> None:
+        """``env`` on top of this process's environment; a None value unsets the variable."""
+        environment = {**os.environ, **env}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -122,7 +124,7 @@ class Serve:
         with log.open("ab") as out, self.errors.open("ab") as err:
             self.process = subprocess.Popen(  # noqa: S603 (our own command)
                 [DUES, "serve", "--port", str(self.port), *args],
-                env={**os.environ, **env},
+                env={k: v for k, v in environment.items() if v is not None},
                 stdout=out,
                 stderr=err,
             )

@@ -1,0 +1,89 @@
+"""`dues serve` on the embedded database, as a person runs it: SIGTERM or Ctrl-C stops the embedded PostgreSQL
+with it, and a start after a crash (the server killed, PostgreSQL left running or a stale postmaster.pid)
+takes up what it finds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.processes import Serve, postgres_of, private_directory, until
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    home = private_directory("dues-test-home-")
+    yield home
+    for proc in postgres_of(home / "pgdata"):  # whatever a failed test left behind
+        proc.kill()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def serve(home: Path, log: Path) -> Serve:
+    env = {
+        "DUES_HOME": str(home),
+        "DATABASE_URL": None,
+        "DUES_DATABASE_URL": None,
+        "DUES_PUBLIC_URL": None,
+        "DUES_LOG_LEVEL": "WARNING",
+    }
+    server = Serve(env, log)
+    server.wait_up()
+    answer = server.get("/readyz", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return server
+
+
+def postmaster(home: Path) -> int:
+    return int((home / "pgdata" / "postmaster.pid").read_text().splitlines()[0])
+
+
+def none_left(home: Path) -> None:
+    until(lambda: not postgres_of(home / "pgdata"), 20, "the embedded PostgreSQL to stop")
+
+
+def test_sigterm_and_ctrl_c_stop_the_embedded_database(home: Path, tmp_path: Path) -> None:
+    first = serve(home, tmp_path / "first.log")
+    assert postgres_of(home / "pgdata")
+    assert first.stop(signal.SIGTERM) == 0
+    none_left(home)
+    # Nothing a person would take for a problem on a normal run: no Python warnings, no tracebacks.
+    assert "Warning" not in first.stderr() and "Traceback" not in first.stderr(), first.stderr()
+
+    second = serve(home, tmp_path / "second.log")
+    assert second.stop(signal.SIGINT) == 0
+    none_left(home)
+
+
+def test_a_start_after_a_crash_takes_up_the_database_left_running(home: Path, tmp_path: Path) -> None:
+    crashed = serve(home, tmp_path / "crashed.log")
+    left = postmaster(home)
+    crashed.stop(signal.SIGKILL)
+    assert psutil.pid_exists(left)  # PostgreSQL outlived the server that started it
+
+    again = serve(home, tmp_path / "again.log")
+    assert postmaster(home) == left  # joined, not a second server on the same data
+    assert again.stop(signal.SIGTERM) == 0
+    none_left(home)  # the dead server no longer counts as a user of the database
+
+
+def test_a_start_after_both_were_killed_cleans_a_stale_postmaster_pid(home: Path, tmp_path: Path) -> None:
+    crashed = serve(home, tmp_path / "crashed.log")
+    crashed.stop(signal.SIGKILL)
+    psutil.Process(postmaster(home)).kill()
+    none_left(home)
+    pidfile = home / "pgdata" / "postmaster.pid"
+    # The worst stale file: its process id now belongs to a live process that is not PostgreSQL.
+    lines = pidfile.read_text().splitlines()
+    pidfile.write_text("\n".join([str(os.getpid()), *lines[1:]]) + "\n")
+
+    again = serve(home, tmp_path / "again.log")
+    assert postmaster(home) != os.getpid()
+    assert again.stop(signal.SIGTERM) == 0
+    none_left(home)
