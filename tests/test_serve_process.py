@@ -4,12 +4,15 @@ takes up what it finds."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -25,7 +28,7 @@ def home() -> Iterator[Path]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-def serve(home: Path, log: Path) -> Serve:
+def serve(home: Path, log: Path, *args: str) -> Serve:
     env = {
         "DUES_HOME": str(home),
         "DATABASE_URL": None,
@@ -33,7 +36,7 @@ def serve(home: Path, log: Path) -> Serve:
         "DUES_PUBLIC_URL": None,
         "DUES_LOG_LEVEL": "WARNING",
     }
-    server = Serve(env, log)
+    server = Serve(env, log, *args)
     server.wait_up()
     answer = server.get("/readyz", timeout=10)
     assert answer.status_code == 200, answer.text
@@ -48,9 +51,36 @@ def none_left(home: Path) -> None:
     until(lambda: not postgres_of(home / "pgdata"), 20, "the embedded PostgreSQL to stop")
 
 
+def payment_link(server: Serve, home: Path) -> str:
+    """A dispatched invoice's payment link, made through the API with the demo company's credentials."""
+    creds = json.loads((home / "demo-credentials.json").read_text())
+    with httpx.Client(base_url=server.base, timeout=60) as http:
+        answer = http.post(
+            "/oauth/token",
+            data={"grant_type": "password", "username": creds["username"], "password": creds["password"]},
+            auth=(creds["clientId"], creds["clientSecret"]),
+        )
+        http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        customer = http.post(
+            "/api/v0/customer",
+            json={"legalName": "Port Traders Pvt Ltd", "email": "ap@port.example", "state": "Goa"},
+        ).json()["payload"]["customerId"]
+        due = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+        line = {"description": "Steel rods", "hsnSac": "7214", "quantity": 1, "unitPrice": 100, "gstRate": 18}
+        invoice = http.post(
+            "/api/v0/invoice",
+            json={"customerId": customer, "dueDate": due, "lineItems": [line], "dispatchNow": True},
+        )
+        assert invoice.status_code == 200, invoice.text
+        invoice_id = invoice.json()["payload"]["invoiceId"]
+        return str(http.get(f"/api/v0/invoice/{invoice_id}").json()["payload"]["paymentLink"])
+
+
 def test_sigterm_and_ctrl_c_stop_the_embedded_database(home: Path, tmp_path: Path) -> None:
     first = serve(home, tmp_path / "first.log")
     assert postgres_of(home / "pgdata")
+    # DUES_PUBLIC_URL unset: payment links follow the port the server listens on.
+    assert payment_link(first, home).startswith(f"http://127.0.0.1:{first.port}/pay/")
     assert first.stop(signal.SIGTERM) == 0
     none_left(home)
     # Nothing a person would take for a problem on a normal run: no Python warnings, no tracebacks.

@@ -16,9 +16,9 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from dues import embedded
-from dues.config import get_settings, served_url
+from dues.config import get_settings, public_url_for, served_url
 from dues.db import Database, resolve_database_url
-from dues.errors import DuesError
+from dues.errors import DuesError, NotFound
 from dues.kit.logging import configure
 
 T = TypeVar("T")
@@ -127,9 +127,9 @@ def serve(
             # The HTTP worker processes reach the same embedded server through this URL.
             os.environ["DUES_DATABASE_URL"] = url
             os.environ.setdefault("DUES_INPROCESS_WORKER", "true")
-        if "public_url" not in settings.model_fields_set:
-            # Payment links follow the port this server listens on (worker processes read it too).
-            os.environ["DUES_PUBLIC_URL"] = served_url(host, port)
+        # Payment links follow the port this server listens on unless DUES_PUBLIC_URL says otherwise (the
+        # HTTP worker processes and the in-process job worker read it from here).
+        os.environ["DUES_PUBLIC_URL"] = public_url_for(settings, host, port)
         get_settings.cache_clear()
         if demo if demo is not None else settings.embedded:
             _print_demo(url, host, port)
@@ -201,10 +201,23 @@ def worker(
     asyncio.run(jobs.run_worker(db, concurrency=concurrency))
 
 
+STATE_HELP = (
+    "State or UT of the seller (decides intra- or inter-state GST): its name (Karnataka), GST code (29) "
+    "or abbreviation (KA)."
+)
+
+
+def _state(value: str) -> str:
+    """The state's canonical name; anything unknown is passed on for the service to refuse readably."""
+    from dues.kit.india import state_from_any
+
+    return state_from_any(value) or value
+
+
 @company_app.command("create")
 def company_create(
     name: Annotated[str, typer.Option("--name", help="Legal name of the seller.")],
-    state: Annotated[str, typer.Option("--state", help="State or UT (decides intra- or inter-state GST).")],
+    state: Annotated[str, typer.Option("--state", help=STATE_HELP)],
     gstin: Annotated[str | None, typer.Option("--gstin", help="The seller's GSTIN.")] = None,
     parent: Annotated[
         str | None, typer.Option("--parent", help="Parent company id (CEK...) for a group.")
@@ -216,6 +229,7 @@ def company_create(
     from dues.companies import service
 
     url = _admin_database_url()
+    state = _state(state)
     try:
         created = _in_session(url, lambda s: service.create_company(s, name, state, gstin, parent, email))
     except DuesError as err:
@@ -234,6 +248,72 @@ def company_create(
         for k, v in out.items():
             typer.echo(f"{k}: {v}")
         typer.echo("Keep the secret and password now: they are stored only as hashes.")
+
+
+@company_app.command("list")
+def company_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+) -> None:
+    """List every company: id, legal name, state, GSTIN and parent."""
+    from dues.companies import service
+
+    companies = _in_session(_admin_database_url(), service.list_all)
+    rows = [
+        {
+            "companyId": c.company_id,
+            "legalName": c.legal_name,
+            "state": c.state,
+            "gstin": c.gstin,
+            "parentCompanyId": c.parent_company_id,
+        }
+        for c in companies
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    if not rows:
+        typer.echo("No companies yet: create one with `dues company create`.")
+        return
+    headers = {"companyId": "COMPANY", "legalName": "LEGAL NAME", "state": "STATE", "gstin": "GSTIN"}
+    headers["parentCompanyId"] = "PARENT"
+    table = [list(headers.values())] + [[str(r[k] or "-") for k in headers] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
+    for line in table:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+@company_app.command("show")
+def company_show(
+    company: Annotated[str, typer.Argument(help="Company id (CEK...).", metavar="COMPANY_ID")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show a company's settings and users (no secrets: those are stored only as hashes)."""
+    from dues.companies import service
+    from dues.companies.schemas import CompanyRead
+
+    async def read(session: Any) -> dict[str, Any]:
+        found = await service.get(session, company)
+        settings = CompanyRead.model_validate(found).model_dump(by_alias=True, mode="json")
+        users = await service.users(session, company)
+        settings["users"] = [{"username": u.email, "role": u.role, "active": u.active} for u in users]
+        return settings
+
+    try:
+        shown = _in_session(_admin_database_url(), read)
+    except NotFound:
+        typer.secho(f"error: no company {company} (see `dues company list`)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    if as_json:
+        typer.echo(json.dumps(shown))
+        return
+    users = shown.pop("users")
+    width = max(len(k) for k in shown)
+    for key, value in shown.items():
+        typer.echo(f"{key.ljust(width)}  {'-' if value is None else value}")
+    typer.echo("users:")
+    for user in users:
+        state = "" if user["active"] else " (deactivated)"
+        typer.echo(f"  {user['username']}  {user['role']}{state}")
 
 
 @user_app.command("create")

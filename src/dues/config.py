@@ -105,6 +105,11 @@ def served_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def public_url_for(settings: Settings, host: str, port: int) -> str:
+    """DUES_PUBLIC_URL when it is set, else the address of `dues serve --host H --port P` itself."""
+    return settings.public_url if "public_url" in settings.model_fields_set else served_url(host, port)
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
