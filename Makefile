@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/dues serve
+	$(BIN)/dues serve --port $(or $(PORT),8000)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

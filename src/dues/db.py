@@ -442,9 +442,7 @@ class DuesRoute(APIRoute):
             except Exception as exc:
                 unavailable = database_trouble(exc, db.timeout)
                 if unavailable is not None:
-                    log.warning(
-                        "database unavailable", path=request.url.path, error=first_line(exc), exc_info=True
-                    )
+                    log.warning("database unavailable", path=request.url.path, error=first_line(exc))
                     return error_response(503, "SYSTEM_ERROR", unavailable, [])
                 # Handled here rather than by Starlette's outermost middleware so the 500 still carries the
                 # request id header and goes through the request log.

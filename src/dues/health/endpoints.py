@@ -14,9 +14,9 @@ router = APIRouter(tags=["operations"])
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.api_route(
+@router.head("/healthz", include_in_schema=False)
+@router.get(
     "/healthz",
-    methods=["GET", "HEAD"],
     response_model=Alive,
     summary="Liveness",
     description="200 while the process answers HTTP. Touches no database: restart the process only when this "
@@ -26,9 +26,9 @@ async def healthz() -> JSONResponse:
     return JSONResponse(Alive().model_dump(), headers=_NO_STORE)
 
 
-@router.api_route(
+@router.head("/readyz", include_in_schema=False)
+@router.get(
     "/readyz",
-    methods=["GET", "HEAD"],
     response_model=Ready,
     summary="Readiness",
     description="200 when the database answers and its schema is at the revision this version needs; 503 "
