@@ -6,7 +6,10 @@ import asyncio
 import json
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +20,7 @@ from dues.app import create_app
 from dues.cli import app as cli
 from dues.config import Settings, get_settings
 from dues.db import Database
+from tests.processes import DUES, postgres_of, private_directory
 from tests.support import gstin_for
 
 runner = CliRunner()
@@ -326,3 +330,31 @@ def test_every_abbreviation_names_a_state_and_gst_codes_need_no_leading_zero() -
     assert state_from_any("5") == state_from_any("05") == state_from_any("UK") == "Uttarakhand"
     assert state_from_any(" ts ") == "Telangana"
     assert state_from_any("XX") is None and state_from_any("Atlantis") is None
+
+
+def test_a_normal_run_prints_no_warnings_and_leaves_no_database_running(tmp_path: Path) -> None:
+    """`dues --help`, then `dues company create` and `dues company list` on a fresh embedded database, as
+    real processes: nothing on stderr a person would take for a problem, and the embedded PostgreSQL the
+    commands started is stopped when they end."""
+    home = private_directory("dues-test-cli-home-")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DUES_DATABASE_URL")}
+    env |= {"DUES_HOME": str(home), "PYTHONWARNINGS": "default"}  # warnings shown as a user would see them
+    try:
+        runs = [
+            subprocess.run([DUES, *args], env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+            for args in (
+                ["--help"],
+                ["company", "create", "--name", "Fresh Ltd", "--state", "KA", "--json"],
+                ["company", "list"],
+            )
+        ]
+        for run in runs:
+            assert run.returncode == 0, run.stderr
+            assert "Warning" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+        assert runs[0].stderr == ""
+        assert "Fresh Ltd" in runs[2].stdout
+        assert not postgres_of(home / "pgdata")
+    finally:
+        for proc in postgres_of(home / "pgdata"):
+            proc.kill()
+        shutil.rmtree(home, ignore_errors=True)
