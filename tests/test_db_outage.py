@@ -56,8 +56,7 @@ def serve(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def token(url: str, serve: Serve) -> str:
+def login(url: str, server: Serve) -> str:
     async def create() -> Any:
         database = Database.connect(url, pool_size=1)
         try:
@@ -70,12 +69,17 @@ def token(url: str, serve: Serve) -> str:
 
     created = asyncio.run(create())
     answer = httpx.post(
-        serve.base + "/oauth/token",
+        server.base + "/oauth/token",
         data={"grant_type": "password", "username": created.username, "password": created.password},
         auth=(created.client_id, created.client_secret),
     )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def token(url: str, serve: Serve) -> str:
+    return login(url, serve)
 
 
 def company(serve: Serve, token: str) -> httpx.Response:
@@ -196,3 +200,46 @@ def test_readyz_names_a_schema_behind_the_code(postgres: PrivatePostgres, tmp_pa
     empty = postgres.create_database("empty")
     result = asyncio.run(ReadinessCheck(empty).check())
     assert (result.ready, result.problem, result.schema) == (False, "schema", None)
+
+
+def test_the_in_process_worker_works_again_after_the_database_returns(
+    postgres: PrivatePostgres, url: str, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": url, "DUES_INPROCESS_WORKER": "true", "DUES_LOG_LEVEL": "WARNING"}
+    server = Serve(env, tmp_path / "worker.log", "--no-demo")
+    try:
+        server.wait_up()
+        bearer = {"Authorization": f"Bearer {login(url, server)}"}
+        postgres.stop()
+        try:
+            until(lambda: server.get("/readyz", timeout=10).status_code == 503, 12, "/readyz 503")
+            time.sleep(3)  # long enough for the worker to notice and stop
+        finally:
+            postgres.start()
+        until(lambda: server.get("/readyz", timeout=10).status_code == 200, 30, "/readyz 200 again")
+        csv = "legalName,email,uniqueRefNo\nAfter Outage Traders,ap@after.example,AFTER-001\n"
+        upload = until(
+            lambda: (
+                (
+                    r := httpx.post(
+                        server.base + "/api/v0/customer/bulk",
+                        files={"file": ("customers.csv", csv, "text/csv")},
+                        headers=bearer,
+                        timeout=30,
+                    )
+                ).status_code
+                == 200
+                and r
+            ),
+            30,
+            "the upload to be taken",
+        )
+        upload_id = upload.json()["payload"]["uploadId"]
+
+        def completed() -> bool:
+            answer = server.get(f"/api/v0/upload/{upload_id}", headers=bearer, timeout=30)
+            return bool(answer.json()["payload"]["status"] == "COMPLETED")
+
+        until(completed, 60, "the upload to be processed by the in-process worker", every=0.5)
+    finally:
+        server.stop()
