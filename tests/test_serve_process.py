@@ -117,3 +117,21 @@ def test_a_start_after_both_were_killed_cleans_a_stale_postmaster_pid(home: Path
     assert postmaster(home) != os.getpid()
     assert again.stop(signal.SIGTERM) == 0
     none_left(home)
+
+
+def test_a_database_restarted_by_hand_is_stopped_too(home: Path, tmp_path: Path) -> None:
+    server = serve(home, tmp_path / "server.log")
+    data = (home / "pgdata").resolve()
+    pg_ctl(data, "-m", "fast", "-w", "stop")
+    pg_ctl(data, "-w", "-o", '-h ""', "-o", f"-k {data}", "-l", str(data / "log"), "start")
+    until(lambda: server.get("/readyz", timeout=10).status_code == 200, 30, "/readyz 200 again")
+    assert server.stop(signal.SIGTERM) == 0
+    none_left(home)
+
+
+def pg_ctl(data: Path, *args: str) -> None:
+    """pg_ctl of the embedded PostgreSQL, as the user pgserver runs it as (another user when run as root)."""
+    from dues.embedded import _pgserver
+
+    user = "pgserver" if os.geteuid() == 0 else None
+    _pgserver().postgres_server.pg_ctl(list(args), pgdata=data, user=user)

@@ -58,41 +58,59 @@ def start_embedded(home: Path, database: str = "dues") -> str:
 def stop(home: Path) -> None:
     """This process is done with the server under ``home``: stopped now if no other process uses it."""
     pgserver = _pgserver()
-    server: Any = pgserver.PostgresServer._instances.get(pgdata(home))
-    if server is not None:
-        server.cleanup()  # cleanup_mode "stop": stops the server, keeps the data
+    data = pgdata(home)
+    server: Any = pgserver.PostgresServer._instances.get(data)
+    if server is None:
+        return
+    server.cleanup()  # signs off; the last user stops the server pgserver started (cleanup_mode "stop")
+    with pgserver.PostgresServer._lock:
+        # pgserver stops the process it found at start only: a server restarted since (by hand, after a
+        # crash) would be left running with nobody to stop it.
+        _forget_dead_users(data)
+        if not _users(data) and _running_pid(data) is not None:
+            pgserver.postgres_server.pg_ctl(
+                ["-m", "fast", "-w", "stop"], pgdata=data, user=server.system_user
+            )
+
+
+def _users(data: Path) -> list[int]:
+    try:
+        return [int(p) for p in json.loads((data / HANDLES).read_text())]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def _running_pid(data: Path) -> int | None:
+    """The process id of the PostgreSQL running on ``data``, from its postmaster.pid; None if none runs."""
+    import psutil
+
+    try:
+        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    with contextlib.suppress(psutil.Error):
+        if psutil.Process(pid).name() == "postgres":
+            return pid
+    return None
 
 
 def _forget_dead_users(data: Path) -> None:
     """Drop from pgserver's list the processes that no longer run (killed without a chance to sign off)."""
     import psutil
 
-    handles = data / HANDLES
-    if not handles.exists():
-        return
-    try:
-        pids = [int(p) for p in json.loads(handles.read_text())]
-    except (ValueError, TypeError):
-        pids = []
+    pids = _users(data)
     alive = [p for p in pids if psutil.pid_exists(p)]
     if alive != pids:
         log.info("embedded database: forgetting processes that died", pids=sorted(set(pids) - set(alive)))
-        handles.write_text(json.dumps(alive))
+        (data / HANDLES).write_text(json.dumps(alive))
 
 
 def _remove_stale_pidfile(data: Path) -> None:
     """A postmaster.pid whose process is gone or is not PostgreSQL is left from a crash: removed, so the
     server is started afresh rather than taken for running (PostgreSQL recovers from its WAL as after any
     crash)."""
-    import psutil
-
     pidfile = data / "postmaster.pid"
-    try:
-        pid = int(pidfile.read_text().splitlines()[0])
-    except (OSError, ValueError, IndexError):
-        return
-    with contextlib.suppress(psutil.Error):
-        if psutil.Process(pid).name() == "postgres":
-            return  # running: joined as it is
-    log.info("embedded database: removing a stale postmaster.pid", pid=pid)
+    if not pidfile.exists() or _running_pid(data) is not None:
+        return  # none, or running: joined as it is
+    log.info("embedded database: removing a stale postmaster.pid")
     pidfile.unlink(missing_ok=True)
