@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,15 +109,22 @@ def test_a_start_after_both_were_killed_cleans_a_stale_postmaster_pid(home: Path
     crashed.stop(signal.SIGKILL)
     psutil.Process(postmaster(home)).kill()
     none_left(home)
-    pidfile = home / "pgdata" / "postmaster.pid"
-    # The worst stale file: its process id now belongs to a live process that is not PostgreSQL.
-    lines = pidfile.read_text().splitlines()
-    pidfile.write_text("\n".join([str(os.getpid()), *lines[1:]]) + "\n")
+    # The worst stale files: the process id in postmaster.pid and in the socket's lock file now belongs to a
+    # live process of PostgreSQL's own user that is not PostgreSQL (as a killed server's zombie would).
+    user = "pgserver" if os.geteuid() == 0 else None
+    impostor = subprocess.Popen(["sleep", "300"], user=user)  # noqa: S607
+    try:
+        for lockfile in (home / "pgdata" / "postmaster.pid", home / "pgdata" / ".s.PGSQL.5432.lock"):
+            lines = lockfile.read_text().splitlines()
+            lockfile.write_text("\n".join([str(impostor.pid), *lines[1:]]) + "\n")
 
-    again = serve(home, tmp_path / "again.log")
-    assert postmaster(home) != os.getpid()
-    assert again.stop(signal.SIGTERM) == 0
-    none_left(home)
+        again = serve(home, tmp_path / "again.log")
+        assert postmaster(home) != impostor.pid
+        assert again.stop(signal.SIGTERM) == 0
+        none_left(home)
+    finally:
+        impostor.kill()
+        impostor.wait()
 
 
 def test_a_database_restarted_by_hand_is_stopped_too(home: Path, tmp_path: Path) -> None:

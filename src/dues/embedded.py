@@ -89,9 +89,27 @@ def _running_pid(data: Path) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     with contextlib.suppress(psutil.Error):
-        if psutil.Process(pid).name() == "postgres":
+        process = psutil.Process(pid)
+        # A server killed a moment ago may linger as a zombie until its parent (often init) reaps it.
+        if process.name() == "postgres" and process.status() != psutil.STATUS_ZOMBIE:
             return pid
     return None
+
+
+def _remove_stale_pidfile(data: Path) -> None:
+    """A postmaster.pid whose process is gone or is not PostgreSQL is left from a crash: removed, with the
+    lock file of the server's socket (PostgreSQL refuses to start while the process id it names seems
+    alive, a zombie included), so the server is started afresh rather than taken for running; it recovers
+    from its WAL as after any crash."""
+    pidfile = data / "postmaster.pid"
+    if not pidfile.exists() or _running_pid(data) is not None:
+        return  # none, or running: joined as it is
+    log.info("embedded database: removing a stale postmaster.pid")
+    lines = pidfile.read_text().splitlines()
+    if len(lines) > 4 and lines[3].strip().isdigit() and lines[4].strip():
+        port, socket_dir = lines[3].strip(), Path(lines[4].strip())
+        (socket_dir / f".s.PGSQL.{port}.lock").unlink(missing_ok=True)
+    pidfile.unlink(missing_ok=True)
 
 
 def _forget_dead_users(data: Path) -> None:
@@ -103,14 +121,3 @@ def _forget_dead_users(data: Path) -> None:
     if alive != pids:
         log.info("embedded database: forgetting processes that died", pids=sorted(set(pids) - set(alive)))
         (data / HANDLES).write_text(json.dumps(alive))
-
-
-def _remove_stale_pidfile(data: Path) -> None:
-    """A postmaster.pid whose process is gone or is not PostgreSQL is left from a crash: removed, so the
-    server is started afresh rather than taken for running (PostgreSQL recovers from its WAL as after any
-    crash)."""
-    pidfile = data / "postmaster.pid"
-    if not pidfile.exists() or _running_pid(data) is not None:
-        return  # none, or running: joined as it is
-    log.info("embedded database: removing a stale postmaster.pid")
-    pidfile.unlink(missing_ok=True)
