@@ -6,7 +6,10 @@ import asyncio
 import json
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +20,7 @@ from dues.app import create_app
 from dues.cli import app as cli
 from dues.config import Settings, get_settings
 from dues.db import Database
+from tests.processes import DUES, postgres_of, private_directory
 from tests.support import gstin_for
 
 runner = CliRunner()
@@ -198,13 +202,15 @@ def test_user_password_and_deactivate(dues_env: str) -> None:
     ("args", "words"),
     [
         ([], ["company", "user", "serve", "migrate", "worker"]),
-        (["company"], ["create"]),
+        (["company"], ["create", "list", "show"]),
+        (["company", "list"], ["--json", "table"]),
+        (["company", "show"], ["COMPANY_ID", "--json", "secrets"]),
         (["company", "create"], ["--name", "--state", "--gstin", "--parent", "--json"]),
         (["user"], ["create", "password", "deactivate"]),
         (["user", "create"], ["--company", "--email", "--role", "--json"]),
         (["user", "password"], ["--company", "--email"]),
         (["user", "deactivate"], ["--company", "--email"]),
-        (["serve"], ["--host", "--port", "--workers"]),
+        (["serve"], ["--host", "--port", "--workers", "--demo / --no-demo", "DUES_PUBLIC_URL", "SIGTERM"]),
         (["worker"], ["--concurrency"]),
         (["migrate"], ["schema"]),
     ],
@@ -214,6 +220,72 @@ def test_help_explains_every_command(args: list[str], words: list[str]) -> None:
     assert result.exit_code == 0, result.output
     for word in words:
         assert word in result.stdout, (word, result.stdout)
+    # A flag takes no value: its help shows none (typer's rich help printed a fake "<bool>").
+    assert "<bool>" not in result.stdout, result.stdout
+
+
+def test_state_help_names_every_way_to_give_it() -> None:
+    text = " ".join(dues("company", "create", "--help").stdout.split())
+    assert "name (Karnataka)" in text and "GST code (29)" in text and "abbreviation (KA)" in text, text
+
+
+@pytest.mark.parametrize("given", ["Karnataka", "karnataka", "29", "KA", "ka"])
+def test_state_by_name_gst_code_or_abbreviation(dues_env: str, given: str) -> None:
+    created = dues_json("company", "create", "--name", "State Ltd", "--state", given)
+    shown = dues_json("company", "show", created["companyId"])
+    assert shown["state"] == "Karnataka"
+
+
+def test_company_list_and_show(dues_env: str) -> None:
+    parent = dues_json("company", "create", "--name", "Listed Group Ltd", "--state", "MH")
+    gstin = gstin_for("29")
+    child = dues_json(
+        "company",
+        "create",
+        "--name",
+        "Listed Retail Ltd",
+        "--state",
+        "KA",
+        "--gstin",
+        gstin,
+        "--parent",
+        parent["companyId"],
+    )
+    listed = {row["companyId"]: row for row in dues_json("company", "list")}
+    assert listed[child["companyId"]] == {
+        "companyId": child["companyId"],
+        "legalName": "Listed Retail Ltd",
+        "state": "Karnataka",
+        "gstin": gstin,
+        "parentCompanyId": parent["companyId"],
+    }
+    table = dues("company", "list")
+    assert table.exit_code == 0, table.output
+    header, *lines = table.stdout.splitlines()
+    assert header.split() == ["COMPANY", "LEGAL", "NAME", "STATE", "GSTIN", "PARENT"]
+    row = next(line for line in lines if line.startswith(child["companyId"]))
+    assert "Listed Retail Ltd" in row and gstin in row and row.endswith(parent["companyId"])
+
+    shown = dues_json("company", "show", child["companyId"])
+    assert shown["companyId"] == child["companyId"]
+    assert (shown["legalName"], shown["gstin"], shown["parentCompanyId"]) == (
+        "Listed Retail Ltd",
+        gstin,
+        parent["companyId"],
+    )
+    assert shown["approvalChain"] == "NONE"
+    assert shown["users"] == [{"username": child["username"], "role": "ADMIN", "active": True}]
+    plain = dues("company", "show", child["companyId"])
+    assert plain.exit_code == 0, plain.output
+    assert re.search(r"^legalName\s+Listed Retail Ltd$", plain.stdout, re.M), plain.stdout
+    for text in (json.dumps(shown), plain.stdout):
+        # No secret of any kind: not the client secret, not the password, not their hashes.
+        assert child["clientSecret"] not in text and child["password"] not in text
+        assert "$argon2" not in text and "secret" not in text.lower() and "hash" not in text.lower()
+
+
+def test_company_show_of_an_unknown_id_is_a_readable_error(dues_env: str) -> None:
+    assert_refused(dues("company", "show", "CEKNOSUCH1"), "CEKNOSUCH1", "dues company list")
 
 
 def test_no_arguments_shows_help() -> None:
@@ -249,3 +321,40 @@ def test_an_unmigrated_database_is_a_readable_error(empty_database_url: str) -> 
     result = dues("company", "create", "--name", "Early Ltd", "--state", "Goa", "--json")
     assert_refused(result, "dues migrate")
     assert len(result.output.strip().splitlines()) <= 3, result.output
+
+
+def test_every_abbreviation_names_a_state_and_gst_codes_need_no_leading_zero() -> None:
+    from dues.kit.india import STATE_ABBREVIATIONS, STATES, state_from_any
+
+    assert set(STATE_ABBREVIATIONS.values()) <= set(STATES)
+    assert state_from_any("5") == state_from_any("05") == state_from_any("UK") == "Uttarakhand"
+    assert state_from_any(" ts ") == "Telangana"
+    assert state_from_any("XX") is None and state_from_any("Atlantis") is None
+
+
+def test_a_normal_run_prints_no_warnings_and_leaves_no_database_running(tmp_path: Path) -> None:
+    """`dues --help`, then `dues company create` and `dues company list` on a fresh embedded database, as
+    real processes: nothing on stderr a person would take for a problem, and the embedded PostgreSQL the
+    commands started is stopped when they end."""
+    home = private_directory("dues-test-cli-home-")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DUES_DATABASE_URL")}
+    env |= {"DUES_HOME": str(home), "PYTHONWARNINGS": "default"}  # warnings shown as a user would see them
+    try:
+        runs = [
+            subprocess.run([DUES, *args], env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+            for args in (
+                ["--help"],
+                ["company", "create", "--name", "Fresh Ltd", "--state", "KA", "--json"],
+                ["company", "list"],
+            )
+        ]
+        for run in runs:
+            assert run.returncode == 0, run.stderr
+            assert "Warning" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+        assert runs[0].stderr == ""
+        assert "Fresh Ltd" in runs[2].stdout
+        assert not postgres_of(home / "pgdata")
+    finally:
+        for proc in postgres_of(home / "pgdata"):
+            proc.kill()
+        shutil.rmtree(home, ignore_errors=True)

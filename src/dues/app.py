@@ -26,6 +26,7 @@ from dues.companies.endpoints import router as company_router
 from dues.config import Settings, get_settings
 from dues.customers.endpoints import router as customer_router
 from dues.db import Database, FairGate, resolve_database_url
+from dues.health.endpoints import router as health_router
 from dues.invoices.endpoints import router as invoice_router
 from dues.kit import ids, leniency
 from dues.kit.envelope import error_response
@@ -179,7 +180,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = app.state.db is None
         if owned:
-            app.state.db = Database.connect(resolve_database_url(settings), settings.db_pool_size)
+            app.state.db = Database.connect(
+                resolve_database_url(settings), settings.db_pool_size, timeout=settings.db_timeout_seconds
+            )
         jobs.bind(app.state.db)
         gateway.announce(settings)
         # What exists now (modules, the app, its routes and models) lives as long as the process: out of the
@@ -241,6 +244,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(login_pages)
     app.include_router(outbox_pages)
     apidocs.install(app)
+    # /healthz and /readyz for load balancers: outside /api/, no token, no envelope.
+    app.include_router(health_router)
     return app
 
 

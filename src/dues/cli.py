@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import sys
 from collections.abc import Awaitable, Callable
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import structlog
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from dues.config import get_settings
+from dues import embedded
+from dues.config import get_settings, public_url_for, served_url
 from dues.db import Database, resolve_database_url
-from dues.errors import DuesError
+from dues.errors import DuesError, NotFound
 from dues.kit.logging import configure
 
 T = TypeVar("T")
@@ -24,6 +28,7 @@ app = typer.Typer(
     "With DATABASE_URL unset it runs on an embedded PostgreSQL under DUES_HOME (default ./.dues).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
 company_app = typer.Typer(help="Create and inspect companies (sellers).", no_args_is_help=True)
 user_app = typer.Typer(help="Create users, reset passwords, deactivate users.", no_args_is_help=True)
@@ -95,36 +100,57 @@ def migrate() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0: every address, behind a load balancer).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="HTTP worker processes.")] = 1,
     demo: Annotated[
         bool | None, typer.Option(help="Create a demo company if none exists (default: on when embedded).")
     ] = None,
 ) -> None:
-    """Serve the API, payment pages and docs; migrates first. Embedded mode also runs a job worker."""
+    """Serve the API, payment pages and docs; migrates first. Embedded mode also runs a job worker.
+
+    Links in e-mails and on pages use DUES_PUBLIC_URL, or this server's own address when it is unset.
+    Ctrl-C or SIGTERM stops it, the embedded database with it."""
     import uvicorn
 
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
-    url = _database_url()
-    _migrate(url)
-    if settings.embedded:
-        # The HTTP worker processes reach the same embedded server through this URL.
-        os.environ["DUES_DATABASE_URL"] = url
-        os.environ.setdefault("DUES_INPROCESS_WORKER", "true")
+    # SIGTERM ends the process like Ctrl-C, through the `finally` below, rather than killing it outright:
+    # uvicorn shuts down gracefully and then raises the signal again with the handler found before it.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        url = _database_url()
+        _migrate(url)
+        if settings.embedded:
+            # The HTTP worker processes reach the same embedded server through this URL.
+            os.environ["DUES_DATABASE_URL"] = url
+            os.environ.setdefault("DUES_INPROCESS_WORKER", "true")
+        # Payment links follow the port this server listens on unless DUES_PUBLIC_URL says otherwise (the
+        # HTTP worker processes and the in-process job worker read it from here).
+        os.environ["DUES_PUBLIC_URL"] = public_url_for(settings, host, port)
         get_settings.cache_clear()
-    if demo if demo is not None else settings.embedded:
-        _print_demo(url, host, port)
-    uvicorn.run(
-        "dues.app:factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        proxy_headers=True,
-    )
+        if demo if demo is not None else settings.embedded:
+            _print_demo(url, host, port)
+        uvicorn.run(
+            "dues.app:factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            proxy_headers=True,
+        )
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before the server was up (after it, uvicorn has already stopped gracefully)
+    finally:
+        if settings.embedded:
+            embedded.stop(settings.home)
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)
 
 
 def _print_demo(url: str, host: str, port: int) -> None:
@@ -149,7 +175,7 @@ def _print_demo(url: str, host: str, port: int) -> None:
         settings.home.mkdir(parents=True, exist_ok=True)
         creds_file.write_text(json.dumps(creds, indent=2))
         creds_file.chmod(0o600)
-    base = f"http://{host}:{port}"
+    base = served_url(host, port)
     typer.echo(
         "\nDemo company (credentials kept in "
         f"{creds_file}):\n{json.dumps(creds, indent=2)}\n\nGet a token:\n"
@@ -175,10 +201,23 @@ def worker(
     asyncio.run(jobs.run_worker(db, concurrency=concurrency))
 
 
+STATE_HELP = (
+    "State or UT of the seller (decides intra- or inter-state GST): its name (Karnataka), GST code (29) "
+    "or abbreviation (KA)."
+)
+
+
+def _state(value: str) -> str:
+    """The state's canonical name; anything unknown is passed on for the service to refuse readably."""
+    from dues.kit.india import state_from_any
+
+    return state_from_any(value) or value
+
+
 @company_app.command("create")
 def company_create(
     name: Annotated[str, typer.Option("--name", help="Legal name of the seller.")],
-    state: Annotated[str, typer.Option("--state", help="State or UT (decides intra- or inter-state GST).")],
+    state: Annotated[str, typer.Option("--state", help=STATE_HELP)],
     gstin: Annotated[str | None, typer.Option("--gstin", help="The seller's GSTIN.")] = None,
     parent: Annotated[
         str | None, typer.Option("--parent", help="Parent company id (CEK...) for a group.")
@@ -190,6 +229,7 @@ def company_create(
     from dues.companies import service
 
     url = _admin_database_url()
+    state = _state(state)
     try:
         created = _in_session(url, lambda s: service.create_company(s, name, state, gstin, parent, email))
     except DuesError as err:
@@ -208,6 +248,72 @@ def company_create(
         for k, v in out.items():
             typer.echo(f"{k}: {v}")
         typer.echo("Keep the secret and password now: they are stored only as hashes.")
+
+
+@company_app.command("list")
+def company_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+) -> None:
+    """List every company: id, legal name, state, GSTIN and parent."""
+    from dues.companies import service
+
+    companies = _in_session(_admin_database_url(), service.list_all)
+    rows = [
+        {
+            "companyId": c.company_id,
+            "legalName": c.legal_name,
+            "state": c.state,
+            "gstin": c.gstin,
+            "parentCompanyId": c.parent_company_id,
+        }
+        for c in companies
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    if not rows:
+        typer.echo("No companies yet: create one with `dues company create`.")
+        return
+    headers = {"companyId": "COMPANY", "legalName": "LEGAL NAME", "state": "STATE", "gstin": "GSTIN"}
+    headers["parentCompanyId"] = "PARENT"
+    table = [list(headers.values())] + [[str(r[k] or "-") for k in headers] for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
+    for line in table:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+@company_app.command("show")
+def company_show(
+    company: Annotated[str, typer.Argument(help="Company id (CEK...).", metavar="COMPANY_ID")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show a company's settings and users (no secrets: those are stored only as hashes)."""
+    from dues.companies import service
+    from dues.companies.schemas import CompanyRead
+
+    async def read(session: Any) -> dict[str, Any]:
+        found = await service.get(session, company)
+        settings = CompanyRead.model_validate(found).model_dump(by_alias=True, mode="json")
+        users = await service.users(session, company)
+        settings["users"] = [{"username": u.email, "role": u.role, "active": u.active} for u in users]
+        return settings
+
+    try:
+        shown = _in_session(_admin_database_url(), read)
+    except NotFound:
+        typer.secho(f"error: no company {company} (see `dues company list`)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    if as_json:
+        typer.echo(json.dumps(shown))
+        return
+    users = shown.pop("users")
+    width = max(len(k) for k in shown)
+    for key, value in shown.items():
+        typer.echo(f"{key.ljust(width)}  {'-' if value is None else value}")
+    typer.echo("users:")
+    for user in users:
+        state = "" if user["active"] else " (deactivated)"
+        typer.echo(f"  {user['username']}  {user['role']}{state}")
 
 
 @user_app.command("create")

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = Field(10.0, gt=0, le=300)
 
     db_pool_size: int = 10
+    # Longest an API request waits for the database (a new connection, a free pooled one, any answer, a lock
+    # included) before it gets a 503; a database that does not answer must not hang requests.
+    db_timeout_seconds: float = Field(10.0, gt=0, le=3600)
     # Requests served at once per process; the others queue in the order they came. Past what the CPU can
     # take, more at once only interleave: each waits behind all the others at every step, and the slowest
     # wait longest. 0: no limit.
@@ -55,6 +58,7 @@ class Settings(BaseSettings):
     inprocess_worker: bool | None = None
     log_json: bool | None = None
     log_level: str = "INFO"
+    # The address payers and links use. Unset, `dues serve` sets it to its own host and port (served_url).
     public_url: str = "http://127.0.0.1:8000"
     # Mail and SMS providers; with none set, messages stay in the outbox (api.md §5).
     smtp_url: str | None = None  # smtp://user:pass@host:port or smtps://...
@@ -96,6 +100,23 @@ def _development_secret(home: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def served_url(host: str, port: int) -> str:
+    """The address links take to reach `dues serve --host H --port P`: a server listening on every address
+    (0.0.0.0, ::) is reached through the loopback one."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 (only mapped, never bound here)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def public_url_for(settings: Settings, host: str, port: int) -> str:
+    """DUES_PUBLIC_URL when it is set, else the address of `dues serve --host H --port P` itself."""
+    return settings.public_url if "public_url" in settings.model_fields_set else served_url(host, port)
 
 
 @lru_cache

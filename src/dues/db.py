@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import inspect
 import json
+import math
 import re
 import time
 from collections import deque
@@ -14,7 +16,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import psycopg
@@ -27,6 +28,7 @@ from sqlalchemy import ClauseElement, event
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import configure_mappers
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from dues.config import Settings
+from dues.embedded import start_embedded
 from dues.errors import DuesError
 from dues.kit.envelope import error_response
 
@@ -52,21 +55,6 @@ def libpq_url(url: str) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def start_embedded(home: Path, database: str = "dues") -> str:
-    """Start (or join) the pgserver PostgreSQL under ``home`` and return a URL to its ``database``."""
-    import pgserver  # imported late: production never needs it
-
-    home.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(str((home / "pgdata").resolve()), cleanup_mode=None)
-    if not database.isidentifier():
-        raise ValueError(f"bad database name {database!r}")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
-    if "(1 row)" not in exists:
-        server.psql(f'CREATE DATABASE "{database}";')
-    socket_dir = (home / "pgdata").resolve()
-    return f"postgresql://postgres@/{database}?host={socket_dir}"
-
-
 def resolve_database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
@@ -74,6 +62,51 @@ def resolve_database_url(settings: Settings) -> str:
 
 
 IDLE_PING_SECONDS = 2.0
+# How long a timed-out query's cancel request may take: on a server that answers nothing (stopped with
+# SIGSTOP, a paused VM, a cut network) it never completes, and the caller has waited long enough already.
+CANCEL_SECONDS = 0.5
+
+
+class DatabaseTimeout(psycopg.OperationalError):
+    """The server did not answer a query within the connection's time limit."""
+
+
+class BoundedConnection(psycopg.AsyncConnection[Any]):
+    """A psycopg connection that waits at most ``answer_timeout`` seconds for any answer of the server.
+
+    asyncio's own timeouts do not help here: a cancelled psycopg wait sends the server a cancel request and
+    then waits up to ten seconds more for the query to end, and a server that answers nothing answers that
+    neither. This connection gives up at the limit: it asks the server (briefly) to cancel the query, so a
+    live server stops a lock wait it would otherwise sit in, then closes itself, which makes SQLAlchemy
+    discard it from the pool."""
+
+    answer_timeout: float | None = None
+
+    async def wait(
+        self,
+        gen: Any,
+        interval: float = 0.1,
+        timeout: float | None = None,  # noqa: ASYNC109 (psycopg's signature)
+    ) -> Any:
+        if timeout is not None or self.answer_timeout is None:
+            return await super().wait(gen, interval, timeout)
+        try:
+            return await super().wait(gen, interval, self.answer_timeout)
+        except psycopg.errors._WaitTimeout:  # psycopg's own wait timeout; nothing public says it
+            with contextlib.suppress(Exception):
+                await self.cancel_safe(timeout=CANCEL_SECONDS)
+            self.pgconn.finish()
+            raise DatabaseTimeout(f"the database did not answer within {self.answer_timeout:g} s") from None
+
+
+async def connect_bounded(url: str, seconds: float, **kwargs: Any) -> BoundedConnection:
+    """A connection opened within ``seconds`` (libpq counts whole seconds, at least 2) whose every wait for
+    the server is bounded by ``seconds`` too."""
+    connection = await BoundedConnection.connect(
+        libpq_url(url), connect_timeout=max(2, math.ceil(seconds)), **kwargs
+    )
+    connection.answer_timeout = seconds
+    return connection
 
 
 def ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
@@ -93,6 +126,8 @@ def ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
             return
         try:
             sync.dialect.do_ping(dbapi_connection)
+        except DatabaseTimeout:
+            raise  # a server that does not answer would not answer a new connection either: no retry
         except Exception as exc:
             log.info("replacing a pooled connection the server closed", error=str(exc))
             raise DisconnectionError() from exc  # the pool opens a new connection instead
@@ -106,19 +141,36 @@ class Database:
     # Sessions without an explicit transaction, for @single_statement endpoints; None where the database is
     # itself a view inside one outer transaction (tests), whose endpoints then run in the usual way.
     autocommit_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    # Longest wait for the database (a connection, a pooled connection, any answer); None: no limit.
+    timeout: float | None = None
 
     @classmethod
-    def connect(cls, url: str, pool_size: int = 10, idle_ping_seconds: float = IDLE_PING_SECONDS) -> Database:
+    def connect(
+        cls,
+        url: str,
+        pool_size: int = 10,
+        idle_ping_seconds: float = IDLE_PING_SECONDS,
+        timeout: float | None = None,
+    ) -> Database:
+        """A pool of ``pool_size`` connections. With ``timeout``, nothing waits longer than that for the
+        database: opening a connection, taking one from the pool, or any answer to a statement (a lock wait
+        included); the caller gets an error it can turn into a 503 instead of hanging."""
         # No overflow: connections opened above pool_size would be closed again on return, and under a steady
         # load beyond it every request would pay for a new server process. Requests wait for a free one.
-        engine = create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=0)
+        bounds: dict[str, Any] = {}
+        if timeout is not None:
+            bounds = {
+                "pool_timeout": timeout,
+                "async_creator": lambda: connect_bounded(url, timeout),
+            }
+        engine = create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=0, **bounds)
         ping_after_idle(engine, idle_ping_seconds)
-        return cls.on(url, engine)
+        return cls.on(url, engine, timeout)
 
     @classmethod
-    def on(cls, url: str, engine: AsyncEngine) -> Database:
+    def on(cls, url: str, engine: AsyncEngine, timeout: float | None = None) -> Database:
         autocommit = make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
-        return cls(url, engine, make_sessionmaker(engine), autocommit)
+        return cls(url, engine, make_sessionmaker(engine), autocommit, timeout)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -199,7 +251,13 @@ async def fetch_rows(session: AsyncSession, statement: str, params: dict[str, An
         await cursor.execute(statement, params)
         return await cursor.fetchall() if cursor.description is not None else []
     except psycopg.Error as exc:
-        raise DBAPIError.instance(statement, params, exc, psycopg.Error) from exc
+        lost = bool(raw.driver_connection.closed)  # type: ignore[union-attr]
+        if lost:
+            # As SQLAlchemy does for the statements it runs itself: a connection lost (or given up on, see
+            # BoundedConnection) is dropped from the pool, not rolled back, which would fail again and hide
+            # this error.
+            await connection.invalidate(exc)
+        raise DBAPIError.instance(statement, params, exc, psycopg.Error, connection_invalidated=lost) from exc
     finally:
         await cursor.close()
 
@@ -308,6 +366,64 @@ def _after_checks(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return claimed
 
 
+# Server answers that mean it cannot take work now (shutting down, starting up, out of connections).
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+_QUERY_CANCELED = "57014"  # a statement_timeout or lock wait ended by the server
+
+
+def database_trouble(exc: BaseException, timeout: float | None) -> str | None:
+    """What to tell a person when ``exc`` says the database is unreachable or did not answer in time (a
+    503); None for any other error. They learn it is worth trying again, and nothing of the driver's text.
+    The errors it led to are looked through too: a connection given up on fails again as it is closed."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 8:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    if any(_timed_out(e) for e in chain):
+        within = f"within {timeout:g} s" if timeout else "in time"
+        return f"The database did not answer {within}; try again."
+    if any(_unreachable(e) for e in chain):
+        return "The database is not available right now; try again in a moment."
+    return None
+
+
+def _timed_out(exc: BaseException) -> bool:
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    return (
+        isinstance(exc, PoolTimeout)
+        or isinstance(orig, DatabaseTimeout | psycopg.errors.ConnectionTimeout)
+        or getattr(orig, "sqlstate", None) == _QUERY_CANCELED
+    )
+
+
+def _unreachable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlstate = getattr(orig, "sqlstate", None)
+    return isinstance(orig, psycopg.OperationalError) and (
+        sqlstate is None or sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_STATES
+    )
+
+
+def first_line(exc: BaseException) -> str:
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+def _gate_timeout(timeout: float) -> Response:
+    log.warning("no turn within the database timeout", seconds=timeout)
+    return error_response(
+        503,
+        "SYSTEM_ERROR",
+        f"The server is waiting on the database and could not take this request within {timeout:g} s; "
+        "try again.",
+        [],
+    )
+
+
 class DuesRoute(APIRoute):
     """Each request runs in one session and one transaction, committed here once the endpoint has answered.
 
@@ -343,7 +459,12 @@ class DuesRoute(APIRoute):
                     sessions = db.autocommit_sessionmaker
             gate: FairGate | None = getattr(request.app.state, "gate", None)
             if gate is not None and await _small_body_read(request):
-                await gate.acquire()
+                # The requests ahead may all be waiting on a database that does not answer.
+                try:
+                    async with asyncio.timeout(db.timeout):
+                        await gate.acquire()
+                except TimeoutError:
+                    return _gate_timeout(db.timeout or 0)
             else:
                 gate = None
             serving = _serving.set(request)
@@ -371,7 +492,11 @@ class DuesRoute(APIRoute):
                     return response
             except (DuesError, RequestValidationError, StarletteHTTPException):
                 raise
-            except Exception:
+            except Exception as exc:
+                unavailable = database_trouble(exc, db.timeout)
+                if unavailable is not None:
+                    log.warning("database unavailable", path=request.url.path, error=first_line(exc))
+                    return error_response(503, "SYSTEM_ERROR", unavailable, [])
                 # Handled here rather than by Starlette's outermost middleware so the 500 still carries the
                 # request id header and goes through the request log.
                 log.exception("unexpected error", path=request.url.path)

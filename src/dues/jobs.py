@@ -116,9 +116,24 @@ async def _look_for_the_dead(app: procrastinate.App) -> None:
         await app.configure_task(task, schedule_in={"seconds": dead_after() + 1}).defer_async()
 
 
+# Seconds before the in-process worker starts again after stopping on an error.
+RESTART_SECONDS = 2.0
+
+
 def start_in_process(database: Database) -> asyncio.Task[None]:
     """A worker inside the API process (embedded mode), so `make run` needs nothing else running."""
-    return asyncio.create_task(
-        run_worker(database, concurrency=2, install_signal_handlers=False, name="in-process"),
-        name="dues-worker",
-    )
+    return asyncio.create_task(_in_process(database), name="dues-worker")
+
+
+async def _in_process(database: Database) -> None:
+    """The in-process worker, started again whenever it stops: procrastinate stops a worker whose database
+    connection fails (the database restarted or away for a while), and the API process outlives that, so its
+    worker must too. A separate `dues worker` exits instead and its supervisor starts it again."""
+    while True:
+        try:
+            await run_worker(database, concurrency=2, install_signal_handlers=False, name="in-process")
+        except Exception as exc:
+            log.warning("in-process worker stopped; starting it again", error=str(exc).strip() or repr(exc))
+        else:
+            log.warning("in-process worker stopped; starting it again")
+        await asyncio.sleep(RESTART_SECONDS)

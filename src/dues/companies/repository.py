@@ -28,3 +28,14 @@ async def is_child(session: AsyncSession, parent_id: str, child_id: str) -> bool
 
 def add(session: AsyncSession, *objs: Company | ApiClient | User) -> None:
     session.add_all(objs)
+
+
+async def list_all(session: AsyncSession) -> list[Company]:
+    """Every company, oldest first: the operator's view (`dues company list`), never an API answer."""
+    stmt = select(Company).order_by(Company.created_on, Company.company_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def users(session: AsyncSession, company_id: str) -> list[User]:
+    stmt = select(User).where(User.company_id == company_id).order_by(User.email)
+    return list((await session.execute(stmt)).scalars())

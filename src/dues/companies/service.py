@@ -43,6 +43,15 @@ async def get(session: AsyncSession, company_id: str) -> Company:
     return company
 
 
+async def list_all(session: AsyncSession) -> list[Company]:
+    return await repository.list_all(session)
+
+
+async def users(session: AsyncSession, company_id: str) -> list[User]:
+    await get(session, company_id)
+    return await repository.users(session, company_id)
+
+
 async def exists(session: AsyncSession, company_id: str) -> bool:
     return await repository.get(session, company_id) is not None
 

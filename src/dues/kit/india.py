@@ -121,3 +121,60 @@ def make_gstin(state_code: str, pan: str, entity: str = "1") -> str:
     """A GSTIN with a correct check character, for test data and demos."""
     first14 = f"{state_code}{pan}{entity}Z"
     return first14 + gstin_check_char(first14)
+
+
+# The usual two-letter abbreviations: ISO 3166-2:IN codes and the vehicle registration codes people also
+# write (CG: Chhattisgarh, OD: Odisha, TS: Telangana, UK: Uttarakhand, DD and DN: the merged UT).
+STATE_ABBREVIATIONS: dict[str, str] = {
+    "AN": "Andaman and Nicobar Islands",
+    "AP": "Andhra Pradesh",
+    "AR": "Arunachal Pradesh",
+    "AS": "Assam",
+    "BR": "Bihar",
+    "CH": "Chandigarh",
+    "CG": "Chhattisgarh",
+    "CT": "Chhattisgarh",
+    "DD": "Dadra and Nagar Haveli and Daman and Diu",
+    "DH": "Dadra and Nagar Haveli and Daman and Diu",
+    "DN": "Dadra and Nagar Haveli and Daman and Diu",
+    "DL": "Delhi",
+    "GA": "Goa",
+    "GJ": "Gujarat",
+    "HP": "Himachal Pradesh",
+    "HR": "Haryana",
+    "JH": "Jharkhand",
+    "JK": "Jammu and Kashmir",
+    "KA": "Karnataka",
+    "KL": "Kerala",
+    "LA": "Ladakh",
+    "LD": "Lakshadweep",
+    "MH": "Maharashtra",
+    "ML": "Meghalaya",
+    "MN": "Manipur",
+    "MP": "Madhya Pradesh",
+    "MZ": "Mizoram",
+    "NL": "Nagaland",
+    "OD": "Odisha",
+    "OR": "Odisha",
+    "PB": "Punjab",
+    "PY": "Puducherry",
+    "RJ": "Rajasthan",
+    "SK": "Sikkim",
+    "TG": "Telangana",
+    "TS": "Telangana",
+    "TN": "Tamil Nadu",
+    "TR": "Tripura",
+    "UK": "Uttarakhand",
+    "UT": "Uttarakhand",
+    "UP": "Uttar Pradesh",
+    "WB": "West Bengal",
+}
+
+
+def state_from_any(value: str) -> str | None:
+    """The canonical name of a state or UT given by name, alias, GST code (``29``, or ``5`` for ``05``) or
+    usual abbreviation (``KA``): what a person types at the command line."""
+    cleaned = value.strip()
+    if cleaned.isdigit() and len(cleaned) == 1:
+        cleaned = "0" + cleaned
+    return normalize_state(cleaned) or STATE_ABBREVIATIONS.get(cleaned.upper())

@@ -1,0 +1,1 @@
+"""Health endpoints for load balancers and orchestrators: is the process alive, can it serve."""
