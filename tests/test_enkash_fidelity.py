@@ -591,7 +591,7 @@ async def test_the_seeds_dispatch_body_answers_its_object(tenant: Tenant) -> Non
     assert (envelope["response_code"], envelope["errorResponse"]) == (0, None)
     answer = envelope["payload"]
     assert answer["apiSubErrors"] == [
-        {"field": "invoiceIds[0]", "rejectedValue": "string", "message": "No invoice string."}
+        {"field": "invoiceIds[0]", "rejectedValue": "string", "message": 'Invoice "string" was not found.'}
     ]
     assert (answer["errorMessage"], answer["errorType"]) == (
         "1 of 1 invoices was not dispatched",
@@ -600,7 +600,7 @@ async def test_the_seeds_dispatch_body_answers_its_object(tenant: Tenant) -> Non
     assert answer["requestId"] == response.headers["X-Request-Id"]
     assert len(answer["timestamp"]) == 19 and answer["timestamp"][10] == " "
     assert answer["results"] == [
-        {"invoiceId": "string", "success": False, "errorMessage": "No invoice string."}
+        {"invoiceId": "string", "success": False, "errorMessage": 'Invoice "string" was not found.'}
     ]
 
 

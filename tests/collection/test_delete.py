@@ -78,7 +78,7 @@ async def test_another_companys_invoice_is_unknown_and_untouched(
 
     answer = await withdraw(tenant, [theirs["invoiceId"]])
 
-    assert answer[theirs["invoiceId"]]["errorMessage"] == f"No invoice {theirs['invoiceId']}."
+    assert answer[theirs["invoiceId"]]["errorMessage"] == f'Invoice "{theirs["invoiceId"]}" was not found.'
     assert (await get_invoice(other, theirs["invoiceId"]))["status"] == "CREATED"
 
 

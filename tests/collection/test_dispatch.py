@@ -129,9 +129,9 @@ async def test_each_id_fails_on_its_own_and_says_why(
     assert answer[theirs["invoiceId"]] == {
         "invoiceId": theirs["invoiceId"],
         "success": False,
-        "errorMessage": f"No invoice {theirs['invoiceId']}.",
+        "errorMessage": f'Invoice "{theirs["invoiceId"]}" was not found.',
     }
-    assert answer[unknown]["errorMessage"] == f"No invoice {unknown}."
+    assert answer[unknown]["errorMessage"] == f'Invoice "{unknown}" was not found.'
     assert answer["not-an-id"]["success"] is False and answer["INV\u0000"]["success"] is False
     for refused in (paid, deleted, of_deleted_customer, of_inactive_customer):
         assert await outbox(tenant, invoiceId=refused["invoiceId"]) == []

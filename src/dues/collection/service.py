@@ -64,7 +64,8 @@ def _pdf_name(invoice_number: str) -> str:
 
 
 def _no_invoice(invoice_id: str) -> str:
-    return f"No invoice {invoice_id}." if invoice_id else "An empty invoice id names no invoice."
+    # The id is quoted: a client's placeholder ("string") must read as an id, not as a word of the sentence.
+    return f'Invoice "{invoice_id}" was not found.' if invoice_id else "An empty invoice id names no invoice."
 
 
 def _refusal(candidate: Candidate | None, invoice_id: str, chain: str) -> str | None:
