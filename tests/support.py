@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import uvicorn
 
 from dues.companies import service as companies
 from dues.db import Database
 from dues.kit import india
 
 _counter = itertools.count(1)
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """The app on a real uvicorn at 127.0.0.1 and an ephemeral port, on the running event loop (where the
+    test's database engine lives); yields its base URL and stops the server afterwards."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    instance = uvicorn.Server(config)
+    task = asyncio.create_task(instance.serve())
+    for _ in range(500):
+        if instance.started:
+            break
+        await asyncio.sleep(0.01)
+    assert instance.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{instance.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        instance.should_exit = True
+        await task
 
 
 def gstin_for(state_code: str = "27", n: int | None = None) -> str:

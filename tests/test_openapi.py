@@ -9,7 +9,6 @@ entry in ``src/dues/kit/glossary.py``. Screenshots go to ``$DUES_SCREENSHOTS`` (
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import tempfile
@@ -20,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -30,7 +28,7 @@ from dues.config import Settings
 from dues.db import Database
 from dues.kit.envelope import Envelope
 from tests.customers.helpers import cheap_password_hashes
-from tests.support import Tenant, TenantFactory
+from tests.support import Tenant, TenantFactory, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(os.environ.get("DUES_SCREENSHOTS", tempfile.gettempdir()))
@@ -230,23 +228,8 @@ def _cheap_hashes(cheap_password_hashes: None) -> None:
 @pytest_asyncio.fixture(loop_scope="session")
 async def server(committed: Database, app_factory: Callable[[Database], object]) -> AsyncIterator[str]:
     """The app on a real uvicorn on 127.0.0.1, on the test's event loop (where the database engine lives)."""
-    config = uvicorn.Config(
-        app_factory(committed),  # type: ignore[arg-type]
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        log_level="warning",
-    )
-    instance = uvicorn.Server(config)
-    task = asyncio.create_task(instance.serve())
-    for _ in range(500):
-        if instance.started:
-            break
-        await asyncio.sleep(0.01)
-    assert instance.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{instance.servers[0].sockets[0].getsockname()[1]}"
-    instance.should_exit = True
-    await task
+    async with served(app_factory(committed)) as url:
+        yield url
 
 
 class Offline:

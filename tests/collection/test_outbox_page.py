@@ -3,7 +3,6 @@ through the real app; and once in a real browser (headless Chromium) signing in 
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from collections.abc import AsyncIterator, Callable
@@ -15,7 +14,6 @@ import httpx
 import jwt
 import pytest
 import pytest_asyncio
-import uvicorn
 from sqlalchemy import event
 
 from dues.auth import tokens
@@ -25,7 +23,7 @@ from dues.config import get_settings
 from dues.db import Database
 from tests.collection.helpers import customer, dispatch, get_invoice, invoice, sql
 from tests.conftest import run_jobs
-from tests.support import Tenant, TenantFactory
+from tests.support import Tenant, TenantFactory, served
 
 SESSION = "dues_session"
 PAGE = "/outbox"
@@ -389,26 +387,10 @@ async def server(
     committed: Database, app_factory: Callable[[Database], object], monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[str]:
     """The app on a real uvicorn (127.0.0.1, an ephemeral port) on the test's event loop; its base URL."""
-    config = uvicorn.Config(
-        app_factory(committed),  # type: ignore[arg-type]
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        log_level="warning",
-    )
-    instance = uvicorn.Server(config)
-    task = asyncio.create_task(instance.serve())
-    for _ in range(500):
-        if instance.started:
-            break
-        await asyncio.sleep(0.01)
-    assert instance.started, "uvicorn did not start"
-    url = f"http://127.0.0.1:{instance.servers[0].sockets[0].getsockname()[1]}"
-    monkeypatch.setenv("DUES_PUBLIC_URL", url)
-    get_settings.cache_clear()
-    yield url
-    instance.should_exit = True
-    await task
+    async with served(app_factory(committed)) as url:
+        monkeypatch.setenv("DUES_PUBLIC_URL", url)
+        get_settings.cache_clear()
+        yield url
 
 
 @pytest.fixture
