@@ -114,6 +114,14 @@ async def create(
         None,
         audit.snapshot(customer),
     )
+    await _audit_new_contacts(session, company_id, principal, contacts)
+    await repository.add_event(session, company_id, "customer.created", customer.customer_id, {})
+    return to_read(customer, contacts)
+
+
+async def _audit_new_contacts(
+    session: AsyncSession, company_id: str, principal: Principal, contacts: Sequence[Contact]
+) -> None:
     for contact in contacts:
         await audit.record(
             session,
@@ -125,8 +133,6 @@ async def create(
             None,
             audit.snapshot(contact),
         )
-    await repository.add_event(session, company_id, "customer.created", customer.customer_id, {})
-    return to_read(customer, contacts)
 
 
 async def get_model(session: AsyncSession, company_id: str, customer_id: str) -> Customer | None:
@@ -271,17 +277,7 @@ async def _replace_contacts(
         contacts[0].primary = True
     repository.add(session, *contacts)
     await session.flush()
-    for contact in contacts:
-        await audit.record(
-            session,
-            company_id,
-            principal.user_id,
-            "contact",
-            contact.contact_id,
-            "CREATE",
-            None,
-            audit.snapshot(contact),
-        )
+    await _audit_new_contacts(session, company_id, principal, contacts)
 
 
 # Column → API name, for customer.updated's changedFields.
