@@ -16,6 +16,7 @@ import asyncio
 import csv
 import io
 import sys
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
@@ -26,8 +27,12 @@ from dues.companies import service as companies
 from dues.config import get_settings
 from dues.db import Database
 from dues.kit.logging import configure
+from dues.kit.timefmt import today_ist
 
 HEADER = ["customerUniqueRefNo", "invoiceDate", "dueDate", "baseAmount", "cgst", "sgst", "externalId"]
+# Dated today and due a month later, whatever today is (bench/reminders.py times the steps from DUE_DATE).
+INVOICE_DATE = today_ist()
+DUE_DATE = INVOICE_DATE + timedelta(days=30)
 PATH = "/api/v0/invoice/bulk/create"
 
 
@@ -42,7 +47,15 @@ def make_invoices(rows: int, customers: int, refs_prefix: str, run: str) -> byte
         sgst = half if n % 100 != 99 else half + Decimal("0.01")
         ref = f"{refs_prefix}-{n % customers:06d}"
         writer.writerow(
-            [ref, "2026-11-24", "2026-12-24", f"{base:.2f}", f"{half:.2f}", f"{sgst:.2f}", f"{run}-{n:07d}"]
+            [
+                ref,
+                f"{INVOICE_DATE}",
+                f"{DUE_DATE}",
+                f"{base:.2f}",
+                f"{half:.2f}",
+                f"{sgst:.2f}",
+                f"{run}-{n:07d}",
+            ]
         )
     return out.getvalue().encode()
 

@@ -16,10 +16,11 @@ import argparse
 import asyncio
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 from dispatch import DISPATCH, add_database_args, bench_app, seller_with_invoices
+from invoice_bulk_upload import DUE_DATE
 from sqlalchemy import text
 from uploads_common import start_worker, stop_worker
 
@@ -28,8 +29,10 @@ from dues.kit.logging import configure
 from dues.kit.timefmt import IST
 from dues.reminders.tasks import send_reminders
 
-# bench/invoice_bulk_upload.py makes every invoice due on 2026-12-24: its +7 step is due on the 31st at 10:00.
-DUE_AT = datetime(2026, 12, 31, 10, 1, tzinfo=IST)
+# bench/invoice_bulk_upload.py makes every invoice due on DUE_DATE (a month from today, so every step falls
+# after the dispatch): its +7 step is due a week later at 10:00.
+_STEP_7 = DUE_DATE + timedelta(days=7)
+DUE_AT = datetime(_STEP_7.year, _STEP_7.month, _STEP_7.day, 10, 1, tzinfo=IST)
 
 
 async def run(args: argparse.Namespace) -> int:

@@ -165,7 +165,7 @@ def null_invoice(customer_id: str) -> dict[str, Any]:
     return {
         **{key: None for key in enkash_invoice("", "")},
         "customerId": customer_id,
-        "dueDate": "2026-12-31",
+        "dueDate": "2099-12-31",  # invoiceDate is null: today, whatever today is
         "baseAmount": 1000.00,
     }
 

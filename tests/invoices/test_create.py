@@ -26,7 +26,8 @@ async def _customer(seller: Tenant, state: str = "Maharashtra", **fields: Any) -
 
 
 def _body(customer_id: str, **fields: Any) -> dict[str, Any]:
-    return {"customerId": customer_id, "dueDate": "2026-12-31", "invoiceDate": "2026-11-24", **fields}
+    # Due far ahead: a new invoice is not overdue, whatever today is.
+    return {"customerId": customer_id, "dueDate": "2099-12-31", "invoiceDate": "2026-11-24", **fields}
 
 
 async def _create(seller: Tenant, body: dict[str, Any]) -> httpx.Response:

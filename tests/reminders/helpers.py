@@ -7,7 +7,7 @@ from itertools import count
 from typing import Any
 
 from dues.db import Database
-from dues.kit.timefmt import IST
+from dues.kit.timefmt import IST, today_ist
 from dues.reminders.tasks import send_reminders
 from tests.collection.helpers import dispatch, sql
 from tests.customers.helpers import payload
@@ -15,8 +15,10 @@ from tests.support import Tenant, gstin_for
 
 REMINDERS = "/api/v0/customer/reminder"
 # Far enough ahead that the real clock (and a periodic run of the engine during run_jobs) never reaches a
-# step: the tests say when "now" is.
-DUE = "2030-06-30"
+# step: the tests say when "now" is. Four years on from today's, whatever today is; 30 June, so that the
+# tests' times (f"{YEAR}-06-27 10:00") keep the same days around it.
+YEAR = today_ist().year + 4
+DUE = f"{YEAR}-06-30"
 
 _n = count(3000)
 

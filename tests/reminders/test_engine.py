@@ -23,6 +23,8 @@ from tests.collection.providers import Inbox, smtp_server
 from tests.conftest import run_jobs
 from tests.customers.helpers import assert_error, payload
 from tests.reminders.helpers import (
+    DUE,
+    YEAR,
     customer,
     ist,
     open_invoice,
@@ -54,17 +56,17 @@ async def test_a_step_goes_when_due_and_not_before(committed: Database, seller: 
     await _standard(seller)
     invoice_id = await open_invoice(seller, await customer(seller))
 
-    assert await run_at(committed, "2030-06-27 09:59") == 0
-    assert await run_at(committed, "2030-06-27 10:00") == 1
+    assert await run_at(committed, f"{YEAR}-06-27 09:59") == 0
+    assert await run_at(committed, f"{YEAR}-06-27 10:00") == 1
     assert await sends(committed, invoice_id) == [("STEP", -3, Decimal("1180.00"))]
     [(channel, to, status, subject, body)] = await reminder_messages(committed, invoice_id)
     assert (channel, to, status) == ("EMAIL", "asha@buyer.example", "PENDING")
     assert "INR 1,180.00" in subject and "INR 1,180.00" in body
     assert (await get_invoice(seller, invoice_id))["paymentLink"] in body
     # The same minute again, later that day, the next day: nothing new is due.
-    for when in ("2030-06-27 10:00", "2030-06-27 18:00", "2030-06-29 23:59"):
+    for when in (f"{YEAR}-06-27 10:00", f"{YEAR}-06-27 18:00", f"{YEAR}-06-29 23:59"):
         assert await run_at(committed, when) == 0
-    assert await run_at(committed, "2030-06-30 10:00") == 1
+    assert await run_at(committed, f"{YEAR}-06-30 10:00") == 1
     assert [s[1] for s in await sends(committed, invoice_id)] == [-3, 0]
 
 
@@ -72,7 +74,7 @@ async def test_two_engines_racing_send_once(committed: Database, seller: Tenant)
     await _standard(seller)
     invoice_ids = [await open_invoice(seller, await customer(seller)) for _ in range(3)]
 
-    results = await asyncio.gather(*(run_at(committed, "2030-06-27 10:00") for _ in range(4)))
+    results = await asyncio.gather(*(run_at(committed, f"{YEAR}-06-27 10:00") for _ in range(4)))
 
     assert sum(results) == 3
     for invoice_id in invoice_ids:
@@ -90,19 +92,19 @@ async def test_after_downtime_only_the_latest_missed_step_goes(committed: Databa
     await _standard(seller)
     invoice_id = await open_invoice(seller, await customer(seller))
 
-    assert await run_at(committed, "2030-07-08 11:00") == 1  # -3, 0 and 7 all passed while down
+    assert await run_at(committed, f"{YEAR}-07-08 11:00") == 1  # -3, 0 and 7 all passed while down
     assert await sends(committed, invoice_id) == [("STEP", 7, Decimal("1180.00"))]
-    assert await run_at(committed, "2030-07-09 11:00") == 0
+    assert await run_at(committed, f"{YEAR}-07-09 11:00") == 0
 
 
 async def test_repeats_after_the_last_step(committed: Database, seller: Tenant) -> None:
     await _standard(seller, steps=steps(0), repeatEveryDays=5, sendAt="08:15")
     invoice_id = await open_invoice(seller, await customer(seller))
 
-    assert await run_at(committed, "2030-06-30 08:15") == 1
-    assert await run_at(committed, "2030-07-05 08:14") == 0
-    assert await run_at(committed, "2030-07-05 08:15") == 1
-    assert await run_at(committed, "2030-07-16 09:00") == 1  # 10 missed, 15 sent
+    assert await run_at(committed, f"{YEAR}-06-30 08:15") == 1
+    assert await run_at(committed, f"{YEAR}-07-05 08:14") == 0
+    assert await run_at(committed, f"{YEAR}-07-05 08:15") == 1
+    assert await run_at(committed, f"{YEAR}-07-16 09:00") == 1  # 10 missed, 15 sent
     assert await sends(committed, invoice_id) == [
         ("STEP", 0, Decimal("1180.00")),
         ("REPEAT", 5, Decimal("1180.00")),
@@ -118,7 +120,7 @@ async def test_nothing_for_paid_withdrawn_undispatched_or_inactive(
     reminded = await open_invoice(seller, buyer)
     paid = await open_invoice(seller, buyer)
     withdrawn = await open_invoice(seller, buyer)
-    body = {"customerId": buyer, "invoiceDate": "2026-11-24", "dueDate": "2030-06-30", "baseAmount": 100}
+    body = {"customerId": buyer, "invoiceDate": "2026-11-24", "dueDate": DUE, "baseAmount": 100}
     undispatched = payload(await seller.post("/api/v0/invoice", json=body))["invoiceId"]
     payment = {
         "customerId": buyer,
@@ -134,7 +136,7 @@ async def test_nothing_for_paid_withdrawn_undispatched_or_inactive(
     of_inactive = await open_invoice(seller, sleeping)
     payload(await seller.put(f"/api/v0/customer/deactivate/{sleeping}"))
 
-    assert await run_at(committed, "2030-07-01 10:00") == 1
+    assert await run_at(committed, f"{YEAR}-07-01 10:00") == 1
     assert len(await sends(committed, reminded)) == 1
     for invoice_id in (paid, withdrawn, undispatched, of_inactive):
         assert await sends(committed, invoice_id) == []
@@ -145,12 +147,12 @@ async def test_withdrawal_cancels_reminders_not_yet_sent_and_stops_the_rest(
 ) -> None:
     await _standard(seller)
     invoice_id = await open_invoice(seller, await customer(seller))
-    assert await run_at(committed, "2030-06-27 10:00") == 1
+    assert await run_at(committed, f"{YEAR}-06-27 10:00") == 1
 
     assert (await withdraw(seller, [invoice_id]))[invoice_id]["success"]
 
     assert {m[2] for m in await reminder_messages(committed, invoice_id)} == {"CANCELLED"}
-    assert await run_at(committed, "2030-07-08 10:00") == 0
+    assert await run_at(committed, f"{YEAR}-07-08 10:00") == 0
     assert len(await sends(committed, invoice_id)) == 1
 
 
@@ -168,7 +170,7 @@ async def test_the_amount_is_the_balance_when_the_reminder_goes(committed: Datab
     }
     payload(await seller.post("/api/v0/payment", json=payment))
 
-    assert await run_at(committed, "2030-06-30 10:00") == 1
+    assert await run_at(committed, f"{YEAR}-06-30 10:00") == 1
     assert await sends(committed, invoice_id) == [("STEP", 0, Decimal("880.00"))]
     [(_, _, _, subject, body)] = await reminder_messages(committed, invoice_id)
     assert "INR 880.00" in subject and "INR 880.00" in body and "1,180.00" in body  # balance, and the total
@@ -204,7 +206,7 @@ async def test_whatsapp_stays_in_the_outbox_and_recipients_are_those_taking_remi
     ]
     invoice_id = await open_invoice(seller, await customer(seller, customerKeyContacts=contacts))
 
-    assert await run_at(committed, "2030-06-30 10:00") == 1
+    assert await run_at(committed, f"{YEAR}-06-30 10:00") == 1
     sent = sorted((m[0], m[1], m[2]) for m in await reminder_messages(committed, invoice_id))
     assert sent == [
         ("EMAIL", "asha@buyer.example", "PENDING"),
@@ -219,7 +221,7 @@ async def test_whatsapp_stays_in_the_outbox_and_recipients_are_those_taking_remi
 async def test_reminder_sent_event_has_the_documented_shape(committed: Database, seller: Tenant) -> None:
     rid = await _standard(seller)
     invoice_id = await open_invoice(seller, await customer(seller))
-    assert await run_at(committed, "2030-07-07 10:00") == 1
+    assert await run_at(committed, f"{YEAR}-07-07 10:00") == 1
 
     async with committed.sessionmaker() as session:
         rows = await session.execute(
@@ -239,7 +241,7 @@ async def test_reminder_sent_event_has_the_documented_shape(committed: Database,
     )
     assert (data["balanceAmount"], data["dueAt"], data["channels"]) == (
         Decimal("1180.00"),
-        "2030-07-07 10:00:00",
+        f"{YEAR}-07-07 10:00:00",
         ["EMAIL"],
     )
     assert data["recipients"] == [{"channel": "EMAIL", "to": "asha@buyer.example"}]
@@ -253,7 +255,7 @@ async def test_which_reminder_applies(committed: Database, seller: Tenant) -> No
     own = await open_invoice(seller, await customer(seller, customerReminders=[first, second]))
     plain = await open_invoice(seller, await customer(seller))
 
-    assert await run_at(committed, "2030-07-03 10:00") == 2
+    assert await run_at(committed, f"{YEAR}-07-03 10:00") == 2
     assert await sends(committed, own) == [("STEP", 2, Decimal("1180.00"))]  # inactive first skipped
     assert await sends(committed, plain) == [("STEP", 0, Decimal("1180.00"))]
     timeline = payload(await seller.get(f"/api/v0/invoice/{own}/reminders"))
@@ -282,7 +284,7 @@ async def test_send_now_and_the_timeline(committed: Database, seller: Tenant) ->
     ]
     payload(await seller.post(f"/api/v0/invoice/{invoice_id}/remind"))  # no body: every channel
     # A manual reminder takes no scheduled step's place.
-    assert await run_at(committed, "2030-06-27 10:00") == 1
+    assert await run_at(committed, f"{YEAR}-06-27 10:00") == 1
     await run_jobs(committed)
 
     timeline = payload(await seller.get(f"/api/v0/invoice/{invoice_id}/reminders"))
@@ -297,11 +299,11 @@ async def test_send_now_and_the_timeline(committed: Database, seller: Tenant) ->
     ]
     assert {m["status"] for s in timeline["sent"] for m in s["messages"]} == {"OUTBOX"}
     assert (
-        timeline["sent"][2]["dueAt"] == "2030-06-27 10:00:00"
+        timeline["sent"][2]["dueAt"] == f"{YEAR}-06-27 10:00:00"
         and timeline["sent"][2]["balanceAmount"] == 1180.0
     )
     planned = [(p["kind"], p["offsetDays"], p["dueAt"]) for p in timeline["planned"]]
-    assert planned == [("STEP", 7, "2030-07-07 10:00:00")]
+    assert planned == [("STEP", 7, f"{YEAR}-07-07 10:00:00")]
 
     # Refused for an invoice not out for collection, and 404 for another company's.
     assert (await withdraw(seller, [invoice_id]))[invoice_id]["success"]
@@ -309,7 +311,7 @@ async def test_send_now_and_the_timeline(committed: Database, seller: Tenant) ->
         await seller.post(f"/api/v0/invoice/{invoice_id}/remind"), 422, "UNPROCESSABLE_REQUEST"
     )
     assert "withdrawn" in error["errorMessage"]
-    body = {"customerId": buyer, "invoiceDate": "2026-11-24", "dueDate": "2030-06-30", "baseAmount": 100}
+    body = {"customerId": buyer, "invoiceDate": "2026-11-24", "dueDate": DUE, "baseAmount": 100}
     fresh = payload(await seller.post("/api/v0/invoice", json=body))["invoiceId"]
     error = assert_error(await seller.post(f"/api/v0/invoice/{fresh}/remind"), 422, "UNPROCESSABLE_REQUEST")
     assert "dispatched" in error["errorMessage"]
@@ -344,7 +346,7 @@ async def test_a_reminder_email_arrives_with_the_balance(
     await run_jobs(committed)  # the dispatch e-mail
     smtp.mails.clear()
 
-    assert await tasks.send_reminders(committed, ist("2030-07-07 10:00")) == 1
+    assert await tasks.send_reminders(committed, ist(f"{YEAR}-07-07 10:00")) == 1
     await run_jobs(committed)
 
     [(to, mail)] = smtp.mails
@@ -360,7 +362,7 @@ async def test_paying_in_full_cancels_reminders_not_yet_sent(committed: Database
     await _standard(seller)
     buyer = await customer(seller)
     invoice_id = await open_invoice(seller, buyer)
-    assert await run_at(committed, "2030-06-27 10:00") == 1  # written, not handed to a provider yet
+    assert await run_at(committed, f"{YEAR}-06-27 10:00") == 1  # written, not handed to a provider yet
     balance = (await get_invoice(seller, invoice_id))["balanceAmount"]
 
     paid = await seller.post(
@@ -377,4 +379,4 @@ async def test_paying_in_full_cancels_reminders_not_yet_sent(committed: Database
 
     assert paid.status_code == 200, paid.text
     assert {m[2] for m in await reminder_messages(committed, invoice_id)} == {"CANCELLED"}
-    assert await run_at(committed, "2030-07-08 10:00") == 0
+    assert await run_at(committed, f"{YEAR}-07-08 10:00") == 0

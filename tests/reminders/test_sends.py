@@ -11,7 +11,7 @@ from dues.db import Database
 from dues.reminders import repository
 from dues.reminders.service import due_at, latest_due, upcoming
 from tests.customers.helpers import payload
-from tests.reminders.helpers import customer, ist
+from tests.reminders.helpers import DUE, customer, ist
 from tests.support import Tenant
 
 
@@ -32,7 +32,7 @@ def _send(send_id: str, invoice_id: str, kind: str = "STEP", occurrence: int | N
 async def test_an_occurrence_is_recorded_once_and_manual_sends_never_conflict(
     db: Database, tenant: Tenant
 ) -> None:
-    body = {"customerId": await customer(tenant), "dueDate": "2030-06-30", "baseAmount": 100}
+    body = {"customerId": await customer(tenant), "dueDate": DUE, "baseAmount": 100}
     invoice_id = payload(await tenant.post("/api/v0/invoice", json=body))["invoiceId"]
     async with db.sessionmaker() as session:
         first = await repository.record_sends(session, tenant.company_id, "t", [_send("RS1", invoice_id)])

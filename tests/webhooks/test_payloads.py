@@ -4,7 +4,7 @@ keys in the API's names, the values GET answers with, amounts digit for digit.""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -420,10 +420,12 @@ async def test_reminder_sent_carries_the_invoice_and_the_balance_it_stated(
         await seller.patch("/api/v0/company", json={"defaultReminderId": reminder["reminderId"]})
     ).is_success
     buyer = await _customer(seller, 901, email="ap@buyer.example", contactNumber="9000000009")
-    invoice_id = await _invoice(seller, buyer)
+    # Due a month from today: the step falls after the dispatch (now); one due before it is never sent.
+    due = datetime.now(IST).date() + timedelta(days=30)
+    invoice_id = await _invoice(seller, buyer, due=due.isoformat())
     await _dispatch(seller, invoice_id)
     await _pay(seller, buyer, invoice_id, "100.10", "UTR00000901")
-    at = datetime(2026, 12, 31, 10, 0, tzinfo=IST)
+    at = datetime.combine(due, time(10, 0), tzinfo=IST)
     assert await reminder_tasks.send_reminders(committed, at) == 1
     shown = await _get(seller, f"{INVOICES}/{invoice_id}")
 
@@ -436,9 +438,9 @@ async def test_reminder_sent_carries_the_invoice_and_the_balance_it_stated(
         reminder["reminderId"],
         "STEP",
         0,
-        "2026-12-31 10:00:00",
+        f"{due} 10:00:00",
     )
-    assert data["channels"] == ["EMAIL", "SMS"] and data["sentOn"] == "2026-12-31 10:00:00"
+    assert data["channels"] == ["EMAIL", "SMS"] and data["sentOn"] == f"{due} 10:00:00"
     assert sorted((r["channel"], r["to"]) for r in data["recipients"]) == [
         ("EMAIL", "ap@buyer.example"),
         ("SMS", "9000000009"),
