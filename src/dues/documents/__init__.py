@@ -1,0 +1,1 @@
+"""Every PDF dues makes: typed documents (model), what they print (content), Typst renders them (render)."""
