@@ -193,7 +193,9 @@ def receipt() -> ReceiptDocument:
         reference="UTR HDFCN52026121099887766",
         amount=Decimal("117900.00"),
         allocations=(
-            ReceiptAllocation("INV/2026-27/0042", date(2026, 11, 24), Decimal("70000.00"), Decimal("1000.00")),
+            ReceiptAllocation(
+                "INV/2026-27/0042", date(2026, 11, 24), Decimal("70000.00"), Decimal("1000.00")
+            ),
             ReceiptAllocation("INV/2026-27/0051", date(2026, 11, 30), Decimal("47400.00"), Decimal("600.00")),
         ),
         unallocated=Decimal("500.00"),
@@ -211,7 +213,9 @@ def statement(rows: int = 6) -> StatementDocument:
         if n % 2 == 0:
             balance += Decimal("1180.00")
             movements.append(
-                StatementRow(day, "Invoice", f"INV/2026-27/{n + 1:04d}", debit=Decimal("1180.00"), balance=balance)
+                StatementRow(
+                    day, "Invoice", f"INV/2026-27/{n + 1:04d}", debit=Decimal("1180.00"), balance=balance
+                )
             )
         else:
             balance -= Decimal("1000.00")

@@ -221,7 +221,9 @@ def _party(party: Party, heading: str) -> dict[str, Any]:
     else:
         registration = "GSTIN: Unregistered"
     reach = "   ".join(
-        f"{label}: {clean(value)}" for label, value in (("Phone", party.phone), ("E-mail", party.email)) if value
+        f"{label}: {clean(value)}"
+        for label, value in (("Phone", party.phone), ("E-mail", party.email))
+        if value
     )
     lines = [line for line in clean(party.address, multiline=True).split("\n") if line]
     if state:
@@ -239,7 +241,10 @@ def _party(party: Party, heading: str) -> dict[str, Any]:
 def _section(party: dict[str, Any], heading: str | None, facts: Sequence[tuple[str, str]]) -> dict[str, Any]:
     if not heading:
         return {"party": party, "facts": None}
-    return {"party": party, "facts": {"heading": heading, "rows": [[label, _narrow(v)] for label, v in facts]}}
+    return {
+        "party": party,
+        "facts": {"heading": heading, "rows": [[label, _narrow(v)] for label, v in facts]},
+    }
 
 
 def _narrow(value: str) -> str:
@@ -364,9 +369,7 @@ class _Taxed:
         self.cgst, self.sgst, self.igst, self.cess = cgst, sgst, igst, cess
         self.intra = self._intra(intra_state, seller, place_of_supply, place_of_supply_code)
 
-    def _intra(
-        self, given: bool | None, seller: Party, place: str | None, place_code: str | None
-    ) -> bool:
+    def _intra(self, given: bool | None, seller: Party, place: str | None, place_code: str | None) -> bool:
         if given is not None:
             return given
         if self.igst or any(line.igst for line in self.lines):
@@ -818,10 +821,19 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             columns,
             rows,
             opening=[_day(doc.period_from), "", "Opening Balance", "", "", _balance(doc.opening_balance)],
-            total=[_day(doc.period_to), "", "Closing Balance", format_inr(debits), format_inr(credits), _balance(closing)],
+            total=[
+                _day(doc.period_to),
+                "",
+                "Closing Balance",
+                format_inr(debits),
+                format_inr(credits),
+                _balance(closing),
+            ],
         ),
         "closing": {
-            "notes": _notes(("Balance due in words" if owed else "Balance in credit in words", [(words, True)])),
+            "notes": _notes(
+                ("Balance due in words" if owed else "Balance in credit in words", [(words, True)])
+            ),
             "totals": [
                 ["Opening Balance", _balance(doc.opening_balance), False],
                 ["Debits", format_inr(debits), False],

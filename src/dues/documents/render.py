@@ -13,8 +13,9 @@ One compiler is kept per process, with the parsed fonts and those caches. It is 
 once get "Already borrowed"), so renders take turns on a lock; it lets go of the GIL while it compiles, so a
 render in a worker thread does not hold up the event loop.
 
-Fonts: Hind (package ``fontpkg-hind``: Latin, Devanagari, the rupee sign) and Noto Sans (``fontpkg-noto-sans``)
-for what Hind lacks. No system font is looked at, so a document prints the same on every machine.
+Fonts: Hind (package ``fontpkg-hind``: Latin, Devanagari, the rupee sign) and Noto Sans
+(``fontpkg-noto-sans``) for what Hind lacks. No system font is looked at, so a document prints the same on
+every machine.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def _font_dirs() -> list[str]:
         try:
             folder = Path(str(resources.files(package) / "files"))
         except ModuleNotFoundError:
-            raise RuntimeError(f"documents need the fonts of package {package}: it is not installed") from None
+            raise RuntimeError(
+                f"documents need the fonts of package {package}: it is not installed"
+            ) from None
         dirs.append(str(folder))
     return dirs
 
@@ -66,7 +69,9 @@ class _Warm:
         self.fonts = typst.Fonts(
             include_system_fonts=False, include_embedded_fonts=False, font_paths=_font_dirs()
         )
-        self.compiler = typst.Compiler(root=str(_TEMPLATE_DIR), font_paths=self.fonts, ignore_system_fonts=True)
+        self.compiler = typst.Compiler(
+            root=str(_TEMPLATE_DIR), font_paths=self.fonts, ignore_system_fonts=True
+        )
         self.lock = threading.Lock()
         self.pid = os.getpid()
         self._widths: tuple[dict[str, float], dict[str, float]] | None = None
@@ -74,10 +79,17 @@ class _Warm:
     def widths(self) -> tuple[dict[str, float], dict[str, float]]:
         if self._widths is None:
             found = typst.query(
-                _METRICS, "<metrics>", field="value", one=True, font_paths=self.fonts, ignore_system_fonts=True
+                _METRICS,
+                "<metrics>",
+                field="value",
+                one=True,
+                font_paths=self.fonts,
+                ignore_system_fonts=True,
             )
             measured = orjson.loads(found)
-            regular, bold = ({chr(32 + k): w for k, w in enumerate(measured[key])} for key in ("regular", "bold"))
+            regular, bold = (
+                {chr(32 + k): w for k, w in enumerate(measured[key])} for key in ("regular", "bold")
+            )
             self._widths = regular, bold
         return self._widths
 
@@ -122,6 +134,7 @@ def render(template: str, data: Mapping[str, Any]) -> bytes:
     warm = _compiler()
     with warm.lock:
         # Untagged: the tags of an accessible PDF cost about a fifth more time and twice the bytes.
-        pdf = warm.compiler.compile(input=files, pdf_tags=False)
+        # (The stubs leave out that input may be such a map of files, which the compiler takes.)
+        pdf = warm.compiler.compile(input=files, pdf_tags=False)  # type: ignore[type-var]
     assert isinstance(pdf, bytes)
     return pdf

@@ -21,6 +21,8 @@ from dues.companies import service as companies
 from dues.config import get_settings
 from dues.customers import service as customers
 from dues.db import AUTOCOMMIT, detached
+from dues.documents.content import render_invoice
+from dues.documents.model import BankAccount, Party, PdfLine, TaxInvoiceDocument
 from dues.errors import (
     Forbidden,
     NotFound,
@@ -30,7 +32,6 @@ from dues.errors import (
     sub_errors_from_pydantic,
 )
 from dues.invoices import approvals, repository
-from dues.invoices.pdf import BankAccount, Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
 from dues.invoices.schemas import (
     CLEARABLE,
     DEFAULT_WHEN_CLEARED,
@@ -593,7 +594,8 @@ async def pdfs(
     session: AsyncSession, company_id: str, invoice_ids: Sequence[str]
 ) -> dict[str, tuple[str, bytes]]:
     """invoiceId → (file name, PDF) for those of the ids that are this company's invoices. Read in four
-    queries however many there are: the send jobs draw a batch of dispatch e-mails' PDFs at a time."""
+    queries however many there are: the send jobs draw a batch of dispatch e-mails' PDFs at a time. Drawn in
+    a worker thread: the compiler lets go of the GIL, so the event loop goes on meanwhile."""
     invoices = await repository.get_many(session, company_id, list(dict.fromkeys(invoice_ids)))
     if not invoices:
         return {}
@@ -602,16 +604,29 @@ async def pdfs(
     lines_by_invoice: dict[str, list[InvoiceLine]] = {}
     for line in await repository.lines_of(session, company_id, [i.invoice_id for i in invoices]):
         lines_by_invoice.setdefault(line.invoice_id, []).append(line)
-    return {
-        invoice.invoice_id: _pdf_of(invoice, company, buyers[invoice.customer_id], lines_by_invoice)
+    documents = {
+        invoice.invoice_id: (
+            _file_name(invoice),
+            _document_of(invoice, company, buyers[invoice.customer_id], lines_by_invoice),
+        )
         for invoice in invoices
     }
+    return await asyncio.to_thread(_render_all, documents)
 
 
-def _pdf_of(
+def _render_all(documents: dict[str, tuple[str, TaxInvoiceDocument]]) -> dict[str, tuple[str, bytes]]:
+    return {invoice_id: (name, render_invoice(doc)) for invoice_id, (name, doc) in documents.items()}
+
+
+def _file_name(invoice: Invoice) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in invoice.invoice_number)
+    return f"invoice-{safe}.pdf"
+
+
+def _document_of(
     invoice: Invoice, company: Company, customer: Customer, lines_by_invoice: dict[str, list[InvoiceLine]]
-) -> tuple[str, bytes]:
-    document = TaxInvoiceDocument(
+) -> TaxInvoiceDocument:
+    return TaxInvoiceDocument(
         invoice_number=invoice.invoice_number,
         invoice_date=invoice.invoice_date,
         due_date=invoice.due_date,
@@ -657,8 +672,6 @@ def _pdf_of(
         bank=BankAccount(**company.bank_account) if company.bank_account else None,
         upi_vpa=company.upi_vpa,
     )
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in invoice.invoice_number)
-    return f"invoice-{safe}.pdf", render_invoice_pdf(document)
 
 
 def payment_link(invoice: Invoice) -> str | None:
