@@ -6,6 +6,7 @@ import importlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,11 @@ class InvoicesSettled:
     company_id: str
     settled: tuple[str, ...] = ()
     reopened: tuple[str, ...] = ()
+    # Every invoice the movement touched, with the balance it left.
+    balances: tuple[tuple[str, Decimal], ...] = ()
+    # PAYMENT, TDS, CREDIT_NOTE, CREDIT_APPLIED, WRITE_OFF or REVERSAL, and who caused it.
+    cause: str = ""
+    actor: str = ""
 
 
 def subscribe(kind: type, handler: Handler) -> None:

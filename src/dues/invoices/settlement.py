@@ -90,7 +90,14 @@ _SETTLE = text(
 )
 
 
-async def settle(session: AsyncSession, company_id: str, changes: dict[str, Change]) -> dict[str, Settled]:
+async def settle(
+    session: AsyncSession,
+    company_id: str,
+    changes: dict[str, Change],
+    *,
+    cause: str = "PAYMENT",
+    actor: str = "",
+) -> dict[str, Settled]:
     """Apply each change to its (locked) invoice; the invoices' CHECKs refuse a balance below 0 or parts that
     no longer make the total, whatever the caller checked. Publishes InvoicesSettled."""
     if not changes:
@@ -108,5 +115,7 @@ async def settle(session: AsyncSession, company_id: str, changes: dict[str, Chan
     result = {row[0]: Settled(*row) for row in rows}
     settled = tuple(i for i, s in result.items() if s.balance_amount == 0 and s.balance_before > 0)
     reopened = tuple(i for i, s in result.items() if s.reopened)
-    await publish(session, InvoicesSettled(company_id, settled=settled, reopened=reopened))
+    balances = tuple((i, s.balance_amount) for i, s in sorted(result.items()))
+    event = InvoicesSettled(company_id, settled, reopened, balances, cause=cause, actor=actor)
+    await publish(session, event)
     return result
