@@ -161,7 +161,9 @@ async def test_a_reversed_payment_s_credit_is_never_applied(tenant: Tenant, db: 
 
     applied = payload(await tenant.post(f"/api/v0/customer/{buyer}/credit/apply"))
 
-    assert applied["applied"] == [{"paymentId": kept_id, "invoiceId": open_one, "amount": 100.0}]
+    assert [(a["paymentId"], a["invoiceId"], a["amount"]) for a in applied["applied"]] == [
+        (kept_id, open_one, 100.0)
+    ]
     assert applied["creditBalance"] == 0.0
     assert await in_balance(db, buyer)
 
