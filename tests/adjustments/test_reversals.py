@@ -17,6 +17,8 @@ from tests.adjustments.helpers import entries, in_balance, refund_path, reverse
 from tests.collection.helpers import sql
 from tests.customers.helpers import assert_error, assert_invalid, payload
 from tests.payments.helpers import credit_of, customer, get_invoice, invoice, money, pay
+from tests.reminders.helpers import YEAR, open_invoice, reminder, run_at, sends, set_default
+from tests.reminders.helpers import customer as reminded_customer
 from tests.support import Tenant, TenantFactory
 
 
@@ -331,3 +333,18 @@ async def test_credit_applied_while_the_reversal_waits_is_undone_too(
         assert money((await get_invoice(seller, invoice_id))["balanceAmount"]) == Decimal("1180.00")
     assert await credit_of(seller, buyer) == 0
     assert await in_balance(committed, buyer)
+
+
+async def test_reminders_resume_after_a_reversal(live_tenants: TenantFactory, committed: Database) -> None:
+    seller = await live_tenants.create()
+    await set_default(seller, str((await reminder(seller))["reminderId"]))
+    buyer = await reminded_customer(seller)
+    invoice_id = await open_invoice(seller, buyer)
+    payment_id = payload(await pay(seller, buyer, 1180, [(invoice_id, 1180)], mode="CHEQUE"))["paymentId"]
+    assert await run_at(committed, f"{YEAR}-06-27 10:00") == 0  # paid: nothing to remind
+
+    payload(await reverse(seller, payment_id))
+
+    assert (await get_invoice(seller, invoice_id))["status"] == "DISPATCHED"
+    assert await run_at(committed, f"{YEAR}-06-27 10:00") == 1
+    assert await sends(committed, invoice_id) == [("STEP", -3, Decimal("1180.00"))]
