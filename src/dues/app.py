@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dues import apidocs, errors, jobs
+from dues.adjustments.endpoints import router as adjustment_router
 from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
 from dues.auth.pages import router as login_pages
@@ -239,6 +240,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customer_router)
     app.include_router(collection_router)
     app.include_router(payment_router)
+    app.include_router(adjustment_router)
     app.include_router(ledger_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
