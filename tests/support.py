@@ -152,3 +152,17 @@ class TenantFactory:
         response = await tenant.login()
         assert response.status_code == 200, response.text
         return tenant
+
+
+def with_ledger(update: str) -> str:
+    """``update`` (an ``UPDATE invoices SET ... WHERE invoice_id = :i`` that moves one invoice's balance, as
+    a test writes straight to the table to set a scene) with the ledger entry that keeps api.md §9.4's
+    invariant: without it the database refuses the commit."""
+    return (
+        "WITH old AS (SELECT invoice_id, balance_amount FROM invoices WHERE invoice_id = :i), "  # noqa: S608 (a test's own statement)
+        f"upd AS ({update} RETURNING company_id, customer_id, invoice_id, balance_amount, posted) "
+        "INSERT INTO ledger_entries (company_id, customer_id, effective_date, entry_type, document_id, "
+        "invoice_id, amount) SELECT u.company_id, u.customer_id, current_date, 'PAYMENT', 'PAYTEST', "
+        "u.invoice_id, u.balance_amount - o.balance_amount FROM upd u JOIN old o USING (invoice_id) "
+        "WHERE u.posted AND u.balance_amount <> o.balance_amount"
+    )

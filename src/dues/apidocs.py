@@ -33,7 +33,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
-from dues.auth.deps import admin_principal, maker_principal, writer_principal
+from dues.auth.deps import admin_principal, approver_principal, maker_principal, writer_principal
 from dues.companies.deps import company_scope, seller_scope
 from dues.kit import glossary
 from dues.kit.openapi import ERROR_TEXT, ErrorEnvelope
@@ -66,6 +66,10 @@ TAGS = [
         "description": "Dispatch for collection, withdrawal, and the outbox (api.md §4.1, §5)",
     },
     {"name": "payments", "description": "Payments received and customer credit (api.md §5)"},
+    {
+        "name": "adjustments",
+        "description": "Write-offs, payment reversals and refunds of customer credit (api.md §9.3)",
+    },
     {
         "name": "reminders",
         "description": "EnKash's customer-reminder-controller, send now, timeline (api.md §7)",
@@ -225,7 +229,7 @@ def _params(dependant: Dependant) -> Iterator[str]:
         yield from _params(sub)
 
 
-_ROLES = {writer_principal, maker_principal, admin_principal}
+_ROLES = {writer_principal, maker_principal, admin_principal, approver_principal}
 _SCOPES = {company_scope, seller_scope}
 
 

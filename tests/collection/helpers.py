@@ -10,7 +10,7 @@ from sqlalchemy import text
 from dues.db import Database
 from dues.models import Invoice, InvoiceLine
 from tests.customers.helpers import payload
-from tests.support import Tenant, gstin_for
+from tests.support import Tenant, gstin_for, with_ledger
 
 DISPATCH = "/api/v0/invoice/bulk/dispatch"
 DELETE = "/api/v0/invoice/bulk/delete"
@@ -90,8 +90,10 @@ async def pay_part(database: Database, invoice_id: str, amount: str, status: str
     """A payment received, as the payments domain will record it (not built yet)."""
     await sql(
         database,
-        "UPDATE invoices SET paid_amount = CAST(:a AS numeric),"
-        " balance_amount = total_amount - CAST(:a AS numeric), status = :s WHERE invoice_id = :i",
+        with_ledger(
+            "UPDATE invoices SET paid_amount = CAST(:a AS numeric),"
+            " balance_amount = total_amount - CAST(:a AS numeric), status = :s WHERE invoice_id = :i"
+        ),
         a=amount,
         s=status,
         i=invoice_id,
@@ -106,14 +108,21 @@ async def copies(db: Database, template: str, n: int) -> list[str]:
         "invoice_number": "'S-' || CAST(g AS text)",
         "external_id": "NULL",
     }
+    # The copies are owed like their template: their INVOICE entries, written in the same statement, keep
+    # the ledger's invariant (api.md §9.4), which the database checks at commit.
+    ledger = (
+        "INSERT INTO ledger_entries (company_id, customer_id, effective_date, entry_type, document_id, "
+        "document_number, invoice_id, amount) SELECT company_id, customer_id, invoice_date, 'INVOICE', "
+        "invoice_id, invoice_number, invoice_id, balance_amount FROM ins WHERE posted AND balance_amount > 0"
+    )
     for table, model in (("invoices", Invoice), ("invoice_lines", InvoiceLine)):
         columns = [c.name for c in model.__table__.columns]
         values = ", ".join(made.get(c, f"t.{c}") for c in columns)
-        await sql(
-            db,
+        insert = (
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} "  # noqa: S608
-            f"FROM {table} t, generate_series(1, :n) g WHERE t.invoice_id = :t",
-            n=n,
-            t=template,
+            f"FROM {table} t, generate_series(1, :n) g WHERE t.invoice_id = :t"
         )
+        if table == "invoices":
+            insert = f"WITH ins AS ({insert} RETURNING *) {ledger}"
+        await sql(db, insert, n=n, t=template)
     return [f"INV{g:013d}" for g in range(1, n + 1)]

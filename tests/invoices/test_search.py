@@ -11,7 +11,7 @@ from sqlalchemy import text
 from dues.db import Database
 from dues.kit.timefmt import today_ist
 from tests.customers.helpers import assert_error, assert_invalid
-from tests.support import Tenant, TenantFactory, gstin_for
+from tests.support import Tenant, TenantFactory, gstin_for, with_ledger
 
 SEARCH = "/api/v0/invoice/search"
 TODAY = today_ist()
@@ -79,8 +79,10 @@ async def _book(seller: Tenant, db: Database) -> dict[str, str]:
     )
     await _sql(
         db,
-        "UPDATE invoices SET status = 'PARTIALLY_PAID', dispatched = true, dispatched_on = :at, "
-        "paid_amount = 100, balance_amount = total_amount - 100 WHERE invoice_id = :i",
+        with_ledger(
+            "UPDATE invoices SET status = 'PARTIALLY_PAID', dispatched = true, dispatched_on = :at, "
+            "paid_amount = 100, balance_amount = total_amount - 100 WHERE invoice_id = :i"
+        ),
         i=book["i3"],
         at=f"{_day(-20)} 10:00+05:30",
     )
@@ -206,8 +208,10 @@ async def test_the_overdue_total_follows_every_change_of_the_invoices(tenant: Te
 
     await _sql(
         db,
-        "UPDATE invoices SET status = 'PAID', paid_amount = total_amount, balance_amount = 0 "
-        "WHERE invoice_id = :i",
+        with_ledger(
+            "UPDATE invoices SET status = 'PAID', paid_amount = total_amount, balance_amount = 0 "
+            "WHERE invoice_id = :i"
+        ),
         i=late[0],
     )
     await _sql(db, "UPDATE invoices SET status = 'COLLECTION_DELETED' WHERE invoice_id = :i", i=late[1])

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from dues.db import Database
 from tests.customers.helpers import assert_error, assert_invalid
-from tests.support import Tenant, TenantFactory, gstin_for
+from tests.support import Tenant, TenantFactory, gstin_for, with_ledger
 
 INVOICES = "/api/v0/invoice"
 
@@ -83,8 +83,10 @@ async def test_a_payment_freezes_amounts_customer_and_dates(tenant: Tenant, db: 
     async with db.sessionmaker() as session:
         await session.execute(
             text(
-                "UPDATE invoices SET paid_amount = 100, balance_amount = total_amount - 100, "
-                "status = 'PARTIALLY_PAID' WHERE invoice_id = :i"
+                with_ledger(
+                    "UPDATE invoices SET paid_amount = 100, balance_amount = total_amount - 100, "
+                    "status = 'PARTIALLY_PAID' WHERE invoice_id = :i"
+                )
             ),
             {"i": invoice["invoiceId"]},
         )

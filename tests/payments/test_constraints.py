@@ -34,7 +34,7 @@ async def test_direct_updates_that_break_the_money_rules_are_refused(tenant: Ten
     await _refused(
         db,
         "UPDATE invoices SET paid_amount = paid_amount + 1 WHERE invoice_id = :i",
-        "ck_invoices_paid_plus_balance_is_total",
+        "ck_invoices_settled_parts_make_total",
         i=inv,
     )
     await _refused(

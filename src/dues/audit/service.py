@@ -27,6 +27,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, bytes):
+        return f"{len(value)} bytes"
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
@@ -34,9 +36,13 @@ def _jsonable(value: Any) -> Any:
 
 def snapshot(obj: Any) -> dict[str, Any]:
     """The column values of an ORM object, JSON-ready, secrets left out."""
-    mapper = inspect(obj).mapper
+    state = inspect(obj)
+    # Deferred columns not loaded (a company's logo) stay out: reading them here would be I/O in a sync call.
+    unloaded = state.unloaded
     return {
-        attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs if attr.key not in _SKIP
+        attr.key: _jsonable(getattr(obj, attr.key))
+        for attr in state.mapper.column_attrs
+        if attr.key not in _SKIP and attr.key not in unloaded
     }
 
 

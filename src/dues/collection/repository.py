@@ -106,11 +106,16 @@ async def mark_dispatched(
     return {row[0]: (row[1], row[2], row[3], row[4]) for row in result.all()}
 
 
+# A withdrawn invoice is no longer owed: it leaves the ledger (posted = false) and its caller writes the
+# REVERSAL entry of those that were in it. The subquery reads the rows as they were before this UPDATE.
 _WITHDRAW = text(
     """
-    UPDATE invoices
-       SET status = 'COLLECTION_DELETED', payment_token = NULL, updated_on = now()
-     WHERE company_id = :company_id AND invoice_id = ANY(CAST(:ids AS text[]))
+    UPDATE invoices i
+       SET status = 'COLLECTION_DELETED', payment_token = NULL, posted = false, updated_on = now()
+      FROM (SELECT invoice_id, posted FROM invoices
+             WHERE company_id = :company_id AND invoice_id = ANY(CAST(:ids AS text[]))) o
+     WHERE i.company_id = :company_id AND i.invoice_id = o.invoice_id
+    RETURNING i.invoice_id, i.customer_id, i.invoice_number, i.balance_amount, o.posted
     """
 )
 
@@ -123,12 +128,16 @@ _CANCEL = text(
 )
 
 
-async def withdraw(session: AsyncSession, company_id: str, invoice_ids: Sequence[str], why: str) -> None:
+async def withdraw(
+    session: AsyncSession, company_id: str, invoice_ids: Sequence[str], why: str
+) -> list[tuple[str, str, str, Decimal]]:
     """Take the (locked) invoices out of collection: the payment link dies with its token, and messages not
-    yet handed to a provider are not sent."""
+    yet handed to a provider are not sent. (invoiceId, customerId, number, balance) of those that were in
+    the ledger."""
     params = {"company_id": company_id, "ids": list(invoice_ids)}
-    await session.execute(_WITHDRAW, params)
+    rows = (await session.execute(_WITHDRAW, params)).all()
     await session.execute(_CANCEL, {**params, "why": why})
+    return [(r[0], r[1], r[2], Decimal(r[3])) for r in rows if r[4]]
 
 
 _CONTACTS = """

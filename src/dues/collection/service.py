@@ -38,7 +38,9 @@ from dues.invoices.schemas import ApprovalStatus
 from dues.kit import ids
 from dues.kit.logging import current_request_id
 from dues.kit.pagination import Page, PageParams
-from dues.kit.timefmt import format_ist, now
+from dues.kit.timefmt import format_ist, now, today_ist
+from dues.ledger import service as ledger
+from dues.ledger.service import Entry, EntryType
 from dues.models.message import Message
 from dues.webhooks import payloads
 
@@ -286,6 +288,12 @@ def _delete_refusal(candidate: Candidate | None, invoice_id: str) -> str | None:
             f"A payment of {_inr(candidate.paid_amount)} was received against this invoice; it cannot be "
             "withdrawn from collection."
         )
+    if candidate.balance_amount != candidate.total_amount:
+        settled = candidate.total_amount - candidate.balance_amount
+        return (
+            f"{_inr(settled)} of this invoice was settled by TDS, a credit note or a write-off; it cannot be "
+            "withdrawn from collection (issue a credit note for the rest instead)."
+        )
     return None
 
 
@@ -298,8 +306,17 @@ async def delete(
     errors = {i: _delete_refusal(locked.get(i), i) for i in wanted}
     go = [locked[i] for i in wanted if errors[i] is None]
     if go:
-        await repository.withdraw(
+        left = await repository.withdraw(
             session, company_id, [c.invoice_id for c in go], "The invoice was withdrawn from collection."
+        )
+        today = today_ist()
+        await ledger.post(
+            session,
+            company_id,
+            [
+                Entry(customer, today, EntryType.REVERSAL, invoice_id, -balance, invoice_id, number)
+                for invoice_id, customer, number, balance in left
+            ],
         )
         deleted_on = now()
         audits = [

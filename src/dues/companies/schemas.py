@@ -91,6 +91,11 @@ class CompanyRead(CamelModel):
     upi_max_amount: Money = Field(
         DEFAULT_UPI_MAX_AMOUNT, description="above this amount the payment page offers no UPI QR code or link"
     )
+    auto_write_off_below: Money = Field(
+        Decimal("0.00"),
+        description="a payment leaving an invoice owing more than 0 and less than this writes the rest off "
+        "automatically; 0: never",
+    )
     created_on: IstDateTime
     updated_on: IstDateTime
 
@@ -124,7 +129,14 @@ class CompanyPatch(CamelInput):
         description="above it the payment page offers no UPI QR code or link; null: back to 100000.00",
     )
 
-    @field_validator("upi_max_amount")
+    auto_write_off_below: Money | None = Field(
+        None,
+        ge=0,
+        le=Decimal("99999999999999.99"),
+        description="residuals a payment leaves below this are written off automatically; 0 or null: never",
+    )
+
+    @field_validator("upi_max_amount", "auto_write_off_below")
     @classmethod
     def _paise(cls, value: Decimal | None) -> Decimal | None:
         # Read off the digits: normalising 1e-999999999 underflows to 0 and would pass as "two places".

@@ -80,14 +80,24 @@ async def by_external_id(session: AsyncSession, company_id: str, external_id: st
 # The series row is locked from here to the commit: concurrent creates of one seller take numbers one after
 # the other, and a create that rolls back gives its number back, so the series has no gaps.
 _NEXT_NUMBER = text(
-    "INSERT INTO invoice_series (company_id, financial_year, last_number) VALUES (:company_id, :fy, 1) "
-    "ON CONFLICT (company_id, financial_year) "
+    "INSERT INTO invoice_series (company_id, series, financial_year, last_number) "
+    "VALUES (:company_id, :series, :fy, 1) ON CONFLICT (company_id, series, financial_year) "
     "DO UPDATE SET last_number = invoice_series.last_number + 1 RETURNING last_number"
 )
 
 
-async def next_number(session: AsyncSession, company_id: str, financial_year: int) -> int:
-    result = await session.execute(_NEXT_NUMBER, {"company_id": company_id, "fy": financial_year})
+def series_of(document_type: str | None) -> str:
+    """The number series a document counts in: debit notes have their own (CGST Rules r.53), apart from
+    tax invoices and bills of supply."""
+    return "DEBIT_NOTE" if document_type == "DEBIT_NOTE" else "INVOICE"
+
+
+async def next_number(
+    session: AsyncSession, company_id: str, financial_year: int, series: str = "INVOICE"
+) -> int:
+    """The next number of a series (INVOICE, DEBIT_NOTE, CREDIT_NOTE), locked to the commit."""
+    params = {"company_id": company_id, "fy": financial_year, "series": series}
+    result = await session.execute(_NEXT_NUMBER, params)
     return int(result.scalar_one())
 
 
@@ -105,8 +115,8 @@ LINE_COLUMNS = tuple(InvoiceLine.__table__.columns.keys())
 # so that it commits as it ends. A number typed by hand that sits on the series' path makes the insert do
 # nothing; the caller runs the statement again for the next number, stepping over it.
 _SERIES = (
-    "series AS (INSERT INTO invoice_series (company_id, financial_year, last_number) "
-    "VALUES (:company_id, :financial_year, 1) ON CONFLICT (company_id, financial_year) "
+    "series AS (INSERT INTO invoice_series (company_id, series, financial_year, last_number) "
+    "VALUES (:company_id, :series, :financial_year, 1) ON CONFLICT (company_id, series, financial_year) "
     "DO UPDATE SET last_number = invoice_series.last_number + 1 RETURNING last_number), "
     "numbered AS (SELECT :head || lpad(last_number::text, :width, '0') AS invoice_number FROM series "
     "WHERE length(last_number::text) <= :width)"
@@ -137,7 +147,15 @@ def _details(row: str) -> str:
 # What _details reads, for statements that build it from a RETURNING.
 _DATA_COLUMNS = (
     "company_id, invoice_id, invoice_number, customer_id, status, total_amount, paid_amount, "
-    "balance_amount, due_date, invoice_date, external_id, approval_status, created_via"
+    "balance_amount, due_date, invoice_date, external_id, approval_status, created_via, document_type, posted"
+)
+# An approved invoice enters the ledger in the statement that creates it (api.md §9.4).
+_LEDGER_OF_CREATED = (
+    "INSERT INTO ledger_entries (company_id, customer_id, effective_date, entry_type, document_id, "
+    "document_number, invoice_id, amount) "
+    "SELECT {row}.company_id, {row}.customer_id, {row}.invoice_date, "
+    "CASE WHEN {row}.document_type = 'DEBIT_NOTE' THEN 'DEBIT_NOTE' ELSE 'INVOICE' END, {row}.invoice_id, "
+    "{row}.invoice_number, {row}.invoice_id, {row}.total_amount FROM {source} WHERE {row}.posted"
 )
 _CREATE = """
 WITH {numbered},
@@ -166,7 +184,8 @@ events AS (
     SELECT :company_id, t.event_type, i.invoice_id, {data}
     FROM invoice i, unnest(CAST(:event_types AS text[])) WITH ORDINALITY t(event_type, n)
     ORDER BY t.n
-)
+),
+ledger AS ({ledger})
 SELECT (SELECT invoice_number FROM numbered), i.invoice_number, i.created_on, i.updated_on
 FROM (SELECT 1) one LEFT JOIN invoice i ON true
 """
@@ -192,6 +211,7 @@ def _create_statement(numbered: str) -> str:
             line_picked=", ".join(f"l.{c}" for c in LINE_COLUMNS),
             data_columns=_DATA_COLUMNS,
             data=_details("i"),
+            ledger=_LEDGER_OF_CREATED.format(row="i", source="invoice i"),
         )
     )
 
@@ -236,6 +256,7 @@ async def insert_created(
         "request_id": request_id,
     }
     if number is None:
+        params["series"] = series_of(invoice.get("document_type"))
         statement, params = _CREATE_NUMBERED, {**params, "head": head, "width": width}
     else:
         statement, params = _CREATE_GIVEN, {**params, "number": number}
@@ -452,8 +473,8 @@ async def numbers_taken(
 
 
 _RESERVE = text(
-    "INSERT INTO invoice_series (company_id, financial_year, last_number) VALUES (:company_id, :fy, :n) "
-    "ON CONFLICT (company_id, financial_year) "
+    "INSERT INTO invoice_series (company_id, series, financial_year, last_number) "
+    "VALUES (:company_id, :series, :fy, :n) ON CONFLICT (company_id, series, financial_year) "
     "DO UPDATE SET last_number = invoice_series.last_number + :n RETURNING last_number"
 )
 
@@ -525,7 +546,8 @@ _INSERT_MANY = text(
     "FROM done d), "
     "evented AS (INSERT INTO events (company_id, event_type, entity_id, payload) "
     f"SELECT :company_id, t.event_type, d.invoice_id, {_details('d')} FROM done d "
-    "CROSS JOIN LATERAL unnest(CASE WHEN d.n > 0 THEN CAST(:event_types AS text[]) END) AS t(event_type)) "
+    "CROSS JOIN LATERAL unnest(CASE WHEN d.n > 0 THEN CAST(:event_types AS text[]) END) AS t(event_type)), "
+    f"ledger AS ({_LEDGER_OF_CREATED.format(row='ins', source='ins')}) "
     "SELECT invoice_id FROM ins"
 )
 
@@ -548,11 +570,24 @@ _RESERVE_RANGE = text(
 
 
 async def reserve_range(
-    session: AsyncSession, company_id: str, financial_year: int, count: int, head: str, width: int
+    session: AsyncSession,
+    company_id: str,
+    financial_year: int,
+    count: int,
+    head: str,
+    width: int,
+    series: str = "INVOICE",
 ) -> tuple[range, set[str]]:
     """``count`` consecutive sequence numbers of the series, held until the commit, and which of their
     numbers (``head`` and ``width`` digits) exist already; one statement."""
-    params = {"company_id": company_id, "fy": financial_year, "n": count, "head": head, "width": width}
+    params = {
+        "company_id": company_id,
+        "fy": financial_year,
+        "n": count,
+        "head": head,
+        "width": width,
+        "series": series,
+    }
     rows = (await session.execute(_RESERVE_RANGE, params)).all()
     last = int(rows[0][0])
     return range(last - count + 1, last + 1), {str(r[1]) for r in rows if r[1] is not None}

@@ -32,7 +32,14 @@ class InvoiceStatus(StrEnum):
     DISPATCHED = "DISPATCHED"
     PARTIALLY_PAID = "PARTIALLY_PAID"
     PAID = "PAID"
+    WRITTEN_OFF = "WRITTEN_OFF"
     COLLECTION_DELETED = "COLLECTION_DELETED"
+
+
+class DocumentType(StrEnum):
+    TAX_INVOICE = "TAX_INVOICE"
+    BILL_OF_SUPPLY = "BILL_OF_SUPPLY"
+    DEBIT_NOTE = "DEBIT_NOTE"
 
 
 class CollectionMode(StrEnum):
@@ -203,7 +210,12 @@ class InvoiceRead(CamelModel):
     cess: Money
     total_amount: Money
     paid_amount: Money
+    credited_amount: Money = Field(description="settled by credit notes (§9.1)")
+    written_off_amount: Money = Field(description="written off (§9.3)")
+    tds_amount: Money = Field(description="TDS the buyer deducted and pays to the tax department (§9.2)")
     balance_amount: Money
+    document_type: DocumentType = Field(description="TAX_INVOICE, BILL_OF_SUPPLY or DEBIT_NOTE (§9.1)")
+    original_invoice_ids: list[str] | None = Field(None, description="a debit note's original invoices")
     charge_customer: bool
     description: str | None
     email_address: str | None

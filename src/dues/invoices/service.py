@@ -55,6 +55,7 @@ from dues.kit.logging import current_request_id
 from dues.kit.money import ZERO, to_paise
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import parse_filter_datetime, today_ist
+from dues.ledger import service as ledger
 from dues.models import Company, Customer, Invoice, InvoiceLine
 
 MIN_BASE_AMOUNT = Decimal("0.10")
@@ -226,6 +227,11 @@ def _place_of_supply(data: InvoiceCreate, customer: Customer) -> str:
     return place
 
 
+def default_document_type(company: Company) -> str:
+    """A GST-registered seller issues tax invoices; one without a GSTIN, bills of supply (§9.1)."""
+    return "TAX_INVOICE" if company.gstin else "BILL_OF_SUPPLY"
+
+
 def _first_approval(company: Company) -> ApprovalStatus:
     if company.approval_chain == "NONE":
         return ApprovalStatus.APPROVER_APPROVED
@@ -270,6 +276,8 @@ async def create(
         fy,
         approval,
         CreatedVia.API,
+        document_type=default_document_type(company),
+        posted=approvals.is_approved(approval, company.approval_chain),
     )
     record.update(created_on=None, updated_on=None)  # the server's, set by the insert
     # Built without the instrumented constructor: it is only read, and this is the hottest write path.
@@ -540,7 +548,26 @@ async def act(
         creator=invoice.created_by,
     )
     invoice.approval_status = after.value
+    issued = approvals.is_approved(after, company.approval_chain) and not invoice.posted
+    if issued:
+        invoice.posted = True
     await session.flush()
+    if issued:
+        # Approved: issued to the customer, so from now on it is owed and in the ledger (§9.4).
+        await ledger.post(
+            session,
+            company_id,
+            [
+                ledger.invoice_entry(
+                    invoice.customer_id,
+                    invoice.invoice_id,
+                    invoice.invoice_number,
+                    invoice.invoice_date,
+                    invoice.total_amount,
+                    debit_note=invoice.document_type == "DEBIT_NOTE",
+                )
+            ],
+        )
     await audit.record(
         session,
         company_id,
@@ -988,6 +1015,8 @@ def _plan(
             fy,
             approval,
             CreatedVia.BULK_UPLOAD,
+            document_type=default_document_type(company),
+            posted=approvals.is_approved(approval, company.approval_chain),
         )
         # JSON-ready (money as exact strings, dates as ISO): the insert's values, and also the audit row's
         # "after", as audit.snapshot gives it less the server's times.
@@ -1076,9 +1105,15 @@ def _new_invoice(
     fy: int,
     approval: ApprovalStatus,
     via: CreatedVia,
+    *,
+    document_type: str,
+    posted: bool,
+    original_invoice_ids: list[str] | None = None,
+    note_reason: str | None = None,
 ) -> dict[str, Any]:
     """A new invoice's column values, as createInvoice and the bulk upload both make it: all but the server's
-    times, and the number when the series is to give it."""
+    times, and the number when the series is to give it. ``posted``: approved on creation, so it enters the
+    ledger in the statement that writes it."""
     return {
         "company_id": company_id,
         "invoice_id": invoice_id,
@@ -1111,6 +1146,13 @@ def _new_invoice(
         "dispatched_on": None,
         "payment_token": None,
         "created_by": actor,
+        "document_type": document_type,
+        "original_invoice_ids": original_invoice_ids,
+        "note_reason": note_reason,
+        "credited_amount": ZERO,
+        "written_off_amount": ZERO,
+        "tds_amount": ZERO,
+        "posted": posted,
     }
 
 

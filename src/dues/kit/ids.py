@@ -55,6 +55,14 @@ def payment_id() -> str:
     return "PAY" + _random(13)
 
 
+def write_off_id() -> str:
+    return "WO" + _random(14)
+
+
+def refund_id() -> str:
+    return "RF" + _random(14)
+
+
 def payment_attempt_id() -> str:
     return "PA" + _random(14)
 

@@ -6,12 +6,24 @@ from dues.models import message as message
 from dues.models import payment as payment
 from dues.models import reminder as reminder
 from dues.models import webhook as webhook
+from dues.models.adjustment import (
+    CreditNote,
+    CreditNoteAllocation,
+    CreditNoteInvoice,
+    CreditNoteLine,
+    Refund,
+    RefundSource,
+    TdsEntry,
+    TdsStatement,
+    WriteOff,
+)
 from dues.models.audit import AuditLog
 from dues.models.base import Base
 from dues.models.company import ApiClient, Company, User
 from dues.models.customer import Contact, Customer
 from dues.models.idempotency import IdempotencyKey
 from dues.models.invoice import Event, Invoice, InvoiceLine, InvoiceOpenCount, InvoiceSeries
+from dues.models.ledger import CustomerLedgerBalance, LedgerEntry
 from dues.models.refresh_token import RefreshTokenFamily
 from dues.models.upload import Upload, UploadChunk, UploadRow
 
@@ -21,16 +33,27 @@ __all__ = [
     "Base",
     "Company",
     "Contact",
+    "CreditNote",
+    "CreditNoteAllocation",
+    "CreditNoteInvoice",
+    "CreditNoteLine",
     "Customer",
+    "CustomerLedgerBalance",
     "Event",
     "IdempotencyKey",
     "Invoice",
     "InvoiceLine",
     "InvoiceOpenCount",
     "InvoiceSeries",
+    "LedgerEntry",
     "RefreshTokenFamily",
+    "Refund",
+    "RefundSource",
+    "TdsEntry",
+    "TdsStatement",
     "Upload",
     "UploadChunk",
     "UploadRow",
     "User",
+    "WriteOff",
 ]

@@ -4,7 +4,17 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dues.models.base import Base, Timestamps
@@ -48,6 +58,13 @@ class Company(Base, Timestamps):
     bank_name: Mapped[str | None] = mapped_column(String(100))
     # Above this balance the payment page offers no UPI QR code or link: UPI's per-transaction limit.
     upi_max_amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), server_default="100000.00")
+    # §1.7 and §9 (0019): the notes' own series, the logo printed on documents, write-off and TDS limits.
+    credit_note_prefix: Mapped[str | None] = mapped_column(String(8))
+    debit_note_prefix: Mapped[str | None] = mapped_column(String(8))
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_content_type: Mapped[str | None] = mapped_column(String(32))
+    auto_write_off_below: Mapped[Decimal] = mapped_column(Numeric(16, 2), server_default="0")
+    tds_sanity_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), server_default="10")
 
     @property
     def bank_account(self) -> dict[str, str] | None:
@@ -69,6 +86,8 @@ class Company(Base, Timestamps):
             "parent_company_id IS NULL OR parent_company_id <> company_id", name="not_own_parent"
         ),
         CheckConstraint("upi_max_amount > 0", name="upi_max_amount_positive"),
+        CheckConstraint("auto_write_off_below >= 0", name="auto_write_off_below"),
+        CheckConstraint("tds_sanity_percent > 0 AND tds_sanity_percent <= 100", name="tds_sanity_percent"),
     )
 
 

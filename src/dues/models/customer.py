@@ -40,11 +40,19 @@ class Customer(Base, Timestamps):
     deleted: Mapped[bool] = mapped_column(Boolean, server_default="false")
     bharat_connect_b2b_id: Mapped[str | None] = mapped_column(String(64))
     credit_balance: Mapped[Decimal] = mapped_column(Numeric(16, 2), server_default="0")
+    # §9.2: the TDS this buyer usually deducts; pages and reminders show the amount after it (0019).
+    tds_section: Mapped[str | None] = mapped_column(String(8))
+    tds_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
 
     __table_args__ = (
         ForeignKeyConstraint(["company_id"], ["companies.company_id"]),
         CheckConstraint("status IN ('ACTIVE','INACTIVE')", name="status"),
         CheckConstraint("credit_balance >= 0", name="credit_not_negative"),
+        CheckConstraint("tds_rate IS NULL OR (tds_rate > 0 AND tds_rate <= 100)", name="tds_rate"),
+        CheckConstraint(
+            "tds_section IS NULL OR tds_section IN ('194C', '194H', '194I', '194J', '194O', '194Q', 'OTHER')",
+            name="tds_section",
+        ),
         Index(
             "uq_customers_company_ref",
             "company_id",

@@ -38,7 +38,8 @@ APPROVAL_STATUSES = (
     "APPROVER_REJECTED",
     "BANK_APPROVED",
 )
-STATUSES = ("CREATED", "DISPATCHED", "PARTIALLY_PAID", "PAID", "COLLECTION_DELETED")
+STATUSES = ("CREATED", "DISPATCHED", "PARTIALLY_PAID", "PAID", "WRITTEN_OFF", "COLLECTION_DELETED")
+DOCUMENT_TYPES = ("TAX_INVOICE", "BILL_OF_SUPPLY", "DEBIT_NOTE")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -83,6 +84,16 @@ class Invoice(Base, Timestamps):
     created_by: Mapped[str] = mapped_column(String(64))
     # When its invoice.overdue event was written: an invoice gets that event once (migration 0014).
     overdue_evented_on: Mapped[datetime | None] = mapped_column()
+    # §9.1: a debit note is an invoice that names its originals (0019).
+    document_type: Mapped[str] = mapped_column(String(16), server_default="TAX_INVOICE")
+    original_invoice_ids: Mapped[list[str] | None] = mapped_column(ARRAY(String(16)))
+    note_reason: Mapped[str | None] = mapped_column(String(32))
+    # What settled the invoice besides cash (0019): paid + credited + written off + TDS + balance = total.
+    credited_amount: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
+    written_off_amount: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
+    tds_amount: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
+    # In the ledger: from its approval until it is withdrawn from collection (0019).
+    posted: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
     __table_args__ = (
         ForeignKeyConstraint(
@@ -93,7 +104,18 @@ class Invoice(Base, Timestamps):
         CheckConstraint("cgst >= 0 AND sgst >= 0 AND igst >= 0 AND cess >= 0", name="taxes_not_negative"),
         CheckConstraint("paid_amount >= 0", name="paid_not_negative"),
         CheckConstraint("balance_amount >= 0", name="balance_not_negative"),
-        CheckConstraint("paid_amount + balance_amount = total_amount", name="paid_plus_balance_is_total"),
+        CheckConstraint(
+            "paid_amount + credited_amount + written_off_amount + tds_amount + balance_amount = total_amount",
+            name="settled_parts_make_total",
+        ),
+        CheckConstraint(
+            "credited_amount >= 0 AND written_off_amount >= 0 AND tds_amount >= 0",
+            name="settlements_not_negative",
+        ),
+        CheckConstraint(_in("document_type", DOCUMENT_TYPES), name="document_type"),
+        CheckConstraint(
+            "(document_type = 'DEBIT_NOTE') = (original_invoice_ids IS NOT NULL)", name="debit_note_originals"
+        ),
         CheckConstraint("due_date >= invoice_date", name="due_after_invoice_date"),
         CheckConstraint("minimum_partial_amount IS NULL OR minimum_partial_amount > 0", name="min_partial"),
         CheckConstraint(_in("approval_status", APPROVAL_STATUSES), name="approval_status"),
@@ -196,6 +218,8 @@ class InvoiceSeries(Base):
     __tablename__ = "invoice_series"
 
     company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    # INVOICE, DEBIT_NOTE or CREDIT_NOTE: each document kind has its own consecutive series (0019).
+    series: Mapped[str] = mapped_column(String(12), primary_key=True, server_default="INVOICE")
     financial_year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, server_default="0")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKeyConstraint, Index, Numeric, String, text
@@ -30,14 +30,42 @@ class Payment(Base, Timestamps):
     reference: Mapped[str] = mapped_column(String(100))
     paid_on: Mapped[date] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(64))
+    # §9.2: the buyer's TDS, settled on the invoices beside the cash (0019).
+    tds_section: Mapped[str | None] = mapped_column(String(8))
+    tds_payment_code: Mapped[str | None] = mapped_column(String(16))
+    deductor_tan: Mapped[str | None] = mapped_column(String(10))
+    tds_amount: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
+    # What of its credit was paid back to the customer (§9.3).
+    refunded_amount: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
+    # RECORDED, or REVERSED once (§9.3): the rows stay as they were, the ledger says what was undone.
+    status: Mapped[str] = mapped_column(String(12), server_default="RECORDED")
+    reversed_on: Mapped[datetime | None] = mapped_column()
+    reversed_by: Mapped[str | None] = mapped_column(String(64))
+    reversal_reason: Mapped[str | None] = mapped_column(String(24))
+    reversal_remarks: Mapped[str | None] = mapped_column(String(500))
+    reversal_charge_invoice_id: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         ForeignKeyConstraint(
             ["company_id", "customer_id"], ["customers.company_id", "customers.customer_id"]
         ),
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("allocated_amount >= 0 AND unallocated_amount >= 0", name="parts_not_negative"),
-        CheckConstraint("allocated_amount + unallocated_amount = amount", name="parts_make_amount"),
+        CheckConstraint(
+            "allocated_amount >= 0 AND unallocated_amount >= 0 AND refunded_amount >= 0 AND tds_amount >= 0",
+            name="parts_not_negative",
+        ),
+        CheckConstraint(
+            "allocated_amount + unallocated_amount + refunded_amount = amount", name="parts_make_amount"
+        ),
+        CheckConstraint("status IN ('RECORDED', 'REVERSED')", name="status"),
+        CheckConstraint(
+            "tds_section IS NULL OR tds_section IN ('194C', '194H', '194I', '194J', '194O', '194Q', 'OTHER')",
+            name="tds_section",
+        ),
+        CheckConstraint(
+            "(status = 'REVERSED') = (reversed_on IS NOT NULL AND reversal_reason IS NOT NULL)",
+            name="reversal",
+        ),
         CheckConstraint("mode IN ('UPI', 'NEFT', 'RTGS', 'IMPS', 'CHEQUE', 'CASH', 'CARD')", name="mode"),
         Index("ix_payments_customer", "company_id", "customer_id", "paid_on"),
         # One transfer, one payment: see TRANSFER_MODES in dues.payments.service.
@@ -61,6 +89,8 @@ class PaymentAllocation(Base):
     payment_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     invoice_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(MONEY)
+    # The buyer's TDS on this invoice (§9.2): the allocation settles amount + tds_amount.
+    tds_amount: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
 
     __table_args__ = (
         ForeignKeyConstraint(
@@ -69,6 +99,8 @@ class PaymentAllocation(Base):
             ondelete="CASCADE",
         ),
         ForeignKeyConstraint(["company_id", "invoice_id"], ["invoices.company_id", "invoices.invoice_id"]),
-        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "amount >= 0 AND tds_amount >= 0 AND amount + tds_amount > 0", name="amount_positive"
+        ),
         Index("ix_payment_allocations_invoice", "company_id", "invoice_id"),
     )

@@ -23,6 +23,9 @@ from dues.companies import service as companies
 from dues.customers import service as customers
 from dues.errors import Conflict, NotFound, Unprocessable
 from dues.kit.money import ZERO
+from dues.kit.timefmt import today_ist
+from dues.ledger import service as ledger
+from dues.ledger.service import Entry, EntryType
 from dues.models.payment import Payment
 from dues.payments import repository
 from dues.payments.schemas import CreditApplication, CreditApplied, CreditApply
@@ -34,7 +37,6 @@ from dues.payments.service import (
     paid_entry,
     payment_events,
 )
-from dues.reminders import service as reminders
 from dues.webhooks import service as webhooks
 
 log = structlog.get_logger("dues.payments")
@@ -57,6 +59,19 @@ def _spread(plan: dict[str, Decimal], sources: list[Payment]) -> list[tuple[str,
             # creditBalance and the payments' unallocated parts disagree: never apply money that is not there.
             raise Conflict("The customer's credit does not match its payments' unallocated amounts.")
     return parts
+
+
+def credit_entries(customer_id: str, parts: list[tuple[str, str, Decimal]]) -> list[Entry]:
+    """Credit applied: each invoice's balance falls and the customer's credit with it, so the two entries of
+    a part cancel out in what the customer owes."""
+    today = today_ist()
+    entries: list[Entry] = []
+    for source_id, invoice_id, amount in parts:
+        entries.append(
+            Entry(customer_id, today, EntryType.CREDIT_APPLIED, source_id, -amount, invoice_id=invoice_id)
+        )
+        entries.append(Entry(customer_id, today, EntryType.CREDIT_APPLIED, source_id, amount))
+    return entries
 
 
 async def apply(
@@ -130,9 +145,7 @@ async def apply(
         trail.append(paid_entry(company_id, actor, before[invoice_id], applied[invoice_id], reason))
     await audit.record_many(session, trail)
     await webhooks.emit_many(session, company_id, events)
-    await reminders.invoices_paid(
-        session, company_id, [i for i, a in applied.items() if a.balance_amount == 0]
-    )
+    await ledger.post(session, company_id, credit_entries(customer_id, parts))
     log.info("credit applied", customer_id=customer_id, amount=money_text(total), invoices=len(plan))
     return CreditApplied(
         customer_id=customer_id,

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dues.invoices.settlement import Change, Settled, settle
 from dues.models import Invoice
 from dues.models.payment import Payment, PaymentAllocation
 
@@ -51,45 +50,15 @@ async def lock_open_invoices(
     return list((await session.execute(stmt)).scalars())
 
 
-@dataclass(frozen=True)
-class Applied:
-    invoice_id: str
-    paid_amount: Decimal
-    balance_amount: Decimal
-    status: str
-    updated_on: datetime
-
-
-# One statement for all the invoices of a payment: the open-invoice counters' trigger (0007) then runs once
-# and takes its counter locks in key order, where one UPDATE per invoice could take them in any order.
-_APPLY = text(
-    """
-    UPDATE invoices i
-    SET paid_amount = i.paid_amount + a.amount,
-        balance_amount = i.balance_amount - a.amount,
-        status = CASE WHEN i.balance_amount - a.amount = 0 THEN 'PAID' ELSE 'PARTIALLY_PAID' END,
-        updated_on = now()
-    FROM unnest(CAST(:invoice_ids AS text[]), CAST(:amounts AS numeric[])) AS a(invoice_id, amount)
-    WHERE i.company_id = :company_id AND i.invoice_id = a.invoice_id
-    RETURNING i.invoice_id, i.paid_amount, i.balance_amount, i.status, i.updated_on
-    """
-)
+Applied = Settled
+"""An invoice as a payment left it (see dues.invoices.settlement)."""
 
 
 async def apply_to_invoices(
     session: AsyncSession, company_id: str, amounts: dict[str, Decimal]
 ) -> dict[str, Applied]:
-    """Add each amount to its invoice's paidAmount and take it off its balance; the invoices' CHECKs refuse
-    a balance below 0 whatever the caller checked."""
-    if not amounts:
-        return {}
-    params = {
-        "company_id": company_id,
-        "invoice_ids": list(amounts),
-        "amounts": list(amounts.values()),
-    }
-    rows = (await session.execute(_APPLY, params)).all()
-    return {row[0]: Applied(row[0], row[1], row[2], row[3], row[4]) for row in rows}
+    """Add each amount to its invoice's paidAmount and take it off its balance."""
+    return await settle(session, company_id, {i: Change(paid=a) for i, a in amounts.items()})
 
 
 _CREDIT = text(
@@ -179,6 +148,8 @@ async def lock_credit_sources(session: AsyncSession, company_id: str, customer_i
             Payment.company_id == company_id,
             Payment.customer_id == customer_id,
             Payment.unallocated_amount > 0,
+            # A reversed payment keeps its amounts as they were, but its credit is gone (§9.3).
+            Payment.status == "RECORDED",
         )
         .order_by(Payment.paid_on, Payment.created_on, Payment.payment_id)
         .with_for_update()

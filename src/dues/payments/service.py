@@ -29,12 +29,13 @@ from dues.invoices.schemas import ApprovalStatus, InvoiceStatus
 from dues.kit import ids
 from dues.kit.money import ZERO
 from dues.kit.timefmt import today_ist
+from dues.ledger import service as ledger
+from dues.ledger.service import Entry, EntryType
 from dues.models import Invoice
 from dues.models.payment import Payment, PaymentAllocation
 from dues.payments import repository
 from dues.payments.repository import Applied
 from dues.payments.schemas import AllocationIn, AllocationRead, PaymentCreate, PaymentMode, PaymentRead
-from dues.reminders import service as reminders
 from dues.webhooks import payloads
 from dues.webhooks import service as webhooks
 
@@ -300,10 +301,35 @@ async def _book(
         events.extend(payment_events(company_id, payment, share, now, locked[invoice_id]))
     await audit.record_many(session, trail)
     await webhooks.emit_many(session, company_id, events)
-    await reminders.invoices_paid(
-        session, company_id, [i for i, a in applied.items() if a.balance_amount == 0]
-    )
+    await ledger.post(session, company_id, payment_entries(payment, plan))
     return to_read(payment, allocations)
+
+
+def payment_entries(payment: Payment, plan: dict[str, Decimal]) -> list[Entry]:
+    """A payment's ledger entries: one per invoice it paid, one for what went to the customer's credit."""
+    entries = [
+        Entry(
+            payment.customer_id,
+            payment.paid_on,
+            EntryType.PAYMENT,
+            payment.payment_id,
+            -share,
+            invoice_id=invoice_id,
+            document_number=payment.reference,
+        )
+        for invoice_id, share in sorted(plan.items())
+    ]
+    entries.append(
+        Entry(
+            payment.customer_id,
+            payment.paid_on,
+            EntryType.PAYMENT,
+            payment.payment_id,
+            -payment.unallocated_amount,
+            document_number=payment.reference,
+        )
+    )
+    return entries
 
 
 async def record_for_invoice(
@@ -382,7 +408,7 @@ def payment_events(
         invoice_number=invoice.invoice_number,
         customer_id=payment.customer_id,
         status=now.status,
-        total_amount=now.paid_amount + now.balance_amount,
+        total_amount=invoice.total_amount,
         paid_amount=now.paid_amount,
         balance_amount=now.balance_amount,
         due_date=invoice.due_date,

@@ -25,6 +25,9 @@ class WebhookEvent(StrEnum):
     INVOICE_OVERDUE = "invoice.overdue"
     REMINDER_SENT = "reminder.sent"
     UPLOAD_COMPLETED = "upload.completed"
+    INVOICE_WRITTEN_OFF = "invoice.written_off"
+    PAYMENT_REVERSED = "payment.reversed"
+    CUSTOMER_REFUNDED = "customer.refunded"
 
 
 class DeliveryStatus(StrEnum):

@@ -1,0 +1,20 @@
+"""Who reacts to what: the one place where domains are wired to each other's events."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dues.adjustments import write_offs
+from dues.events.bus import InvoicesSettled, subscribe
+from dues.reminders import service as reminders
+
+
+async def _reminders_of_settled(session: AsyncSession, event: InvoicesSettled) -> None:
+    # Reopened invoices need nothing here: the reminder sweep picks every open, dispatched invoice up again.
+    await reminders.invoices_paid(session, event.company_id, list(event.settled))
+
+
+subscribe(InvoicesSettled, _reminders_of_settled)
+# After the reminders: a residual a payment leaves below the company's autoWriteOffBelow is written off, and
+# that write-off's own InvoicesSettled (cause WRITE_OFF) cancels the reminders it settles.
+subscribe(InvoicesSettled, write_offs.write_off_residuals)
