@@ -96,8 +96,20 @@ class CompanyRead(CamelModel):
         description="a payment leaving an invoice owing more than 0 and less than this writes the rest off "
         "automatically; 0: never",
     )
+    logo_content_type: str | None = Field(
+        None,
+        description="image/png or image/svg+xml when the company has a logo (printed on its documents; "
+        "GET /api/v0/company/logo), else null",
+    )
     created_on: IstDateTime
     updated_on: IstDateTime
+
+
+class CompanyLogoRead(CamelModel):
+    """The logo just kept."""
+
+    content_type: str = Field(description="image/png or image/svg+xml, as the bytes showed it to be")
+    size: int = Field(description="Its size in bytes")
 
 
 class CompanyPatch(CamelInput):

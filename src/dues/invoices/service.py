@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -22,7 +22,14 @@ from dues.config import get_settings
 from dues.customers import service as customers
 from dues.db import AUTOCOMMIT, detached
 from dues.documents.content import render_invoice
-from dues.documents.model import BankAccount, Party, PdfLine, TaxInvoiceDocument
+from dues.documents.model import (
+    BankAccount,
+    DocumentType,
+    InvoiceReference,
+    Party,
+    PdfLine,
+    TaxInvoiceDocument,
+)
 from dues.errors import (
     Forbidden,
     NotFound,
@@ -631,10 +638,25 @@ async def pdfs(
     lines_by_invoice: dict[str, list[InvoiceLine]] = {}
     for line in await repository.lines_of(session, company_id, [i.invoice_id for i in invoices]):
         lines_by_invoice.setdefault(line.invoice_id, []).append(line)
+    # A debit note prints the numbers and dates of the invoices it adds to.
+    original_ids = {o for i in invoices for o in i.original_invoice_ids or ()}
+    originals = {o.invoice_id: o for o in await repository.get_many(session, company_id, list(original_ids))}
+    seller = replace(
+        _party(
+            company.legal_name,
+            company.address,
+            company.pin_code,
+            company.state,
+            company.gstin,
+            company.phone,
+            company.email,
+        ),
+        logo=await companies.logo(session, company_id),
+    )
     documents = {
         invoice.invoice_id: (
             _file_name(invoice),
-            _document_of(invoice, company, buyers[invoice.customer_id], lines_by_invoice),
+            _document_of(invoice, company, seller, buyers[invoice.customer_id], lines_by_invoice, originals),
         )
         for invoice in invoices
     }
@@ -651,21 +673,18 @@ def _file_name(invoice: Invoice) -> str:
 
 
 def _document_of(
-    invoice: Invoice, company: Company, customer: Customer, lines_by_invoice: dict[str, list[InvoiceLine]]
+    invoice: Invoice,
+    company: Company,
+    seller: Party,
+    customer: Customer,
+    lines_by_invoice: dict[str, list[InvoiceLine]],
+    originals: dict[str, Invoice],
 ) -> TaxInvoiceDocument:
     return TaxInvoiceDocument(
         invoice_number=invoice.invoice_number,
         invoice_date=invoice.invoice_date,
         due_date=invoice.due_date,
-        seller=_party(
-            company.legal_name,
-            company.address,
-            company.pin_code,
-            company.state,
-            company.gstin,
-            company.phone,
-            company.email,
-        ),
+        seller=seller,
         buyer=_party(
             customer.legal_name, customer.address, customer.pin_code, customer.state, customer.pan_or_gstin
         ),
@@ -698,6 +717,13 @@ def _document_of(
         buyer_reference=invoice.external_id,
         bank=BankAccount(**company.bank_account) if company.bank_account else None,
         upi_vpa=company.upi_vpa,
+        document_type=DocumentType(invoice.document_type),
+        original_invoices=tuple(
+            InvoiceReference(originals[o].invoice_number, originals[o].invoice_date)
+            for o in invoice.original_invoice_ids or ()
+            if o in originals
+        ),
+        reason=invoice.note_reason,
     )
 
 
