@@ -82,6 +82,8 @@ def render_statement(doc: StatementDocument) -> bytes:
 # --------------------------------------------------------------------------------------------- values
 
 
+# A document prints the same few amounts again and again (a line's price, its taxes, a column's totals).
+@lru_cache(maxsize=4096)
 def format_inr(amount: Decimal) -> str:
     """Decimal('12345678.9') → '1,23,45,678.90': Indian grouping (lakhs, crores), half up to the paisa."""
     if not amount.is_finite():
@@ -105,6 +107,7 @@ def _day(value: date) -> str:
     return value.strftime("%d-%m-%Y")
 
 
+@lru_cache(maxsize=1024)
 def _plain_number(value: Decimal) -> str:
     """Decimal('2.500') → '2.5', Decimal('18.00') → '18': quantities and rates without padding zeros."""
     if not value.is_finite():
@@ -118,6 +121,12 @@ def clean(text: str | None, *, multiline: bool = False, room: int = _ROOM) -> st
     unbroken runs given places to break. Typst sets it as text, so nothing in it needs escaping."""
     if not text:
         return ""
+    return _clean(text, multiline, room)
+
+
+# The same texts come again and again: a seller's name and address on every document, the items it sells.
+@lru_cache(maxsize=8192)
+def _clean(text: str, multiline: bool, room: int) -> str:
     if len(text) > _MAX_FIELD:
         text = text[: _MAX_FIELD - 1] + "…"
     if not (text.isascii() and text.isprintable()):
@@ -127,7 +136,7 @@ def clean(text: str | None, *, multiline: bool = False, room: int = _ROOM) -> st
         text = "\n".join(line for line in lines if line)
     else:
         text = " ".join(text.split())
-    if len(text) > room:
+    if len(text) > room and max(map(len, text.split())) > room:
         text = " ".join(_breakable(word, room) for word in text.split(" "))
     return text
 
