@@ -99,7 +99,12 @@ async def _logo_content(request: Request) -> bytes:
         "answers 422. Replaces any earlier logo. ADMIN only."
     ),
     openapi_extra={"requestBody": _LOGO_BODY},
-    responses=errors({422: "VALIDATION_ERROR: not a PNG or SVG, larger than 512 KB, or not drawable (why)"}),
+    responses=errors(
+        {
+            400: "CLIENT_REQUEST_ERROR: a multipart body that is not a well-formed form",
+            422: "VALIDATION_ERROR: not a PNG or SVG, larger than 512 KB, or not drawable (why)",
+        }
+    ),
 )
 async def put_logo(request: Request, principal: AdminPrincipal, session: SessionDep) -> JSONBody:
     content = await _logo_content(request)

@@ -7,7 +7,7 @@ with the typst command line and a data.json of one's own.
 Why a file rather than ``sys.inputs``: Typst keeps what it laid out in one compilation and reuses it in the
 next wherever the inputs are the same (the seller's block, the labels, the fonts' shaping ...). New
 ``sys.inputs`` rebuild Typst's standard library, on which everything depends, so every render started cold:
-4.8 ms a 3-line invoice against 3.3 ms through the file (bench/documents_pdf.py, same machine).
+4.8 ms a 3-line invoice against 3.8 ms through the file (docs/benchmarks.md, "Documents (PDF) from Typst").
 
 One compiler is kept per process, with the parsed fonts and those caches. It is not re-entrant (two threads at
 once get "Already borrowed"), so renders take turns on a lock; it lets go of the GIL while it compiles, so a
