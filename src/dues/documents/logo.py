@@ -1,8 +1,8 @@
 """What a seller's logo must be to be printed on its documents: a PNG or an SVG of at most 512 KB that Typst
 draws, the SVG self-contained (no script, no reference outside itself, no DTD).
 
-An SVG is parsed only after any DOCTYPE has been refused, so no entity can expand (the "billion laughs") and
-nothing outside the file is ever read; then every element and attribute is looked at. Last, the logo is drawn
+An SVG is parsed by defusedxml with DTDs forbidden, so no entity can expand (the "billion laughs") and nothing
+outside the file is ever read; then every element and attribute is looked at. Last, the logo is drawn
 alone by the documents' own renderer: what it cannot draw is refused now, not at the first invoice.
 """
 
@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 import struct
-import xml.etree.ElementTree as ET
 import zlib
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from dues.documents.content import logo_svg
 from dues.documents.render import render
@@ -110,11 +113,11 @@ def _check_svg(content: bytes) -> None:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise LogoProblem("is an SVG that is not UTF-8 text") from None
-    if re.search(r"<!(?:DOCTYPE|ENTITY)", text, re.IGNORECASE):
-        raise LogoProblem("is an SVG with a DOCTYPE or entities; save it as plain SVG")
     try:
-        root = ET.fromstring(text)  # noqa: S314 - no DTD can be in it (checked above)
-    except ET.ParseError as exc:
+        root = fromstring(text, forbid_dtd=True)
+    except DefusedXmlException:
+        raise LogoProblem("is an SVG with a DOCTYPE or entities; save it as plain SVG") from None
+    except ParseError as exc:
         raise LogoProblem(f"is not a well-formed SVG: {exc}") from None
     if root.tag != f"{_SVG_NS}svg":
         raise LogoProblem('is not an SVG image: its root must be <svg xmlns="http://www.w3.org/2000/svg">')
