@@ -67,6 +67,10 @@ TAGS = [
     },
     {"name": "payments", "description": "Payments received and customer credit (api.md §5)"},
     {
+        "name": "credit notes",
+        "description": "GST credit notes against invoices: approval, effect on balances, PDF, e-mail (§9.1)",
+    },
+    {
         "name": "reminders",
         "description": "EnKash's customer-reminder-controller, send now, timeline (api.md §7)",
     },

@@ -28,6 +28,8 @@ FIELDS = {
     "phone",
     "bankAccount",
     "upiMaxAmount",
+    "creditNotePrefix",
+    "debitNotePrefix",
 }
 
 SETTINGS = {
@@ -47,6 +49,8 @@ SETTINGS = {
         "bankName": "HDFC Bank, Fort",
     },
     "upiMaxAmount": 200000.0,
+    "creditNotePrefix": "SCN/",
+    "debitNotePrefix": "SDN/",
 }
 
 
@@ -147,6 +151,8 @@ async def test_null_clears_optional_fields(tenant: Tenant) -> None:
         "invoiceNumberPrefix",
         "phone",
         "bankAccount",
+        "creditNotePrefix",
+        "debitNotePrefix",
     ]
     response = await _patch(tenant, dict.fromkeys([*clearable, "defaultReminderId", "upiMaxAmount"]))
     assert response.status_code == 200, response.text
@@ -233,6 +239,8 @@ async def test_read_only_fields_are_dropped_and_unknown_ones_named(
         ("upiVpa", "no-at-sign"),
         ("approvalChain", "EVERYONE"),
         ("invoiceNumberPrefix", "TOO-LONG-PREFIX"),
+        ("creditNotePrefix", "TOO-LONG-PREFIX"),
+        ("debitNotePrefix", "CN 01"),
         ("defaultReminderId", "KC0000000000000A"),
         ("legalName", "   "),
         ("state", "Atlantis"),
