@@ -412,9 +412,11 @@ def _closing_height(content: _Content) -> float:
 
 def _content(doc: TaxInvoiceDocument, tf: _Typeface) -> _Content:
     intra = _is_intra_state(doc)
-    supply_only = _is_bill_of_supply(doc)
+    # supply_only: no GST columns or rows (a bill of supply, or another kind of an unregistered seller).
+    supply_only = _is_bill_of_supply(doc) or doc.kind == "Bill of Supply"
     kind = doc.kind or ("Bill of Supply" if supply_only else "Tax Invoice")
-    label = doc.kind or "Invoice"
+    # A bill of supply keeps an invoice's labels (Invoice No.); another kind names itself (Credit Note No.).
+    label = doc.kind if doc.kind and doc.kind != "Bill of Supply" else "Invoice"
     number = tf.clean(doc.invoice_number)
     seller = tf.clean(doc.seller.legal_name)
     words = [

@@ -648,14 +648,36 @@ async def pdfs(
     lines_by_invoice: dict[str, list[InvoiceLine]] = {}
     for line in await repository.lines_of(session, company_id, [i.invoice_id for i in invoices]):
         lines_by_invoice.setdefault(line.invoice_id, []).append(line)
+    wanted = [i for invoice in invoices for i in invoice.original_invoice_ids or []]
+    originals = {i.invoice_id: i for i in await repository.get_many(session, company_id, wanted)}
     return {
-        invoice.invoice_id: _pdf_of(invoice, company, buyers[invoice.customer_id], lines_by_invoice)
+        invoice.invoice_id: _pdf_of(
+            invoice, company, buyers[invoice.customer_id], lines_by_invoice, originals
+        )
         for invoice in invoices
     }
 
 
+def _printed_as(invoice: Invoice, originals: dict[str, Invoice]) -> dict[str, Any]:
+    """A debit note prints as one, naming its originals (CGST Rules r.53); a bill of supply as one."""
+    if invoice.document_type == kinds.DEBIT_NOTE:
+        references = tuple(
+            ("Original Invoice", f"{o.invoice_number} dt. {o.invoice_date:%d-%m-%Y}")
+            for o in (originals.get(i) for i in invoice.original_invoice_ids or [])
+            if o is not None
+        )
+        return {"kind": "Debit Note", "references": references}
+    if invoice.document_type == kinds.BILL_OF_SUPPLY:
+        return {"kind": "Bill of Supply"}
+    return {}
+
+
 def _pdf_of(
-    invoice: Invoice, company: Company, customer: Customer, lines_by_invoice: dict[str, list[InvoiceLine]]
+    invoice: Invoice,
+    company: Company,
+    customer: Customer,
+    lines_by_invoice: dict[str, list[InvoiceLine]],
+    originals: dict[str, Invoice],
 ) -> tuple[str, bytes]:
     document = TaxInvoiceDocument(
         invoice_number=invoice.invoice_number,
@@ -702,6 +724,7 @@ def _pdf_of(
         buyer_reference=invoice.external_id,
         bank=BankAccount(**company.bank_account) if company.bank_account else None,
         upi_vpa=company.upi_vpa,
+        **_printed_as(invoice, originals),
     )
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in invoice.invoice_number)
     return f"invoice-{safe}.pdf", render_invoice_pdf(document)
