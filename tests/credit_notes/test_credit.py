@@ -145,3 +145,24 @@ async def test_payment_credit_is_used_before_credit_note_credit(tenant: Tenant, 
         Decimal("18.00"),
     )
     assert await ledger_agrees(db, buyer) == Decimal("100.00")
+
+
+async def test_a_credited_invoice_keeps_its_balance_through_a_patch(tenant: Tenant, db: Database) -> None:
+    buyer = await customer(tenant)
+    inv = await invoice(tenant, buyer)
+    await note(tenant, buyer, [part(inv["invoiceId"], 100, cgst=9, sgst=9)])
+
+    changed = payload(
+        await tenant.patch(f"/api/v0/invoice/{inv['invoiceId']}", json={"description": "Chairs"})
+    )
+
+    assert (money(changed["creditedAmount"]), money(changed["balanceAmount"])) == (
+        Decimal("118.00"),
+        Decimal("1062.00"),
+    )
+    refused = await tenant.patch(f"/api/v0/invoice/{inv['invoiceId']}", json={"baseAmount": 900})
+    assert (
+        refused.status_code == 422
+        and "credit or debit note" in refused.json()["errorResponse"]["errorMessage"]
+    )
+    await ledger_agrees(db, buyer)

@@ -488,6 +488,7 @@ async def update(
                 "externalId", f"is already used by invoice {holder.invoice_id}", data.external_id
             )
     before = audit.snapshot(invoice)
+    was = (invoice.customer_id, invoice.balance_amount)
     invoice.customer_id = customer.customer_id
     invoice.invoice_number = data.invoice_number  # type: ignore[assignment]
     invoice.financial_year = fy
@@ -497,7 +498,8 @@ async def update(
     invoice.gst_exclusive = data.gst_exclusive
     invoice.base_amount, invoice.cgst, invoice.sgst = money.base, money.cgst, money.sgst
     invoice.igst, invoice.cess, invoice.total_amount = money.igst, money.cess, money.total
-    invoice.balance_amount = money.total - invoice.paid_amount
+    # What cash, credit notes, write-offs and TDS settled stays settled (api.md §9): the balance is the rest.
+    invoice.balance_amount = money.total - settled
     invoice.charge_customer = data.charge_customer
     invoice.description = data.description
     invoice.email_address = data.email_address
@@ -522,11 +524,47 @@ async def update(
         await repository.add_event(
             session, company_id, "invoice.updated", invoice_id, {"changedFields": _changed_fields(changed)}
         )
+    if invoice.posted and was != (invoice.customer_id, invoice.balance_amount):
+        await ledger.post(session, company_id, _amended(invoice, *was))
     if patch.dispatch_now:
         await session.flush()
         await collection.dispatch_now(session, principal, company_id, invoice_id)
         await session.refresh(invoice)
     return to_read(invoice, lines, customer.legal_name)
+
+
+def _amended(invoice: Invoice, customer_id: str, balance: Decimal) -> list[ledger.Entry]:
+    """The ledger entries of an issued invoice whose amount or customer a PATCH changed (api.md §9.4: a
+    correction is a new entry, dated the day it is made): the difference, or, moved to another customer,
+    the old balance reversed and the new one owed by the new customer."""
+    kind = (
+        ledger.EntryType.DEBIT_NOTE if invoice.document_type == kinds.DEBIT_NOTE else ledger.EntryType.INVOICE
+    )
+    today = today_ist()
+    number = invoice.invoice_number
+    if customer_id == invoice.customer_id:
+        delta = invoice.balance_amount - balance
+        return [ledger.Entry(customer_id, today, kind, invoice.invoice_id, delta, invoice.invoice_id, number)]
+    return [
+        ledger.Entry(
+            customer_id,
+            today,
+            ledger.EntryType.REVERSAL,
+            invoice.invoice_id,
+            -balance,
+            invoice.invoice_id,
+            number,
+        ),
+        ledger.Entry(
+            invoice.customer_id,
+            today,
+            kind,
+            invoice.invoice_id,
+            invoice.balance_amount,
+            invoice.invoice_id,
+            number,
+        ),
+    ]
 
 
 def _fixed_fields(invoice: Invoice, patch: InvoicePatch) -> list[SubError]:
