@@ -33,7 +33,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
-from dues.auth.deps import admin_principal, maker_principal, writer_principal
+from dues.auth.deps import admin_principal, approver_principal, maker_principal, writer_principal
 from dues.companies.deps import company_scope, seller_scope
 from dues.kit import glossary
 from dues.kit.openapi import ERROR_TEXT, ErrorEnvelope
@@ -69,6 +69,10 @@ TAGS = [
     {
         "name": "credit notes",
         "description": "GST credit notes against invoices: approval, effect on balances, PDF, e-mail (§9.1)",
+    },
+    {
+        "name": "adjustments",
+        "description": "Write-offs, payment reversals and refunds of customer credit (api.md §9.3)",
     },
     {
         "name": "reminders",
@@ -229,7 +233,7 @@ def _params(dependant: Dependant) -> Iterator[str]:
         yield from _params(sub)
 
 
-_ROLES = {writer_principal, maker_principal, admin_principal}
+_ROLES = {writer_principal, maker_principal, admin_principal, approver_principal}
 _SCOPES = {company_scope, seller_scope}
 
 

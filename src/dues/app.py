@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dues import apidocs, errors, jobs
+from dues.adjustments.endpoints import router as adjustment_router
 from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
 from dues.auth.pages import router as login_pages
@@ -32,6 +33,7 @@ from dues.invoices.endpoints import router as invoice_router
 from dues.kit import ids, leniency
 from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
+from dues.ledger.endpoints import router as ledger_router
 from dues.pay import gateway
 from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
@@ -240,6 +242,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(collection_router)
     app.include_router(payment_router)
     app.include_router(credit_note_router)
+    app.include_router(adjustment_router)
+    app.include_router(ledger_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.

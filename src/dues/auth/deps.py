@@ -1,5 +1,5 @@
 """Who is calling, as FastAPI dependencies: ``CurrentPrincipal``, ``WriterPrincipal``, ``MakerPrincipal``,
-``AdminPrincipal``."""
+``AdminPrincipal``, ``ApproverPrincipal``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,15 @@ async def admin_principal(principal: Annotated[Principal, Depends(current_princi
     return principal
 
 
+async def approver_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    # Money the books stop expecting (write-offs, reversals, refunds) is an ADMIN's or an APPROVER's call.
+    if principal.role not in {"ADMIN", "APPROVER"}:
+        raise Forbidden("Only an ADMIN or an APPROVER may do this.")
+    return principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 WriterPrincipal = Annotated[Principal, Depends(writer_principal)]
 MakerPrincipal = Annotated[Principal, Depends(maker_principal)]
 AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
+ApproverPrincipal = Annotated[Principal, Depends(approver_principal)]

@@ -92,10 +92,15 @@ class CompanyRead(CamelModel):
         DEFAULT_UPI_MAX_AMOUNT, description="above this amount the payment page offers no UPI QR code or link"
     )
     credit_note_prefix: str | None = Field(
-        None, description='the credit notes\' number series prefix (null: "CN"), as CN2627-00000001'
+        None, description='the credit notes\' number series prefix (null: "CN"), as CN2627-000000001'
     )
     debit_note_prefix: str | None = Field(
-        None, description='the debit notes\' number series prefix (null: "DN"), as DN2627-00000001'
+        None, description='the debit notes\' number series prefix (null: "DN"), as DN2627-000000001'
+    )
+    auto_write_off_below: Money = Field(
+        Decimal("0.00"),
+        description="a payment leaving an invoice owing more than 0 and less than this writes the rest off "
+        "automatically; 0: never",
     )
     created_on: IstDateTime
     updated_on: IstDateTime
@@ -140,7 +145,14 @@ class CompanyPatch(CamelInput):
         description="above it the payment page offers no UPI QR code or link; null: back to 100000.00",
     )
 
-    @field_validator("upi_max_amount")
+    auto_write_off_below: Money | None = Field(
+        None,
+        ge=0,
+        le=Decimal("99999999999999.99"),
+        description="residuals a payment leaves below this are written off automatically; 0 or null: never",
+    )
+
+    @field_validator("upi_max_amount", "auto_write_off_below")
     @classmethod
     def _paise(cls, value: Decimal | None) -> Decimal | None:
         # Read off the digits: normalising 1e-999999999 underflows to 0 and would pass as "two places".

@@ -13,6 +13,7 @@ from dues.companies import repository
 from dues.companies.schemas import DEFAULT_UPI_MAX_AMOUNT, CompanyPatch
 from dues.errors import Forbidden, NotFound, ValidationFailed
 from dues.kit import ids, india
+from dues.kit.money import ZERO
 from dues.kit.passwords import hash_secret, new_client_secret, new_password
 from dues.models import ApiClient, Company, User
 from dues.models.company import Role
@@ -81,6 +82,8 @@ async def update(session: AsyncSession, principal: Principal, patch: CompanyPatc
             setattr(company, column, account.get(field))
     if "upi_max_amount" in values and values["upi_max_amount"] is None:
         values["upi_max_amount"] = DEFAULT_UPI_MAX_AMOUNT  # cleared: back to UPI's usual limit
+    if "auto_write_off_below" in values and values["auto_write_off_below"] is None:
+        values["auto_write_off_below"] = ZERO  # cleared: no automatic write-offs
     for field, value in values.items():
         setattr(company, field, value)
     if company.gstin and india.gstin_state(company.gstin) != company.state:

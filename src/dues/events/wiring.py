@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dues.adjustments import write_offs
 from dues.events.bus import InvoicesSettled, subscribe
 from dues.reminders import service as reminders
 
@@ -14,3 +15,6 @@ async def _reminders_of_settled(session: AsyncSession, event: InvoicesSettled) -
 
 
 subscribe(InvoicesSettled, _reminders_of_settled)
+# After the reminders: a residual a payment leaves below the company's autoWriteOffBelow is written off, and
+# that write-off's own InvoicesSettled (cause WRITE_OFF) cancels the reminders it settles.
+subscribe(InvoicesSettled, write_offs.write_off_residuals)

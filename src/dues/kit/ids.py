@@ -59,6 +59,14 @@ def credit_note_id() -> str:
     return "CN" + _random(14)
 
 
+def write_off_id() -> str:
+    return "WO" + _random(14)
+
+
+def refund_id() -> str:
+    return "RF" + _random(14)
+
+
 def payment_attempt_id() -> str:
     return "PA" + _random(14)
 

@@ -148,6 +148,8 @@ async def lock_credit_sources(session: AsyncSession, company_id: str, customer_i
             Payment.company_id == company_id,
             Payment.customer_id == customer_id,
             Payment.unallocated_amount > 0,
+            # A reversed payment keeps its amounts as they were, but its credit is gone (§9.3).
+            Payment.status == "RECORDED",
         )
         .order_by(Payment.paid_on, Payment.created_on, Payment.payment_id)
         .with_for_update()

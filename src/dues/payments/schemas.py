@@ -90,6 +90,17 @@ class PaymentRead(CamelModel):
     allocations: list[AllocationRead]
     created_by: str
     created_on: IstDateTime
+    # §9.3: a reversed payment keeps its rows as they were; these say that, when and why it was undone.
+    status: str = Field("RECORDED", description="RECORDED, or REVERSED once reversed")
+    reversed_on: IstDateTime | None = Field(None, description="when it was reversed")
+    reversed_by: str | None = Field(None, description="the user who reversed it")
+    reversal_reason: str | None = Field(
+        None, description="CHEQUE_BOUNCED, PAYMENT_RECALLED or ENTERED_IN_ERROR"
+    )
+    reversal_remarks: str | None = Field(None, description="the remarks given with the reversal")
+    reversal_charge_invoice_id: str | None = Field(
+        None, description="the debit note that charged the customer for the reversal, if any"
+    )
 
 
 class CreditApply(CamelInput):

@@ -102,6 +102,35 @@ UPLOAD = (
     "createdOn",
     "completedOn",
 )
+# §9.3: a write-off is an invoice event; a reversal and a refund are the payment's and the customer's.
+WRITTEN_OFF = (*INVOICE_CORE, "writeOffId", "amount", "reason", "automatic", "writtenOffAmount")
+PAYMENT_REVERSED = (
+    "paymentId",
+    "companyId",
+    "customerId",
+    "amount",
+    "mode",
+    "reference",
+    "paidOn",
+    "status",
+    "reversedOn",
+    "reversalReason",
+    "reversalRemarks",
+    "reversalChargeInvoiceId",
+    "creditRemoved",
+    "invoices",
+)
+CUSTOMER_REFUNDED = (
+    "refundId",
+    "companyId",
+    "customerId",
+    "amount",
+    "mode",
+    "reference",
+    "paidOn",
+    "sources",
+    "creditBalance",
+)
 
 # The keys of each event type's data: the contract docs/webhooks.md states and the tests check.
 SHAPES: dict[str, tuple[str, ...]] = {
@@ -119,6 +148,9 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "upload.completed": UPLOAD,
     "credit_note.created": CREDIT_NOTE,
     "credit_note.approved": CREDIT_NOTE,
+    "invoice.written_off": WRITTEN_OFF,
+    "payment.reversed": PAYMENT_REVERSED,
+    "customer.refunded": CUSTOMER_REFUNDED,
 }
 
 
