@@ -214,9 +214,18 @@ def _first_approval(company: Company) -> ApprovalStatus:
 
 
 async def create(
-    session: AsyncSession, principal: Principal, company_id: str, data: InvoiceCreate
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    data: InvoiceCreate,
+    *,
+    on_behalf: bool = False,
 ) -> InvoiceRead:
-    ensure_creator(principal)
+    """Create an invoice, bill of supply or debit note: every check, then one statement. ``on_behalf``: dues
+    makes it as part of another movement the principal may make (a reversal's charge, api.md §9.3), so the
+    principal need not be a maker; the approval chain applies all the same."""
+    if not on_behalf:
+        ensure_creator(principal)
     if data.seller_id is not None and data.seller_id != company_id:
         company_id = await companies.resolve_scope(session, principal, data.seller_id)
     if data.dispatch_now and session.info.get(AUTOCOMMIT):
