@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from dues.auth.service import Principal
 from dues.db import Database
+from dues.errors import Forbidden
 from dues.invoices import service as invoices
 from dues.invoices.schemas import InvoiceCreate
 from dues.kit.timefmt import today_ist
@@ -252,11 +253,20 @@ async def test_a_bill_of_supply_charges_no_gst(tenant: Tenant, tenants: TenantFa
     assert (debit["documentType"], debit["totalAmount"]) == ("DEBIT_NOTE", 100.0)
 
 
-async def test_the_service_makes_a_debit_note_inside_another_movement(tenant: Tenant, db: Database) -> None:
+async def test_the_service_makes_a_debit_note_inside_another_movement(
+    tenant: Tenant, tenants: TenantFactory, db: Database
+) -> None:
     """What a cheque bounce does (api.md §9.3): its charge becomes a debit note, in the reversal's own
-    transaction, through the one create every invoice goes through."""
+    transaction, through the one create every invoice goes through; made on the approver's behalf, it is
+    approved at once whatever the chain."""
+    payload(await tenant.patch("/api/v0/company", json={"approvalChain": "MAKER_CHECKER"}))
     buyer = await _customer(tenant)
     original = await _invoice(tenant, buyer)
+    payload(
+        await (await tenants.user(tenant, "CHECKER")).post(
+            f"{INVOICES}/{original['invoiceId']}/approval", json={"action": "APPROVE"}
+        )
+    )
     data = InvoiceCreate.model_validate(
         {
             "customerId": buyer,
@@ -268,19 +278,32 @@ async def test_the_service_makes_a_debit_note_inside_another_movement(tenant: Te
             "description": "Cheque return charges",
         }
     )
+    approver = Principal(
+        user_id="US-TEST", company_id=tenant.company_id, role="APPROVER", email="a@b.example"
+    )
     async with db.sessionmaker() as session, session.begin():
-        principal = Principal(
-            user_id="US-TEST", company_id=tenant.company_id, role="ADMIN", email="a@b.example"
-        )
-        made = await invoices.create(session, principal, tenant.company_id, data)
+        with pytest.raises(Forbidden):
+            await invoices.create(session, approver, tenant.company_id, data)
+        made = await invoices.create(session, approver, tenant.company_id, data, on_behalf=True)
 
     assert (made.document_type, made.total_amount, made.note_reason) == (
         "DEBIT_NOTE",
         Decimal("500.00"),
         "ADDITIONAL_CHARGES",
     )
-    assert made.invoice_number.startswith("DN")
+    assert made.invoice_number.startswith("DN") and made.approval_status == "APPROVER_APPROVED"
     assert payload(await tenant.get(f"{INVOICES}/{made.invoice_id}"))["balanceAmount"] == 500.0
+    async with db.sessionmaker() as session:
+        owed = (
+            (
+                await session.execute(
+                    text("SELECT amount FROM ledger_entries WHERE document_id = :d"), {"d": made.invoice_id}
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert owed == [Decimal("500.00")]
 
 
 @pytest.fixture

@@ -281,7 +281,7 @@ async def _charge(
     reason: str,
 ) -> str:
     """A debit note of ``amount`` (no GST) to the customer for the reversal, naming the invoices the payment
-    paid, due in CHARGE_DUE_DAYS; its invoice id. Made as any invoice is: the approval chain applies."""
+    paid, due in CHARGE_DUE_DAYS, approved at once (the reversal is an approver's decision); its id."""
     originals = [p.invoice_id for p in await repository.parts_of(session, company_id, payment.payment_id)]
     if not originals:
         raise ValidationFailed.field(

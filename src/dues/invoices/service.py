@@ -222,8 +222,9 @@ async def create(
     on_behalf: bool = False,
 ) -> InvoiceRead:
     """Create an invoice, bill of supply or debit note: every check, then one statement. ``on_behalf``: dues
-    makes it as part of another movement the principal may make (a reversal's charge, api.md §9.3), so the
-    principal need not be a maker; the approval chain applies all the same."""
+    makes it as part of another movement that the principal may make and that is a decision of its own (a
+    reversal's charge, api.md §9.3, by an ADMIN or APPROVER): the principal need not be a maker, and the
+    document is approved at once whatever the approval chain."""
     if not on_behalf:
         ensure_creator(principal)
     if data.seller_id is not None and data.seller_id != company_id:
@@ -249,7 +250,7 @@ async def create(
         raise ValidationFailed.field(
             "invoiceNumber", f"is already used in financial year {label}", data.invoice_number
         )
-    approval = _first_approval(company)
+    approval = ApprovalStatus.APPROVER_APPROVED if on_behalf else _first_approval(company)
     record = _new_invoice(
         company_id,
         principal.user_id,
