@@ -25,6 +25,7 @@ class WebhookEvent(StrEnum):
     INVOICE_OVERDUE = "invoice.overdue"
     REMINDER_SENT = "reminder.sent"
     UPLOAD_COMPLETED = "upload.completed"
+    TDS_MATCHED = "tds.matched"
 
 
 class DeliveryStatus(StrEnum):
