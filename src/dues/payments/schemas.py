@@ -52,7 +52,7 @@ def _tan(value: str) -> str:
 
 Tan = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, max_length=10),
+    StringConstraints(strip_whitespace=True, to_upper=True),
     AfterValidator(_tan),
 ]
 # The Income-tax Act 2025 (s.393) replaces section numbers with payment codes in TDS statements; dues keeps

@@ -78,7 +78,7 @@ def _part_problem(invoice: Invoice, amount: Decimal) -> str | None:
 Plan = tuple[dict[str, Decimal], list[Invoice]]
 """invoiceId → amount to apply, and the invoices concerned, locked."""
 
-DEFAULT_TDS_SANITY_PERCENT = Decimal("10")
+DEFAULT_TDS_SANITY_PERCENT = Decimal("10.00")
 
 
 def _tds_of(item: AllocationIn | PaymentAllocationIn) -> Decimal:
