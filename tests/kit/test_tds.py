@@ -1,4 +1,4 @@
-"""TDS arithmetic (api.md §9.2): taxable values, the amount a buyer pays after TDS, financial-year quarters."""
+"""TDS arithmetic (api.md §9.2): taxable values, what a buyer pays after TDS, financial-year quarters."""
 
 from __future__ import annotations
 
@@ -89,8 +89,8 @@ def test_rates_and_sections_read_as_people_write_them() -> None:
 def test_the_hint_sentence_and_when_there_is_none() -> None:
     text = hint(D("118000.00"), D("118000.00"), D("100000.00"), "194Q", D("0.10"), lambda a: f"INR {a:,.2f}")
     assert (
-        text
-        == "Amount to pay after TDS u/s 194Q at 0.1 %: INR 117,900.00 (TDS INR 100.00, on the value without GST)."
+        text == "Amount to pay after TDS u/s 194Q at 0.1 %: INR 117,900.00 "
+        "(TDS INR 100.00, on the value without GST)."
     )
     assert hint(D("118000.00"), D("118000.00"), D("100000.00"), None, None, str) is None
     assert hint(D("0.00"), D("118000.00"), D("100000.00"), "194J", D("10"), str) is None

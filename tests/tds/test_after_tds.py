@@ -78,7 +78,8 @@ async def test_the_payment_page_shows_the_amount_after_tds(
     assert "If you deduct TDS (₹100.00, on the value without GST)" in text
 
     # The dispatch e-mail and a reminder say it too.
-    hint = "Amount to pay after TDS u/s 194Q at 0.1 %: INR 117,900.00 (TDS INR 100.00, on the value without GST)."
+    hint = "Amount to pay after TDS u/s 194Q at 0.1 %: INR 117,900.00 "
+    hint += "(TDS INR 100.00, on the value without GST)."
     mails = payload(await seller.get("/api/v0/outbox", params={"invoiceId": invoice_id, "channel": "EMAIL"}))
     assert any(hint in m["body"] for m in mails["items"])
     assert await run_at(committed, f"{YEAR}-06-27 10:00") == 1

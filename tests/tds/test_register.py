@@ -13,7 +13,7 @@ from tests.tds.helpers import OTHER_TAN, SEARCH, TAN, pay_with_tds, register, st
 
 
 async def _deduction(seller: Tenant, paid_on: str, tds: int = 100, **fields: Any) -> dict[str, Any]:
-    """A payment with TDS on a new invoice of 1,18,000 (taxable 1,00,000), answered as the register shows it."""
+    """A payment with TDS on a new invoice of 1,18,000 (taxable 1,00,000), as the register shows it."""
     buyer = await customer(seller)
     inv = await invoice(seller, buyer, base="100000", invoiceDate="2026-03-01", dueDate="2026-12-31")
     payment = await pay_with_tds(seller, buyer, inv["invoiceId"], 118000 - tds, tds, paid_on, **fields)
