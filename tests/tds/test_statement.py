@@ -171,3 +171,12 @@ def test_a_short_deposit_is_matched_and_pointed_out() -> None:
     line = Line(2, TAN, None, "194Q", date(2026, 11, 20), None, D("100.00"), D("60.00"))
     [outcome] = match([line], [_entry("TDA", "100.00")])
     assert outcome.status == "MATCHED" and "deposited 60.00 of the 100.00" in (outcome.message or "")
+
+
+def test_a_large_deductor_s_quarter_is_matched_row_by_row_without_scanning_it_all() -> None:
+    """10,000 entries of one buyer in one quarter and as many rows: each row looks only near its amount."""
+    entries = [_entry(f"TD{n:014d}", f"{100 + n}.00") for n in range(10_000)]
+    rows = [_line(n + 2, f"{100 + n}.00") for n in reversed(range(10_000))]
+    outcomes = match(rows, entries)
+    assert all(o.status == "MATCHED" for o in outcomes)
+    assert outcomes[0].tds_id == "TD00000000009999" and outcomes[-1].tds_id == "TD00000000000000"

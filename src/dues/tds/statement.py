@@ -299,25 +299,32 @@ def match(lines: Iterable[Line | Unreadable], entries: Sequence[Candidate]) -> l
     """Each row's register entry: same TAN, section and quarter, tax deducted within TOLERANCE of the entry's
     amount. Of several such entries the nearest in amount, then in date (deduction date to transaction
     date), is taken; when two are equally near the row is AMBIGUOUS. Rows are taken in file order and an
-    entry matches one row at most."""
-    by_key: dict[tuple[str | None, str], list[Candidate]] = defaultdict(list)
+    entry matches one row at most.
+
+    Entries are filed by TAN, quarter and whole rupee, so a row looks at the few entries within a rupee of
+    its amount, never at all of a large deductor's entries of the quarter: 50,000 rows against 10,000 entries
+    of one buyer stay a matter of milliseconds."""
+    filed: dict[tuple[str | None, str], dict[int, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
     for entry in entries:
-        by_key[(entry.deductor_tan, entry.quarter)].append(entry)
+        filed[(entry.deductor_tan, entry.quarter)][int(entry.amount)].append(entry)
     used: set[str] = set()
     outcomes: list[Outcome] = []
     for line in lines:
         if isinstance(line, Unreadable):
             outcomes.append(Outcome(line.row, "UNMATCHED", message=line.message))
             continue
+        by_rupee = filed.get((line.deductor_tan, line.quarter))
+        rupee = int(line.tax_deducted)
+        near = [e for r in (rupee - 1, rupee, rupee + 1) for e in (by_rupee or {}).get(r, ())]
         fitting = [
             e
-            for e in by_key.get((line.deductor_tan, line.quarter), [])
+            for e in near
             if e.tds_id not in used
             and fits_section(line.section, e)
             and abs(e.amount - line.tax_deducted) <= TOLERANCE
         ]
         if not fitting:
-            outcomes.append(Outcome(line.row, "UNMATCHED", message=_why_not(line, by_key, used)))
+            outcomes.append(Outcome(line.row, "UNMATCHED", message=_why_not(line, by_rupee is not None)))
             continue
 
         def nearness(e: Candidate, line: Line = line) -> tuple[Decimal, int]:
@@ -348,11 +355,10 @@ def match(lines: Iterable[Line | Unreadable], entries: Sequence[Candidate]) -> l
     return outcomes
 
 
-def _why_not(line: Line, by_key: dict[tuple[str | None, str], list[Candidate]], used: set[str]) -> str:
-    same = [e for e in by_key.get((line.deductor_tan, line.quarter), []) if e.tds_id not in used]
-    if not same:
+def _why_not(line: Line, deductor_known: bool) -> str:
+    if not deductor_known:
         return f"no TDS of deductor {line.deductor_tan} in {line.quarter} is in the register"
     return (
         f"no TDS of deductor {line.deductor_tan} in {line.quarter} under section {line.section} is "
-        f"{line.tax_deducted:.2f} (within {TOLERANCE:.2f})"
+        f"{line.tax_deducted:.2f} (within {TOLERANCE:.2f}) and not matched already"
     )
