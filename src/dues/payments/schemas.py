@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from dues.companies.schemas import CamelInput, CamelModel
 from dues.invoices.schemas import MAX_AMOUNT
-from dues.kit.fields import IstDateTime, Money
+from dues.kit.fields import IstDateTime, Money, ShortText
 from dues.kit.money import ZERO, is_money, to_paise
 from dues.kit.tds import TAN, TdsSection
 
@@ -56,11 +56,8 @@ Tan = Annotated[
     AfterValidator(_tan),
 ]
 # The Income-tax Act 2025 (s.393) replaces section numbers with payment codes in TDS statements; dues keeps
-# the code as the buyer gives it (letters, digits and the punctuation such codes are written with).
-PaymentCode = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9()./ -]+$"),
-]
+# the code as the buyer gives it: one line of text, up to 16 characters.
+PaymentCode = Annotated[ShortText, StringConstraints(min_length=1, max_length=16)]
 
 
 class AllocationIn(CamelInput):
