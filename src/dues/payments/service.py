@@ -12,7 +12,6 @@ line. What the payment does not apply becomes the customer's credit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,19 +22,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.companies import service as companies
+from dues.companies.schemas import DEFAULT_TDS_SANITY_PERCENT
 from dues.customers import service as customers
 from dues.errors import Conflict, NotFound, SubError, Unprocessable, ValidationFailed
 from dues.invoices import approvals
 from dues.invoices.schemas import ApprovalStatus, InvoiceStatus
 from dues.kit import ids
-from dues.kit.money import ZERO, to_paise
-from dues.kit.tds import taxable_value
+from dues.kit.money import ZERO
 from dues.kit.timefmt import today_ist
 from dues.ledger import service as ledger
 from dues.ledger.service import Entry, EntryType
 from dues.models import Invoice
 from dues.models.payment import Payment, PaymentAllocation
 from dues.payments import repository
+from dues.payments.deduction import Deduction, deduction_of, tds_of, tds_problem
 from dues.payments.repository import Applied
 from dues.payments.schemas import (
     AllocationIn,
@@ -78,33 +78,6 @@ def _part_problem(invoice: Invoice, amount: Decimal) -> str | None:
 Plan = tuple[dict[str, Decimal], list[Invoice]]
 """invoiceId → amount to apply, and the invoices concerned, locked."""
 
-DEFAULT_TDS_SANITY_PERCENT = Decimal("10.00")
-
-
-def _tds_of(item: AllocationIn | PaymentAllocationIn) -> Decimal:
-    return item.tds_amount if isinstance(item, PaymentAllocationIn) else ZERO
-
-
-def tds_limit(invoice: Invoice, percent: Decimal) -> Decimal:
-    """The most TDS an invoice may carry in all: ``percent`` of its taxable value (GST excluded)."""
-    taxable = taxable_value(invoice.total_amount, invoice.cgst, invoice.sgst, invoice.igst, invoice.cess)
-    return to_paise(taxable * percent / 100)
-
-
-def _tds_problem(invoice: Invoice, tds: Decimal, percent: Decimal) -> str | None:
-    """Why the invoice cannot take ``tds`` more TDS: more than ``percent`` of its taxable value, which no
-    section's rate comes near (194C 2 %, 194J 10 %, 194Q 0.1 %), so it is a typing error or GST included."""
-    if tds <= 0:
-        return None
-    limit = tds_limit(invoice, percent)
-    if invoice.tds_amount + tds <= limit:
-        return None
-    earlier = f" with the {invoice.tds_amount:.2f} recorded earlier" if invoice.tds_amount > 0 else ""
-    return (
-        f"is more than {percent.normalize():f} % of invoice {invoice.invoice_id}'s taxable value "
-        f"({limit:.2f} at most{earlier}; TDS is deducted on the value without GST)"
-    )
-
 
 async def as_allocated(
     session: AsyncSession,
@@ -131,7 +104,7 @@ async def as_allocated(
                 )
             )
         seen.add(item.invoice_id)
-        if item.amount + _tds_of(item) <= 0:
+        if item.amount + tds_of(item) <= 0:
             problems.append(
                 SubError(f"allocations[{n}].amount", "and tdsAmount are both 0: it settles nothing", "0.00")
             )
@@ -175,7 +148,7 @@ async def as_allocated(
         if invoice.status not in PAYABLE or invoice.balance_amount <= 0:
             problems.append(SubError(f"{field}.invoiceId", "is already paid", item.invoice_id))
             continue
-        tds = _tds_of(item)
+        tds = tds_of(item)
         settles = item.amount + tds
         if settles > invoice.balance_amount:
             with_tds = f" with its tdsAmount ({settles:.2f})" if tds > 0 else ""
@@ -188,7 +161,7 @@ async def as_allocated(
                 )
             )
             continue
-        too_much = _tds_problem(invoice, tds, tds_sanity_percent)
+        too_much = tds_problem(invoice, tds, tds_sanity_percent)
         if too_much:
             problems.append(SubError(f"{field}.tdsAmount", too_much, str(tds)))
             continue
@@ -232,62 +205,6 @@ def invoice_state(paid: Decimal, balance: Decimal, status: str) -> dict[str, Any
     return {"paid_amount": money_text(paid), "balance_amount": money_text(balance), "status": status}
 
 
-@dataclass(frozen=True)
-class Deduction:
-    """The TDS a payment carries (§9.2): under which section, by whom, and how much on each invoice."""
-
-    section: str | None = None
-    payment_code: str | None = None
-    tan: str | None = None
-    amounts: dict[str, Decimal] | None = None
-
-    @property
-    def total(self) -> Decimal:
-        return sum((self.amounts or {}).values(), ZERO)
-
-
-def _deduction(data: PaymentCreate) -> Deduction:
-    """The payment's TDS, checked as a whole (each invoice's share is checked against it when locked)."""
-    amounts = {a.invoice_id: a.tds_amount for a in data.allocations or [] if a.tds_amount > 0}
-    deduction = Deduction(
-        data.tds_section.value if data.tds_section else None,
-        data.tds_payment_code,
-        data.deductor_tan,
-        amounts,
-    )
-    problems: list[SubError] = []
-    if data.allocations is None and data.tds_amount:
-        problems.append(
-            SubError(
-                "allocations",
-                "are required with TDS: name each invoice the buyer deducted TDS on, with its tdsAmount",
-                None,
-            )
-        )
-    elif data.tds_amount is not None and data.tds_amount != deduction.total:
-        problems.append(
-            SubError(
-                "tdsAmount",
-                f"must equal the allocations' tdsAmount in all ({deduction.total:.2f})",
-                str(data.tds_amount),
-            )
-        )
-    if deduction.total > 0 or data.tds_amount:
-        if deduction.section is None:
-            problems.append(
-                SubError("tdsSection", "is required with TDS: the section the buyer deducted it under", None)
-            )
-        if deduction.tan is None:
-            problems.append(
-                SubError(
-                    "deductorTan", "is required with TDS: the buyer's TAN, as on its TDS certificate", None
-                )
-            )
-    if problems:
-        raise ValidationFailed.of(problems)
-    return deduction
-
-
 async def record(
     session: AsyncSession, principal: Principal, company_id: str, data: PaymentCreate
 ) -> PaymentRead:
@@ -295,7 +212,7 @@ async def record(
     all in the request's one transaction, so a refusal leaves nothing behind."""
     if data.paid_on > today_ist():
         raise ValidationFailed.field("paidOn", "must not be in the future", data.paid_on.isoformat())
-    deduction = _deduction(data)
+    deduction = deduction_of(data)
     customer = await customers.get_model(session, company_id, data.customer_id)
     if customer is None:
         raise ValidationFailed.field("customerId", "is not a customer of this company", data.customer_id)
