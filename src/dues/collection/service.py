@@ -35,7 +35,7 @@ from dues.config import get_settings
 from dues.errors import Unprocessable
 from dues.invoices import approvals
 from dues.invoices.schemas import ApprovalStatus
-from dues.kit import ids
+from dues.kit import ids, tds
 from dues.kit.logging import current_request_id
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import format_ist, now, today_ist
@@ -145,11 +145,15 @@ def recipients(
 
 def _email_text(seller: str, c: Candidate, link: str) -> tuple[str, str]:
     subject = f"Invoice {c.invoice_number} from {seller}: {_inr(c.balance_amount)} due {c.due_date:%d %b %Y}"
+    taxable = tds.taxable_value(c.total_amount, c.cgst, c.sgst, c.igst, c.cess)
+    after = tds.hint(c.balance_amount, c.total_amount, taxable, c.tds_section, c.tds_rate, _inr)
     body = (
         f"Dear {c.customer_name},\n\n"
         f"{seller} has sent you invoice {c.invoice_number} dated {c.invoice_date:%d %b %Y} for "
         f"{_inr(c.total_amount)}.\n"
-        f"Amount due: {_inr(c.balance_amount)}, by {c.due_date:%d %b %Y}.\n\n"
+        f"Amount due: {_inr(c.balance_amount)}, by {c.due_date:%d %b %Y}.\n"
+        + (f"{after}\n" if after else "")
+        + "\n"
         f"Pay online: {link}\n\n"
         "The invoice is attached as a PDF.\n"
     )

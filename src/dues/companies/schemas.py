@@ -68,6 +68,8 @@ class BankAccountInput(BankAccount, CamelInput):
 
 # UPI's usual per-transaction limit (NPCI): above it a QR code or intent link would be refused by the app.
 DEFAULT_UPI_MAX_AMOUNT = Decimal("100000.00")
+# No TDS section's rate comes near 10 % of the taxable value but 194J's: more is a typing error (§9.2).
+DEFAULT_TDS_SANITY_PERCENT = Decimal("10.00")
 
 
 class CompanyRead(CamelModel):
@@ -101,6 +103,11 @@ class CompanyRead(CamelModel):
         Decimal("0.00"),
         description="a payment leaving an invoice owing more than 0 and less than this writes the rest off "
         "automatically; 0: never",
+    )
+    tds_sanity_percent: Money = Field(
+        DEFAULT_TDS_SANITY_PERCENT,
+        description="the most TDS a payment may record on an invoice, in percent of its taxable value "
+        "(default 10)",
     )
     created_on: IstDateTime
     updated_on: IstDateTime
@@ -144,6 +151,13 @@ class CompanyPatch(CamelInput):
         le=Decimal("99999999999999.99"),
         description="above it the payment page offers no UPI QR code or link; null: back to 100000.00",
     )
+    tds_sanity_percent: Money | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="the most TDS a payment may record on an invoice, in percent of its taxable value (above "
+        "0, at most 100); null: back to 10",
+    )
 
     auto_write_off_below: Money | None = Field(
         None,
@@ -152,7 +166,7 @@ class CompanyPatch(CamelInput):
         description="residuals a payment leaves below this are written off automatically; 0 or null: never",
     )
 
-    @field_validator("upi_max_amount", "auto_write_off_below")
+    @field_validator("upi_max_amount", "auto_write_off_below", "tds_sanity_percent")
     @classmethod
     def _paise(cls, value: Decimal | None) -> Decimal | None:
         # Read off the digits: normalising 1e-999999999 underflows to 0 and would pass as "two places".

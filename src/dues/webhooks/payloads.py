@@ -37,7 +37,7 @@ INVOICE_CORE = (
 INVOICE_DETAILS = (*INVOICE_CORE, "invoiceDate", "externalId", "approvalStatus", "createdVia")
 DISPATCHED = (*INVOICE_CORE, "paymentLink", "dispatchedOn", "partialPaymentAllowed")
 COLLECTION_DELETED = (*INVOICE_CORE, "previousStatus", "reason", "deletedOn")
-PAYMENT = (*INVOICE_CORE, "paymentId", "amount", "mode", "reference", "paidOn")
+PAYMENT = (*INVOICE_CORE, "paymentId", "amount", "tdsAmount", "mode", "reference", "paidOn")
 OVERDUE = (*INVOICE_CORE, "daysOverdue")
 UPDATED = (*INVOICE_DETAILS, "changedFields")
 REMINDER_SENT = (
@@ -131,6 +131,22 @@ CUSTOMER_REFUNDED = (
     "sources",
     "creditBalance",
 )
+TDS_ENTRY = (
+    "tdsId",
+    "paymentId",
+    "customerId",
+    "invoiceIds",
+    "deductorTan",
+    "section",
+    "paymentCode",
+    "amount",
+    "deductedOn",
+    "quarter",
+    "status",
+    "certificateNumber",
+    "matchedAmount",
+    "statementId",
+)
 
 # The keys of each event type's data: the contract docs/webhooks.md states and the tests check.
 SHAPES: dict[str, tuple[str, ...]] = {
@@ -151,6 +167,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "invoice.written_off": WRITTEN_OFF,
     "payment.reversed": PAYMENT_REVERSED,
     "customer.refunded": CUSTOMER_REFUNDED,
+    "tds.matched": TDS_ENTRY,
 }
 
 
@@ -243,13 +260,16 @@ def payment(
     mode: str,
     reference: str | None,
     paid_on: date,
+    tds: Decimal = Decimal(0),
 ) -> dict[str, Any]:
     """invoice.payment_received and invoice.paid: the invoice after the payment, and the part of the payment
-    applied to it (``amount``; the payment itself may have been larger)."""
+    applied to it (``amount``; the payment itself may have been larger) with the TDS the buyer deducted on
+    it (``tdsAmount``, §9.2)."""
     return {
         **core,
         "paymentId": payment_id,
         "amount": amount(paid),
+        "tdsAmount": amount(tds),
         "mode": mode,
         "reference": reference,
         "paidOn": paid_on.isoformat(),
@@ -303,6 +323,43 @@ def credit_note(note: CreditNoteLike, invoices: list[dict[str, Any]]) -> dict[st
         "unappliedAmount": amount(note.unapplied_amount),
         "externalId": note.external_id,
         "invoices": invoices,
+    }
+
+
+class TdsEntryLike(Protocol):
+    tds_id: str
+    payment_id: str
+    customer_id: str
+    invoice_ids: list[str]
+    deductor_tan: str | None
+    section: str
+    payment_code: str | None
+    amount: Decimal
+    deducted_on: date
+    quarter: str
+    status: str
+    certificate_number: str | None
+    matched_amount: Decimal | None
+    statement_id: str | None
+
+
+def tds_entry(entry: TdsEntryLike) -> dict[str, Any]:
+    """tds.matched: the register entry as GET /api/v0/tds/{tdsId} shows it (its main fields)."""
+    return {
+        "tdsId": entry.tds_id,
+        "paymentId": entry.payment_id,
+        "customerId": entry.customer_id,
+        "invoiceIds": list(entry.invoice_ids),
+        "deductorTan": entry.deductor_tan,
+        "section": entry.section,
+        "paymentCode": entry.payment_code,
+        "amount": amount(entry.amount),
+        "deductedOn": entry.deducted_on.isoformat(),
+        "quarter": entry.quarter,
+        "status": entry.status,
+        "certificateNumber": entry.certificate_number,
+        "matchedAmount": amount(entry.matched_amount) if entry.matched_amount is not None else None,
+        "statementId": entry.statement_id,
     }
 
 

@@ -30,6 +30,7 @@ class WebhookEvent(StrEnum):
     INVOICE_WRITTEN_OFF = "invoice.written_off"
     PAYMENT_REVERSED = "payment.reversed"
     CUSTOMER_REFUNDED = "customer.refunded"
+    TDS_MATCHED = "tds.matched"
 
 
 class DeliveryStatus(StrEnum):
