@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
+from standardwebhooks.webhooks import Webhook
 
 from dues.config import get_settings
 from dues.db import Database
@@ -18,6 +20,7 @@ from tests.conftest import run_jobs
 from tests.credit_notes.helpers import NOTES, customer, invoice, note, part, rows
 from tests.customers.helpers import assert_error, payload
 from tests.support import Tenant, TenantFactory
+from tests.webhooks.receiver import Receiver
 
 
 def _text(content: bytes) -> str:
@@ -159,3 +162,46 @@ async def test_the_mail_arrives_with_the_credit_note_pdf(
     assert made["noteNumber"] in _text(content)
     [message] = [m for m in payload(await seller.get("/api/v0/outbox"))["items"] if m["invoiceId"] is None]
     assert message["status"] == "SENT" and message["attachments"][0]["size"] == len(content)
+
+
+async def test_the_events_are_delivered_and_verify(
+    committed: Database, live_tenants: TenantFactory, receiver: Receiver, allow_private: None
+) -> None:
+    seller = await live_tenants.create()
+    payload(await seller.patch("/api/v0/company", json={"approvalChain": "MAKER_CHECKER"}))
+    checker = await live_tenants.user(seller, "CHECKER")
+    events = ["credit_note.created", "credit_note.approved"]
+    hook = payload(await seller.post("/api/v0/webhook", json={"url": receiver.url(), "events": events}))
+    buyer = await customer(seller)
+    inv = await invoice(seller, buyer)
+    payload(await checker.post(f"/api/v0/invoice/{inv['invoiceId']}/approval", json={"action": "APPROVE"}))
+    made = await note(seller, buyer, [part(inv["invoiceId"], 100, cgst=9, sgst=9)], externalId="RMA-7")
+    payload(await checker.post(f"{NOTES}/{made['creditNoteId']}/approval", json={"action": "APPROVE"}))
+
+    await run_jobs(committed)
+
+    verifier = Webhook(hook["secret"])
+    got = {}
+    for message in receiver.received:
+        verifier.verify(message.body, message.headers)  # raises when the signature does not hold
+        body = json.loads(message.body, parse_float=Decimal)
+        assert sorted(body["data"]) == sorted(SHAPES[body["type"]]), body
+        got[body["type"]] = body["data"]
+    assert sorted(got) == sorted(events)
+    created, approved = got["credit_note.created"], got["credit_note.approved"]
+    assert (created["status"], created["approvalStatus"], created["externalId"]) == (
+        "PENDING",
+        "CHECKER_APPROVAL_PENDING",
+        "RMA-7",
+    )
+    assert (approved["status"], approved["approvalStatus"], str(approved["appliedAmount"])) == (
+        "ISSUED",
+        "CHECKER_APPROVED",
+        "118.00",
+    )
+    [line] = approved["invoices"]
+    assert (line["invoiceId"], str(line["balanceAmount"]), line["status"]) == (
+        inv["invoiceId"],
+        "1062.00",
+        "CREATED",
+    )
