@@ -26,7 +26,7 @@ from dues import jobs
 from dues.collection import repository
 from dues.collection.repository import Claimed
 from dues.config import Settings, get_settings
-from dues.credit_notes import service as credit_notes
+from dues.credit_notes import sending as credit_notes
 from dues.credit_notes.printing import KIND as CREDIT_NOTE
 from dues.db import Database
 from dues.invoices import service as invoices

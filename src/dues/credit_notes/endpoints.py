@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from dues.auth.deps import CurrentPrincipal, MakerPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
-from dues.credit_notes import service
+from dues.credit_notes import queries, sending, service
 from dues.credit_notes.schemas import CreditNoteCreate, CreditNoteRead, CreditNoteSearch
 from dues.db import DuesRoute, SessionDep
 from dues.invoices.schemas import ApprovalRequest
@@ -57,7 +57,7 @@ async def search_credit_notes(
     company_id: Scope,
     session: SessionDep,
 ) -> JSONBody:
-    return ok(await service.search(session, company_id, body, paging))
+    return ok(await queries.search(session, company_id, body, paging))
 
 
 @router.get(
@@ -72,7 +72,7 @@ async def search_credit_notes(
 async def get_credit_note(
     creditNoteId: CreditNoteIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
-    return ok(await service.get(session, company_id, creditNoteId))
+    return ok(await queries.get(session, company_id, creditNoteId))
 
 
 @router.get(
@@ -85,7 +85,7 @@ async def get_credit_note(
 async def credit_note_pdf(
     creditNoteId: CreditNoteIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
 ) -> Response:
-    name, content = await service.pdf(session, company_id, creditNoteId)
+    name, content = await sending.pdf(session, company_id, creditNoteId)
     return Response(
         content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
     )
@@ -125,4 +125,4 @@ async def credit_note_approval(
 async def dispatch_credit_note(
     creditNoteId: CreditNoteIdPath, principal: WriterPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
-    return ok(await service.dispatch(session, principal, company_id, creditNoteId))
+    return ok(await sending.dispatch(session, principal, company_id, creditNoteId))

@@ -12,7 +12,6 @@ made, submitted again or approved, and the notes against them that are not rejec
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,18 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.audit import service as audit
 from dues.auth.service import Principal
-from dues.collection import service as collection
 from dues.companies import service as companies
-from dues.credit_notes import printing, repository
+from dues.credit_notes import queries, repository
 from dues.credit_notes.schemas import (
-    ORDERABLE,
     AgainstInvoice,
-    CreditNoteAllocationRead,
     CreditNoteCreate,
-    CreditNoteInvoiceRead,
-    CreditNoteLineRead,
     CreditNoteRead,
-    CreditNoteSearch,
     CreditNoteStatus,
 )
 from dues.customers import service as customers
@@ -46,11 +39,10 @@ from dues.invoices.schemas import ApprovalAction, ApprovalRequest, ApprovalStatu
 from dues.invoices.settlement import Change, settle
 from dues.kit import gst, ids
 from dues.kit.money import ZERO
-from dues.kit.pagination import Page, PageParams
-from dues.kit.timefmt import now, today_ist
+from dues.kit.timefmt import today_ist
 from dues.ledger import service as ledger
 from dues.ledger.service import Entry, EntryType
-from dues.models import Company, Customer, Invoice
+from dues.models import Company, Invoice
 from dues.models.adjustment import CreditNote, CreditNoteInvoice, CreditNoteLine
 from dues.payments import repository as money
 from dues.webhooks import payloads
@@ -386,7 +378,7 @@ async def create(
     await webhooks.emit_many(session, company_id, [_event("credit_note.created", note, part_rows, locked)])
     if approvals.is_approved(approval, company.approval_chain):
         await _issue(session, company_id, principal.user_id, note, part_rows, locked)
-    return await get(session, company_id, note_id)
+    return await queries.get(session, company_id, note_id)
 
 
 async def _issue(
@@ -537,9 +529,6 @@ def _event(
     return event_type, note.credit_note_id, payloads.credit_note(note, per_invoice)
 
 
-# Approval ---------------------------------------------------------------------------------------------
-
-
 async def act(
     session: AsyncSession,
     principal: Principal,
@@ -595,215 +584,4 @@ async def act(
     )
     if approvals.is_approved(after, company.approval_chain) and not note.posted:
         await _issue(session, company_id, principal.user_id, note, parts, locked)
-    return await get(session, company_id, credit_note_id)
-
-
-# Reading ----------------------------------------------------------------------------------------------
-
-
-def _reads(
-    notes: Sequence[tuple[CreditNote, str | None]],
-    parts: Sequence[tuple[CreditNoteInvoice, str, date, str]],
-    lines: Sequence[CreditNoteLine],
-    allocations: Sequence[Any],
-) -> list[CreditNoteRead]:
-    by_note: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for part, number, invoice_date, place in parts:
-        by_note[part.credit_note_id]["parts"].append(
-            CreditNoteInvoiceRead(
-                invoice_id=part.invoice_id,
-                invoice_number=number,
-                invoice_date=invoice_date,
-                place_of_supply=place,
-                base_amount=part.base_amount,
-                cgst=part.cgst,
-                sgst=part.sgst,
-                igst=part.igst,
-                cess=part.cess,
-                total_amount=part.total_amount,
-            )
-        )
-    for line in lines:
-        by_note[line.credit_note_id]["lines"].append(CreditNoteLineRead.model_validate(line))
-    for allocation in allocations:
-        by_note[allocation.credit_note_id]["allocations"].append(
-            CreditNoteAllocationRead.model_validate(allocation)
-        )
-    return [
-        CreditNoteRead.model_validate(
-            {
-                **{c: getattr(note, c) for c in CreditNote.__table__.columns.keys()},
-                "seller_id": note.company_id,
-                "customer_legal_name": name,
-                "against_invoices": by_note[note.credit_note_id]["parts"],
-                "line_items": by_note[note.credit_note_id]["lines"],
-                "allocations": by_note[note.credit_note_id]["allocations"],
-            }
-        )
-        for note, name in notes
-    ]
-
-
-async def _read_many(
-    session: AsyncSession, company_id: str, notes: Sequence[tuple[CreditNote, str | None]]
-) -> list[CreditNoteRead]:
-    note_ids = [note.credit_note_id for note, _ in notes]
-    return _reads(
-        notes,
-        await repository.parts_of(session, company_id, note_ids),
-        await repository.lines_of(session, company_id, note_ids),
-        await repository.allocations_of(session, company_id, note_ids),
-    )
-
-
-async def get(session: AsyncSession, company_id: str, credit_note_id: str) -> CreditNoteRead:
-    note = await repository.get(session, company_id, credit_note_id)
-    if note is None:
-        raise NotFound(f"No credit note {credit_note_id}.")
-    customer = await customers.get_model(session, company_id, note.customer_id)
-    [read] = await _read_many(session, company_id, [(note, customer.legal_name if customer else None)])
-    return read
-
-
-async def search(
-    session: AsyncSession, company_id: str, query: CreditNoteSearch, page: PageParams
-) -> Page[CreditNoteRead]:
-    column = page.column(ORDERABLE, "createdOn")
-    rows, total = await repository.search(
-        session, company_id, query.model_dump(), column, page.descending, page.limit, page.offset
-    )
-    items = await _read_many(session, company_id, rows)
-    return Page[CreditNoteRead](items=items, total=total, offset=page.offset, limit=page.limit)
-
-
-# Documents and dispatch -------------------------------------------------------------------------------
-
-
-async def pdfs(
-    session: AsyncSession, company_id: str, credit_note_ids: Sequence[str]
-) -> dict[str, tuple[str, bytes]]:
-    """creditNoteId → (file name, PDF) for those of the ids that are this company's notes."""
-    notes = await repository.get_many(session, company_id, list(dict.fromkeys(credit_note_ids)))
-    if not notes:
-        return {}
-    company = await companies.get(session, company_id)
-    buyers = await customers.get_models(session, company_id, [n.customer_id for n in notes])
-    note_ids = [n.credit_note_id for n in notes]
-    parts: dict[str, list[tuple[CreditNoteInvoice, str, date, str]]] = defaultdict(list)
-    for row in await repository.parts_of(session, company_id, note_ids):
-        parts[row[0].credit_note_id].append(row)
-    lines: dict[str, list[CreditNoteLine]] = defaultdict(list)
-    for line in await repository.lines_of(session, company_id, note_ids):
-        lines[line.credit_note_id].append(line)
-    return {
-        n.credit_note_id: printing.render(
-            n, company, buyers[n.customer_id], parts[n.credit_note_id], lines[n.credit_note_id]
-        )
-        for n in notes
-    }
-
-
-async def pdf(session: AsyncSession, company_id: str, credit_note_id: str) -> tuple[str, bytes]:
-    found = await pdfs(session, company_id, [credit_note_id])
-    if credit_note_id not in found:
-        raise NotFound(f"No credit note {credit_note_id}.")
-    return found[credit_note_id]
-
-
-def _mail(
-    seller: str, note: CreditNote, customer: Customer, invoice_numbers: Sequence[str]
-) -> tuple[str, str]:
-    against = ", ".join(invoice_numbers)
-    subject = f"Credit note {note.note_number} from {seller}: INR {note.total_amount:,.2f}"
-    body = (
-        f"Dear {customer.legal_name},\n\n"
-        f"{seller} has issued you credit note {note.note_number} dated {note.note_date:%d %b %Y} for "
-        f"INR {note.total_amount:,.2f}, against invoice{'s' if len(invoice_numbers) > 1 else ''} {against}.\n"
-        f"Of it, INR {note.applied_amount:,.2f} lowered what you owe on those invoices and "
-        f"INR {note.unapplied_amount + note.refunded_amount:,.2f} is credit in your favour.\n\n"
-        "The credit note is attached as a PDF.\n"
-    )
-    return subject, body
-
-
-async def dispatch(
-    session: AsyncSession, principal: Principal, company_id: str, credit_note_id: str
-) -> CreditNoteRead:
-    """E-mail an issued note, with its PDF, to the customer's invoice recipients (through the outbox, as
-    invoices go); again on every call."""
-    note = await repository.get(session, company_id, credit_note_id, for_update=True)
-    if note is None:
-        raise NotFound(f"No credit note {credit_note_id}.")
-    if note.status != CreditNoteStatus.ISSUED.value:
-        raise Unprocessable(
-            f"Credit note {note.note_number} is {note.status}: only an issued (approved) credit note is sent."
-        )
-    customer = await customers.get_model(session, company_id, note.customer_id)
-    assert customer is not None  # a note's customer is kept (deleting one only marks it)
-    company = await companies.get(session, company_id)
-    numbers = [number for _, number, *_ in await repository.parts_of(session, company_id, [credit_note_id])]
-    subject, body = _mail(company.legal_name, note, customer, numbers)
-    attachment = {
-        "name": printing.file_name(note.note_number),
-        "contentType": "application/pdf",
-        "size": None,
-        "kind": printing.KIND,
-        "documentId": credit_note_id,
-    }
-    sent_to = await collection.send_document(session, company_id, customer, subject, body, attachment)
-    if not sent_to:
-        raise Unprocessable(
-            f"Customer {customer.customer_id} has no e-mail address and no active contact that takes "
-            "invoices by e-mail: add one, then send the credit note again."
-        )
-    before = {"dispatched": note.dispatched}
-    note.dispatched = True
-    note.dispatched_on = now()
-    await session.flush()
-    await audit.record(
-        session,
-        company_id,
-        principal.user_id,
-        "credit_note",
-        credit_note_id,
-        "DISPATCH",
-        before,
-        {"dispatched": True, "recipients": [f"{r.channel}:{r.to}" for r in sent_to]},
-    )
-    return await get(session, company_id, credit_note_id)
-
-
-# Credit applied to other invoices (dues.payments.credit) ----------------------------------------------
-
-
-async def credit_sources(session: AsyncSession, company_id: str, customer_id: str) -> list[CreditNote]:
-    """The customer's issued notes with credit left, oldest first, locked: used after its payments'."""
-    return await repository.lock_credit_sources(session, company_id, customer_id)
-
-
-async def use_credit(
-    session: AsyncSession,
-    company_id: str,
-    actor: str,
-    notes: Sequence[CreditNote],
-    parts: Sequence[tuple[str, str, Decimal]],
-) -> None:
-    """Move (note, invoice, amount) parts of the notes' unapplied credit to those invoices (their balances
-    are the caller's to settle, as credited), with an audit row per part."""
-    await repository.take_unapplied(session, company_id, parts)
-    left = {n.credit_note_id: n.unapplied_amount for n in notes}
-    trail = []
-    for note_id, invoice_id, amount in parts:
-        trail.append(
-            audit.entry(
-                company_id,
-                actor,
-                "credit_note",
-                note_id,
-                "APPLY_CREDIT",
-                {"unapplied_amount": f"{left[note_id]:.2f}"},
-                {"unapplied_amount": f"{left[note_id] - amount:.2f}", "invoice_id": invoice_id},
-            )
-        )
-        left[note_id] -= amount
-    await audit.record_many(session, trail)
+    return await queries.get(session, company_id, credit_note_id)

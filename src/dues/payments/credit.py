@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.companies import service as companies
-from dues.credit_notes import service as credit_notes
+from dues.credit_notes import credit as credit_notes
 from dues.customers import service as customers
 from dues.errors import Conflict, NotFound, Unprocessable
 from dues.invoices.settlement import Change, Settled, settle
