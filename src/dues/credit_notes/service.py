@@ -375,9 +375,12 @@ async def create(
             "against_invoices": {r.invoice_id: str(r.total_amount) for r in part_rows},
         },
     )
-    await webhooks.emit_many(session, company_id, [_event("credit_note.created", note, part_rows, locked)])
     if approvals.is_approved(approval, company.approval_chain):
-        await _issue(session, company_id, principal.user_id, note, part_rows, locked)
+        await _issue(session, company_id, principal.user_id, note, part_rows, locked, created=True)
+    else:
+        await webhooks.emit_many(
+            session, company_id, [_event("credit_note.created", note, part_rows, locked)]
+        )
     return await queries.get(session, company_id, note_id)
 
 
@@ -388,9 +391,12 @@ async def _issue(
     note: CreditNote,
     parts: Sequence[CreditNoteInvoice],
     locked: dict[str, Invoice],
+    *,
+    created: bool = False,
 ) -> None:
     """Approved: the note is issued and moves the money. Each invoice's balance falls by the note's part, or
-    by what is left of it; the rest is the customer's credit. Ledger entries last."""
+    by what is left of it; the rest is the customer's credit. Ledger entries last. ``created``: issued as it
+    is made (no approval chain), so credit_note.created goes out too, showing the note issued."""
     applied: dict[str, Decimal] = {}
     for part in parts:
         invoice = locked[part.invoice_id]
@@ -468,8 +474,9 @@ async def _issue(
             )
         )
     await audit.record_many(session, trail)
+    types = ("credit_note.created", "credit_note.approved") if created else ("credit_note.approved",)
     await webhooks.emit_many(
-        session, company_id, [_event("credit_note.approved", note, parts, locked, applied, settled)]
+        session, company_id, [_event(t, note, parts, locked, applied, settled) for t in types]
     )
     entries = [
         Entry(
