@@ -34,7 +34,7 @@ async def test_invoices_and_payments_show_with_a_running_balance(tenant: Tenant)
         ("INVOICE", first["invoiceId"], 1180.0, 0.0, 1180.0),
         ("INVOICE", second["invoiceId"], 590.0, 0.0, 1770.0),
     ]
-    # One payment: a credit per invoice it paid (in invoice id order), then what went to the customer's credit.
+    # One payment: a credit per invoice it paid (in invoice id order), then what went to credit.
     assert sorted(r[:4] for r in rows[2:4]) == sorted(
         [("PAYMENT", first["invoiceId"], 0.0, 1180.0), ("PAYMENT", second["invoiceId"], 0.0, 590.0)]
     )
