@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -108,7 +108,3 @@ async def ledger_agrees(database: Database, customer_id: str) -> Decimal:
     assert credit == held
     assert entries == owed - credit
     return Decimal(credit)
-
-
-def a_date(value: str) -> date:
-    return date.fromisoformat(value)
