@@ -25,6 +25,7 @@ from dues.collection.endpoints import router as collection_router
 from dues.collection.pages import router as outbox_pages
 from dues.companies.endpoints import router as company_router
 from dues.config import Settings, get_settings
+from dues.credit_notes.endpoints import router as credit_note_router
 from dues.customers.endpoints import router as customer_router
 from dues.db import Database, FairGate, resolve_database_url
 from dues.health.endpoints import router as health_router
@@ -241,6 +242,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customer_router)
     app.include_router(collection_router)
     app.include_router(payment_router)
+    app.include_router(credit_note_router)
     app.include_router(adjustment_router)
     app.include_router(ledger_router)
     app.include_router(tds_router)

@@ -28,6 +28,8 @@ FIELDS = {
     "phone",
     "bankAccount",
     "upiMaxAmount",
+    "creditNotePrefix",
+    "debitNotePrefix",
     "tdsSanityPercent",
 }
 
@@ -48,6 +50,8 @@ SETTINGS = {
         "bankName": "HDFC Bank, Fort",
     },
     "upiMaxAmount": 200000.0,
+    "creditNotePrefix": "SCN/",
+    "debitNotePrefix": "SDN/",
     "tdsSanityPercent": 5.0,
 }
 
@@ -159,6 +163,8 @@ async def test_null_clears_optional_fields(tenant: Tenant) -> None:
         "invoiceNumberPrefix",
         "phone",
         "bankAccount",
+        "creditNotePrefix",
+        "debitNotePrefix",
     ]
     response = await _patch(
         tenant, dict.fromkeys([*clearable, "defaultReminderId", "upiMaxAmount", "tdsSanityPercent"])
@@ -248,6 +254,8 @@ async def test_read_only_fields_are_dropped_and_unknown_ones_named(
         ("upiVpa", "no-at-sign"),
         ("approvalChain", "EVERYONE"),
         ("invoiceNumberPrefix", "TOO-LONG-PREFIX"),
+        ("creditNotePrefix", "TOO-LONG-PREFIX"),
+        ("debitNotePrefix", "CN 01"),
         ("defaultReminderId", "KC0000000000000A"),
         ("legalName", "   "),
         ("state", "Atlantis"),

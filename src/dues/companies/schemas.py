@@ -93,6 +93,12 @@ class CompanyRead(CamelModel):
     upi_max_amount: Money = Field(
         DEFAULT_UPI_MAX_AMOUNT, description="above this amount the payment page offers no UPI QR code or link"
     )
+    credit_note_prefix: str | None = Field(
+        None, description='the credit notes\' number series prefix (null: "CN"), as CN2627-000000001'
+    )
+    debit_note_prefix: str | None = Field(
+        None, description='the debit notes\' number series prefix (null: "DN"), as DN2627-000000001'
+    )
     auto_write_off_below: Money = Field(
         Decimal("0.00"),
         description="a payment leaving an invoice owing more than 0 and less than this writes the rest off "
@@ -123,6 +129,16 @@ class CompanyPatch(CamelInput):
     upi_payee_name: ShortText | None = None
     approval_chain: ApprovalChain | None = None
     invoice_number_prefix: str | None = Field(None, pattern=r"^[A-Za-z0-9/-]{1,8}$")
+    credit_note_prefix: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9/-]{1,8}$",
+        description='prefix of the credit notes\' numbers, 1 to 8 of A-Z a-z 0-9 / -; null: back to "CN"',
+    )
+    debit_note_prefix: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9/-]{1,8}$",
+        description='prefix of the debit notes\' numbers, 1 to 8 of A-Z a-z 0-9 / -; null: back to "DN"',
+    )
     default_reminder_id: str | None = Field(None, pattern=r"^RM[A-Z0-9]{14}$")
     phone: Phone | None = Field(None, description="printed on the seller's documents")
     bank_account: BankAccountInput | None = Field(

@@ -95,7 +95,8 @@ class TaxInvoiceDocument:
 
     invoice_number: str
     invoice_date: date
-    due_date: date
+    # None for a document that asks for no payment (a credit note).
+    due_date: date | None
     seller: Party
     buyer: Party
     place_of_supply: str
@@ -117,6 +118,10 @@ class TaxInvoiceDocument:
     buyer_reference: str | None = None
     bank: BankAccount | None = None
     upi_vpa: str | None = None
+    # Another document drawn on the same page (a credit note): its name ("Credit Note"), printed as the
+    # heading and before "No." and "Date"; and what it refers to, (label, value) rows under its details.
+    kind: str | None = None
+    references: tuple[tuple[str, str], ...] = ()
 
 
 def format_inr(amount: Decimal) -> str:
@@ -407,8 +412,11 @@ def _closing_height(content: _Content) -> float:
 
 def _content(doc: TaxInvoiceDocument, tf: _Typeface) -> _Content:
     intra = _is_intra_state(doc)
-    supply_only = _is_bill_of_supply(doc)
-    kind = "Bill of Supply" if supply_only else "Tax Invoice"
+    # supply_only: no GST columns or rows (a bill of supply, or another kind of an unregistered seller).
+    supply_only = _is_bill_of_supply(doc) or doc.kind == "Bill of Supply"
+    kind = doc.kind or ("Bill of Supply" if supply_only else "Tax Invoice")
+    # A bill of supply keeps an invoice's labels (Invoice No.); another kind names itself (Credit Note No.).
+    label = doc.kind if doc.kind and doc.kind != "Bill of Supply" else "Invoice"
     number = tf.clean(doc.invoice_number)
     seller = tf.clean(doc.seller.legal_name)
     words = [
@@ -416,11 +424,10 @@ def _content(doc: TaxInvoiceDocument, tf: _Typeface) -> _Content:
         _Block(rupees_in_words(doc.total), bold=True),
         *_payment_blocks(doc, tf),
     ]
-    details = [
-        ("Invoice No.", number),
-        ("Invoice Date", doc.invoice_date.strftime("%d-%m-%Y")),
-        ("Due Date", doc.due_date.strftime("%d-%m-%Y")),
-    ]
+    details = [(f"{label} No.", number), (f"{label} Date", doc.invoice_date.strftime("%d-%m-%Y"))]
+    if doc.due_date is not None:
+        details.append(("Due Date", doc.due_date.strftime("%d-%m-%Y")))
+    details += [(tf.clean(name), tf.clean(value)) for name, value in doc.references]
     if not supply_only:
         details.append(("Reverse Charge", "Yes" if doc.reverse_charge else "No"))
     if doc.buyer_reference:
@@ -438,10 +445,10 @@ def _content(doc: TaxInvoiceDocument, tf: _Typeface) -> _Content:
         title=f"{kind} {number}",
         author=seller,
         created=datetime(doc.invoice_date.year, doc.invoice_date.month, doc.invoice_date.day, tzinfo=UTC),
-        footer=f"Invoice {number} · {seller}"[:_FOOTER_MAX],
+        footer=f"{label} {number} · {seller}"[:_FOOTER_MAX],
         footer_note=f"This is a computer-generated {kind.lower()}.",
         sections=[
-            _Section(_party_blocks(doc.seller, tf, "FROM (SUPPLIER)"), "INVOICE DETAILS", details),
+            _Section(_party_blocks(doc.seller, tf, "FROM (SUPPLIER)"), f"{label.upper()} DETAILS", details),
             _Section(
                 _party_blocks(doc.buyer, tf, "BILL TO (RECIPIENT)"),
                 "SUPPLY",

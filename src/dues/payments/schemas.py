@@ -190,9 +190,13 @@ class CreditApply(CamelInput):
 
 
 class CreditApplication(CamelModel):
-    """Part of an earlier payment's unallocated amount, now allocated to an invoice."""
+    """Part of an earlier payment's unallocated amount, or of a credit note's unapplied one, now allocated to
+    an invoice."""
 
-    payment_id: str
+    payment_id: str | None = None
+    credit_note_id: str | None = Field(
+        None, description="The credit note whose unapplied credit is used (null when a payment's is)"
+    )
     invoice_id: str
     amount: Money
 

@@ -72,6 +72,21 @@ CUSTOMER = (
     "bharatConnectB2BId",
 )
 CUSTOMER_UPDATED = (*CUSTOMER, "changedFields")
+CREDIT_NOTE = (
+    "sellerId",
+    "creditNoteId",
+    "noteNumber",
+    "noteDate",
+    "customerId",
+    "reason",
+    "status",
+    "approvalStatus",
+    "totalAmount",
+    "appliedAmount",
+    "unappliedAmount",
+    "externalId",
+    "invoices",
+)
 UPLOAD = (
     "uploadId",
     "kind",
@@ -147,6 +162,8 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "customer.created": CUSTOMER,
     "customer.updated": CUSTOMER_UPDATED,
     "upload.completed": UPLOAD,
+    "credit_note.created": CREDIT_NOTE,
+    "credit_note.approved": CREDIT_NOTE,
     "invoice.written_off": WRITTEN_OFF,
     "payment.reversed": PAYMENT_REVERSED,
     "customer.refunded": CUSTOMER_REFUNDED,
@@ -256,6 +273,56 @@ def payment(
         "mode": mode,
         "reference": reference,
         "paidOn": paid_on.isoformat(),
+    }
+
+
+class CreditNoteLike(Protocol):
+    """What credit_note reads: a credit_notes row."""
+
+    @property
+    def company_id(self) -> str: ...
+    @property
+    def credit_note_id(self) -> str: ...
+    @property
+    def note_number(self) -> str: ...
+    @property
+    def note_date(self) -> date: ...
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def approval_status(self) -> str: ...
+    @property
+    def total_amount(self) -> Decimal: ...
+    @property
+    def applied_amount(self) -> Decimal: ...
+    @property
+    def unapplied_amount(self) -> Decimal: ...
+    @property
+    def external_id(self) -> str | None: ...
+
+
+def credit_note(note: CreditNoteLike, invoices: list[dict[str, Any]]) -> dict[str, Any]:
+    """credit_note.created and .approved: the note as the change left it, and per invoice ``{invoiceId,
+    invoiceNumber, amount (the note's part), appliedAmount (what it lowered the balance by), balanceAmount,
+    status}``."""
+    return {
+        "sellerId": note.company_id,
+        "creditNoteId": note.credit_note_id,
+        "noteNumber": note.note_number,
+        "noteDate": note.note_date.isoformat(),
+        "customerId": note.customer_id,
+        "reason": note.reason,
+        "status": note.status,
+        "approvalStatus": note.approval_status,
+        "totalAmount": amount(note.total_amount),
+        "appliedAmount": amount(note.applied_amount),
+        "unappliedAmount": amount(note.unapplied_amount),
+        "externalId": note.external_id,
+        "invoices": invoices,
     }
 
 
