@@ -251,3 +251,35 @@ async def test_a_payment_without_tds_reads_as_before_with_zero_tds(tenant: Tenan
     assert money(made["allocations"][0]["tdsAmount"]) == 0
     assert payload(await tenant.post("/api/v0/tds/search", json={"customerIds": [buyer]}))["total"] == 0
     assert payload(await tenant.get(f"{INVOICES}/{inv}/payments")) == [made]
+
+
+async def test_tds_recorded_after_the_cash_settles_what_the_buyer_deducted(tenant: Tenant) -> None:
+    """The buyer paid the net amount (through the payment page or a transfer): the TDS is recorded on its own,
+    as a payment of 0 naming that transfer, and the invoice is paid."""
+    buyer = await customer(tenant)
+    invoice_id = (await invoice(tenant, buyer, base="100000", partialPaymentAllowed=True))["invoiceId"]
+    net = body(buyer, 117900, [(invoice_id, 117900)], reference="UTR-NET-1")
+    assert (await tenant.post(PAYMENTS, json=net)).status_code == 200
+    assert (await get_invoice(tenant, invoice_id))["status"] == "PARTIALLY_PAID"
+
+    later = payload(
+        await tenant.post(PAYMENTS, json=tds_body(buyer, 0, [(invoice_id, 0, 100)], reference="UTR-NET-1"))
+    )
+
+    assert (money(later["amount"]), money(later["tdsAmount"])) == (Decimal("0.00"), Decimal("100.00"))
+    paid = await get_invoice(tenant, invoice_id)
+    assert (paid["status"], paid["paidAmount"], paid["tdsAmount"], paid["balanceAmount"]) == (
+        "PAID",
+        117900,
+        100,
+        0,
+    )
+    [entry] = payload(await tenant.post("/api/v0/tds/search", json={}))["items"]
+    assert (entry["paymentId"], entry["status"]) == (later["paymentId"], "AWAITING_CERTIFICATE")
+
+
+async def test_a_payment_of_nothing_without_tds_is_refused(tenant: Tenant) -> None:
+    buyer = await customer(tenant)
+    invoice_id = (await invoice(tenant, buyer))["invoiceId"]
+    answer = await tenant.post(PAYMENTS, json=body(buyer, 0, [(invoice_id, 0)]))
+    assert_invalid(answer, "amount")

@@ -58,6 +58,14 @@ def deduction_of(data: PaymentCreate) -> Deduction:
                 str(data.tds_amount),
             )
         )
+    if data.amount == 0 and deduction.total == 0:
+        problems.append(
+            SubError(
+                "amount",
+                "must be above 0; 0 only records TDS on its own, with allocations that carry a tdsAmount",
+                str(data.amount),
+            )
+        )
     if deduction.total > 0 or data.tds_amount:
         if deduction.section is None:
             problems.append(

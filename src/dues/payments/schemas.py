@@ -99,7 +99,11 @@ class PaymentAllocationIn(CamelInput):
 
 class PaymentCreate(CamelInput):
     mode: PaymentMode
-    amount: Money = Field(gt=0)
+    amount: Money = Field(
+        ge=0,
+        description="the money received; 0 only to record TDS on its own (allocations with tdsAmount), "
+        "deducted from a payment recorded before, e.g. through the payment page",
+    )
     reference: Reference = Field(description="UTR, cheque number or receipt number")
     paid_on: date
     customer_id: CustomerRef

@@ -261,7 +261,7 @@ async def _book(
     """Write a checked plan: the payment and its allocations, the invoices' new balances (cash and the
     buyer's TDS), the customer's credit for the rest, the TDS register's entry, audit rows and events;
     ``invoices`` are the plan's invoices, locked."""
-    if mode in TRANSFER_MODES:
+    if mode in TRANSFER_MODES and amount > 0:
         earlier = await repository.by_transfer_reference(session, company_id, mode, reference)
         if earlier is not None:
             raise Conflict(
