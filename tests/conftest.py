@@ -32,6 +32,7 @@ from dues.config import Settings, get_settings
 from dues.db import Database, libpq_url, make_sessionmaker, sqlalchemy_url, start_embedded
 from dues.migrations import upgrade
 from tests.support import Tenant, TenantFactory
+from tests.webhooks.receiver import Receiver
 
 
 def _server_url() -> str:
@@ -155,3 +156,19 @@ async def run_jobs(database: Database) -> None:
 
 
 RunJobs = Callable[[Database], Awaitable[None]]
+
+
+@pytest.fixture
+def allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The webhook receiver listens on 127.0.0.1, which only an operator's DUES_WEBHOOKS_ALLOW_PRIVATE
+    permits."""
+    monkeypatch.setattr(get_settings(), "webhooks_allow_private", True)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def receiver() -> AsyncIterator[Receiver]:
+    """A real HTTP server on 127.0.0.1 that records the webhook deliveries it gets."""
+    r = Receiver()
+    await r.start()
+    yield r
+    await r.stop()

@@ -67,6 +67,10 @@ TAGS = [
     },
     {"name": "payments", "description": "Payments received and customer credit (api.md §5)"},
     {
+        "name": "credit notes",
+        "description": "GST credit notes against invoices: approval, effect on balances, PDF, e-mail (§9.1)",
+    },
+    {
         "name": "adjustments",
         "description": "Write-offs, payment reversals and refunds of customer credit (api.md §9.3)",
     },

@@ -25,6 +25,7 @@ from dues.collection.endpoints import router as collection_router
 from dues.collection.pages import router as outbox_pages
 from dues.companies.endpoints import router as company_router
 from dues.config import Settings, get_settings
+from dues.credit_notes.endpoints import router as credit_note_router
 from dues.customers.endpoints import router as customer_router
 from dues.db import Database, FairGate, resolve_database_url
 from dues.health.endpoints import router as health_router
@@ -37,6 +38,7 @@ from dues.pay import gateway
 from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
 from dues.reminders.endpoints import router as reminder_router
+from dues.tds.endpoints import router as tds_router
 from dues.uploads.endpoints import router as upload_router
 from dues.webhooks.endpoints import router as webhook_router
 
@@ -240,8 +242,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customer_router)
     app.include_router(collection_router)
     app.include_router(payment_router)
+    app.include_router(credit_note_router)
     app.include_router(adjustment_router)
     app.include_router(ledger_router)
+    app.include_router(tds_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.

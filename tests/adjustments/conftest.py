@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 
-from dues.config import get_settings
 from tests.customers.helpers import cheap_password_hashes
-from tests.webhooks.receiver import Receiver
 
 
 @pytest.fixture(autouse=True)
@@ -18,20 +13,6 @@ def _cheap_hashes(cheap_password_hashes: None) -> None:
 @pytest.fixture(autouse=True)
 def _no_providers(no_message_providers: None) -> None:
     """No mail or SMS provider: reminders stay in the outbox, where the tests read them."""
-
-
-@pytest.fixture
-def allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The receiver listens on 127.0.0.1, which only an operator's DUES_WEBHOOKS_ALLOW_PRIVATE permits."""
-    monkeypatch.setattr(get_settings(), "webhooks_allow_private", True)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
 
 
 __all__ = ["cheap_password_hashes"]

@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-
 from dues.db import Database
 from dues.kit.timefmt import today_ist
 from tests.adjustments.helpers import entries, in_balance, reverse
@@ -19,9 +17,6 @@ from tests.reminders.helpers import YEAR, customer, open_invoice, reminder, run_
 from tests.support import TenantFactory
 
 
-# Until debit notes land (branch i12-notes), chargeAmount is refused; everything before the charge is checked
-# without it by the tests of test_reversals.py. Remove the mark with the charge's code.
-@pytest.mark.xfail(strict=True, reason="the charge needs debit notes from dues.invoices.service (i12-notes)")
 async def test_a_bounced_cheque_paying_three_invoices_is_reversed_with_a_charge(
     live_tenants: TenantFactory, committed: Database
 ) -> None:

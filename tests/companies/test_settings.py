@@ -28,6 +28,9 @@ FIELDS = {
     "phone",
     "bankAccount",
     "upiMaxAmount",
+    "creditNotePrefix",
+    "debitNotePrefix",
+    "tdsSanityPercent",
 }
 
 SETTINGS = {
@@ -47,6 +50,9 @@ SETTINGS = {
         "bankName": "HDFC Bank, Fort",
     },
     "upiMaxAmount": 200000.0,
+    "creditNotePrefix": "SCN/",
+    "debitNotePrefix": "SDN/",
+    "tdsSanityPercent": 5.0,
 }
 
 
@@ -105,7 +111,17 @@ async def test_get_returns_every_setting(tenant: Tenant) -> None:
     assert payload["parentCompanyId"] is None
     assert payload["gstin"].startswith("27")  # the tests' sellers are registered in their state
     assert payload["upiMaxAmount"] == 100000.0  # UPI's usual per-transaction limit
-    for field in FIELDS - {"companyId", "legalName", "state", "approvalChain", "gstin", "upiMaxAmount"}:
+    assert payload["tdsSanityPercent"] == 10.0  # TDS above 10 % of a taxable value is a typing error
+    constant = {
+        "companyId",
+        "legalName",
+        "state",
+        "approvalChain",
+        "gstin",
+        "upiMaxAmount",
+        "tdsSanityPercent",
+    }
+    for field in FIELDS - constant:
         assert payload[field] is None, field
 
 
@@ -147,15 +163,20 @@ async def test_null_clears_optional_fields(tenant: Tenant) -> None:
         "invoiceNumberPrefix",
         "phone",
         "bankAccount",
+        "creditNotePrefix",
+        "debitNotePrefix",
     ]
-    response = await _patch(tenant, dict.fromkeys([*clearable, "defaultReminderId", "upiMaxAmount"]))
+    response = await _patch(
+        tenant, dict.fromkeys([*clearable, "defaultReminderId", "upiMaxAmount", "tdsSanityPercent"])
+    )
     assert response.status_code == 200, response.text
     payload = response.json()["payload"]
     for field in [*clearable, "defaultReminderId"]:
         assert payload[field] is None, field
     assert payload["legalName"] == SETTINGS["legalName"]
-    # upiMaxAmount cleared is UPI's usual limit again.
+    # upiMaxAmount cleared is UPI's usual limit again; tdsSanityPercent its default.
     assert payload["upiMaxAmount"] == 100000.0
+    assert payload["tdsSanityPercent"] == 10.0
 
 
 @pytest.mark.parametrize("field", ["legalName", "state", "approvalChain"])
@@ -233,12 +254,17 @@ async def test_read_only_fields_are_dropped_and_unknown_ones_named(
         ("upiVpa", "no-at-sign"),
         ("approvalChain", "EVERYONE"),
         ("invoiceNumberPrefix", "TOO-LONG-PREFIX"),
+        ("creditNotePrefix", "TOO-LONG-PREFIX"),
+        ("debitNotePrefix", "CN 01"),
         ("defaultReminderId", "KC0000000000000A"),
         ("legalName", "   "),
         ("state", "Atlantis"),
         ("phone", "call me"),
         ("upiMaxAmount", 0),
         ("upiMaxAmount", "100000.001"),
+        ("tdsSanityPercent", 0),
+        ("tdsSanityPercent", 100.01),
+        ("tdsSanityPercent", "2.001"),
     ],
 )
 async def test_bad_values_are_422_naming_the_field(tenant: Tenant, field: str, value: object) -> None:

@@ -180,3 +180,19 @@ def test_a_thousand_line_statement_keeps_every_row_in_order_with_its_heading_on_
     numbers = re.findall(r"INV/2026-27/(\d{4})", " ".join(found))
     assert numbers == [f"{n:04d}" for n in range(1, 1001, 2)]
     assert "Balance Due ₹ 1,15,000.00" in found[-1]
+
+
+def test_a_credit_note_against_invoices_of_two_places_credits_each_tax() -> None:
+    mixed = replace(
+        samples.credit_note(),
+        place_of_supply="Several (those of the invoices)",
+        cgst=Decimal("5400.00"),
+        sgst=Decimal("5400.00"),
+        igst=Decimal("7200.00"),
+    )
+
+    shown = text(render_credit_note(mixed))
+
+    assert "Intra- and inter-state" in shown
+    assert "CGST 5,400.00 SGST 5,400.00 IGST 7,200.00" in shown
+    assert "Total Credit ₹ 1,18,000.00" in shown

@@ -16,23 +16,9 @@ def _cheap_hashes(cheap_password_hashes: None) -> None:
 
 
 @pytest.fixture
-def allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The receiver listens on 127.0.0.1, which only an operator's DUES_WEBHOOKS_ALLOW_PRIVATE permits."""
-    monkeypatch.setattr(get_settings(), "webhooks_allow_private", True)
-
-
-@pytest.fixture
 def refuse_private(monkeypatch: pytest.MonkeyPatch) -> None:
     """The production default, whatever the environment of the test run says."""
     monkeypatch.setattr(get_settings(), "webhooks_allow_private", False)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

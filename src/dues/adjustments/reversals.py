@@ -24,7 +24,7 @@ holds the invoice and waits for the payment.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,8 @@ from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.customers import service as customers
 from dues.errors import Conflict, NotFound, Unprocessable, ValidationFailed
+from dues.invoices import service as invoices
+from dues.invoices.schemas import InvoiceCreate
 from dues.invoices.settlement import Change, settle
 from dues.kit.money import ZERO
 from dues.kit.timefmt import format_ist, today_ist
@@ -278,11 +280,37 @@ async def _charge(
     amount: Decimal,
     reason: str,
 ) -> str:
-    """A debit note of ``amount`` (no GST) to the customer for the reversal; its invoice id."""
-    del session, principal, company_id, payment, reason
-    raise ValidationFailed.field(
-        "chargeAmount", "cannot be charged yet: debit notes are not available", f"{amount:.2f}"
+    """A debit note of ``amount`` (no GST) to the customer for the reversal, naming the invoices the payment
+    paid, due in CHARGE_DUE_DAYS, approved at once (the reversal is an approver's decision); its id."""
+    originals = [p.invoice_id for p in await repository.parts_of(session, company_id, payment.payment_id)]
+    if not originals:
+        raise ValidationFailed.field(
+            "chargeAmount",
+            "the payment paid no invoice, so a debit note has no original to name: raise an invoice for the "
+            "charge instead",
+            f"{amount:.2f}",
+        )
+    today = today_ist()
+    data = InvoiceCreate.model_validate(
+        {
+            "customerId": payment.customer_id,
+            "documentType": "DEBIT_NOTE",
+            "originalInvoiceIds": originals,
+            "noteReason": "ADDITIONAL_CHARGES",
+            "invoiceDate": today.isoformat(),
+            "dueDate": (today + timedelta(days=CHARGE_DUE_DAYS)).isoformat(),
+            "baseAmount": str(amount),
+            "description": f"Charges for payment {payment.reference} ({payment.mode}) returned: {reason}",
+        }
     )
+    try:
+        made = await invoices.create(session, principal, company_id, data, on_behalf=True)
+    except ValidationFailed as exc:
+        # The note's own fields are not the request's: say which of the request's it is about.
+        raise ValidationFailed.field(
+            "chargeAmount", "; ".join(f"{e.field} {e.message}" for e in exc.sub_errors), f"{amount:.2f}"
+        ) from exc
+    return made.invoice_id
 
 
 def _payload(

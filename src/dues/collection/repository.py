@@ -46,6 +46,13 @@ class Candidate:
     customer_deleted: bool
     customer_email: str | None
     customer_mobile: str | None
+    # What the messages' "amount to pay after TDS" needs (api.md §9.2).
+    cgst: Decimal = Decimal(0)
+    sgst: Decimal = Decimal(0)
+    igst: Decimal = Decimal(0)
+    cess: Decimal = Decimal(0)
+    tds_section: str | None = None
+    tds_rate: Decimal | None = None
 
 
 _LOCK = text(
@@ -53,7 +60,8 @@ _LOCK = text(
     SELECT i.invoice_id, i.customer_id, i.invoice_number, i.invoice_date, i.due_date, i.status,
            i.approval_status, i.total_amount, i.paid_amount, i.balance_amount, i.dispatched, i.dispatched_on,
            i.partial_payment_allowed, i.payment_token IS NOT NULL, i.email_address,
-           c.legal_name, c.status, c.deleted, c.email, c.contact_number
+           c.legal_name, c.status, c.deleted, c.email, c.contact_number,
+           i.cgst, i.sgst, i.igst, i.cess, c.tds_section, c.tds_rate
       FROM invoices i
       JOIN customers c ON c.company_id = i.company_id AND c.customer_id = i.customer_id
      WHERE i.company_id = :company_id AND i.invoice_id = ANY(CAST(:ids AS text[]))

@@ -26,6 +26,8 @@ from dues import jobs
 from dues.collection import repository
 from dues.collection.repository import Claimed
 from dues.config import Settings, get_settings
+from dues.credit_notes import sending as credit_notes
+from dues.credit_notes.printing import KIND as CREDIT_NOTE
 from dues.db import Database
 from dues.invoices import service as invoices
 from dues.kit.mail import wire_email
@@ -164,25 +166,24 @@ class Sender:
     async def draw_pdfs(self, batch: list[Claimed]) -> None:
         """The PDFs the batch's e-mails attach, read and drawn together; kept for this batch only, since
         thousands of them would not fit in memory."""
-        wanted = [
-            m.invoice_id
-            for m in batch
-            if m.channel == "EMAIL"
-            and m.invoice_id is not None
-            and m.attachments
-            and self.has_provider("EMAIL")
-        ]
+        mails = [m for m in batch if m.channel == "EMAIL" and m.attachments and self.has_provider("EMAIL")]
+        wanted = [m.invoice_id for m in mails if m.invoice_id is not None]
+        notes = [key for m in mails if m.invoice_id is None and (key := _document_of(m, CREDIT_NOTE))]
         self.pdfs.clear()
-        if wanted:
+        if wanted or notes:
             async with self.database.sessionmaker() as session:
-                self.pdfs = await invoices.pdfs(session, self.company_id, wanted)
+                if wanted:
+                    self.pdfs = await invoices.pdfs(session, self.company_id, wanted)
+                if notes:
+                    self.pdfs.update(await credit_notes.pdfs(session, self.company_id, notes))
 
     def attachments(self, message: Claimed) -> tuple[list[dict[str, Any]], list[tuple[str, bytes]]]:
         """The message's attachment metadata with sizes filled in, and the files themselves. Nothing is drawn
         for the outbox: no one would receive it."""
-        if message.channel != "EMAIL" or message.invoice_id is None or not message.attachments:
+        key = message.invoice_id or _document_of(message, CREDIT_NOTE)
+        if message.channel != "EMAIL" or key is None or not message.attachments:
             return message.attachments, []
-        drawn = self.pdfs.get(message.invoice_id)
+        drawn = self.pdfs.get(key)
         if drawn is None:
             return message.attachments, []
         name, content = drawn
@@ -212,6 +213,14 @@ class Sender:
     async def close(self) -> None:
         if self.http is not None:
             await self.http.aclose()
+
+
+def _document_of(message: Claimed, kind: str) -> str | None:
+    """The document of another ``kind`` than an invoice (a credit note) that a message attaches, by id."""
+    for attachment in message.attachments:
+        if attachment.get("kind") == kind and attachment.get("documentId"):
+            return str(attachment["documentId"])
+    return None
 
 
 async def _failed(sender: Sender, message: Claimed, exc: Exception, meta: list[dict[str, Any]]) -> None:

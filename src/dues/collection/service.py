@@ -35,12 +35,13 @@ from dues.config import get_settings
 from dues.errors import Unprocessable
 from dues.invoices import approvals
 from dues.invoices.schemas import ApprovalStatus
-from dues.kit import ids
+from dues.kit import ids, tds
 from dues.kit.logging import current_request_id
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import format_ist, now, today_ist
 from dues.ledger import service as ledger
 from dues.ledger.service import Entry, EntryType
+from dues.models import Customer
 from dues.models.message import Message
 from dues.webhooks import payloads
 
@@ -144,11 +145,15 @@ def recipients(
 
 def _email_text(seller: str, c: Candidate, link: str) -> tuple[str, str]:
     subject = f"Invoice {c.invoice_number} from {seller}: {_inr(c.balance_amount)} due {c.due_date:%d %b %Y}"
+    taxable = tds.taxable_value(c.total_amount, c.cgst, c.sgst, c.igst, c.cess)
+    after = tds.hint(c.balance_amount, c.total_amount, taxable, c.tds_section, c.tds_rate, _inr)
     body = (
         f"Dear {c.customer_name},\n\n"
         f"{seller} has sent you invoice {c.invoice_number} dated {c.invoice_date:%d %b %Y} for "
         f"{_inr(c.total_amount)}.\n"
-        f"Amount due: {_inr(c.balance_amount)}, by {c.due_date:%d %b %Y}.\n\n"
+        f"Amount due: {_inr(c.balance_amount)}, by {c.due_date:%d %b %Y}.\n"
+        + (f"{after}\n" if after else "")
+        + "\n"
         f"Pay online: {link}\n\n"
         "The invoice is attached as a PDF.\n"
     )
@@ -270,6 +275,50 @@ async def _dispatch(
     await repository.add_events(session, company_id, events)
     await repository.add_audit(session, company_id, principal.user_id, None, request_id, audits)
     await enqueue_sending(session, company_id, len(messages))
+
+
+@dataclass(frozen=True)
+class _CustomerAddress:
+    customer_email: str | None
+    customer_mobile: str | None
+    email_address: str | None = None
+
+
+async def send_document(
+    session: AsyncSession,
+    company_id: str,
+    customer: Customer,
+    subject: str,
+    body: str,
+    attachment: dict[str, Any],
+) -> list[Recipient]:
+    """E-mail a document that is not an invoice (a credit note) to the customer's invoice recipients (§3.1)
+    through the outbox, sent after the commit as dispatch's are. ``attachment``: its metadata, whose
+    ``kind`` and ``documentId`` tell the sender which document to draw. To whom it went (none: no address)."""
+    contacts = [
+        (email, mobile, channels)
+        for _, email, mobile, channels in await repository.invoice_contacts(
+            session, company_id, [customer.customer_id]
+        )
+    ]
+    address = _CustomerAddress(customer.email, customer.contact_number)
+    to = [r for r in recipients(address, contacts) if r.channel is Channel.EMAIL]
+    message_ids = ids.many("MS", len(to), 14)
+    rows = [
+        {
+            "message_id": message_id,
+            "invoice_id": None,
+            "channel": Channel.EMAIL.value,
+            "recipient": r.to,
+            "subject": subject,
+            "body": body,
+            "attachments": [attachment],
+        }
+        for message_id, r in zip(message_ids, to, strict=True)
+    ]
+    await repository.add_messages(session, company_id, rows)
+    await enqueue_sending(session, company_id, len(rows))
+    return to
 
 
 async def enqueue_sending(session: AsyncSession, company_id: str, count: int) -> None:

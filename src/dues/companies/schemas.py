@@ -68,6 +68,8 @@ class BankAccountInput(BankAccount, CamelInput):
 
 # UPI's usual per-transaction limit (NPCI): above it a QR code or intent link would be refused by the app.
 DEFAULT_UPI_MAX_AMOUNT = Decimal("100000.00")
+# No TDS section's rate comes near 10 % of the taxable value but 194J's: more is a typing error (§9.2).
+DEFAULT_TDS_SANITY_PERCENT = Decimal("10.00")
 
 
 class CompanyRead(CamelModel):
@@ -91,10 +93,21 @@ class CompanyRead(CamelModel):
     upi_max_amount: Money = Field(
         DEFAULT_UPI_MAX_AMOUNT, description="above this amount the payment page offers no UPI QR code or link"
     )
+    credit_note_prefix: str | None = Field(
+        None, description='the credit notes\' number series prefix (null: "CN"), as CN2627-000000001'
+    )
+    debit_note_prefix: str | None = Field(
+        None, description='the debit notes\' number series prefix (null: "DN"), as DN2627-000000001'
+    )
     auto_write_off_below: Money = Field(
         Decimal("0.00"),
         description="a payment leaving an invoice owing more than 0 and less than this writes the rest off "
         "automatically; 0: never",
+    )
+    tds_sanity_percent: Money = Field(
+        DEFAULT_TDS_SANITY_PERCENT,
+        description="the most TDS a payment may record on an invoice, in percent of its taxable value "
+        "(default 10)",
     )
     logo_content_type: str | None = Field(
         None,
@@ -128,6 +141,16 @@ class CompanyPatch(CamelInput):
     upi_payee_name: ShortText | None = None
     approval_chain: ApprovalChain | None = None
     invoice_number_prefix: str | None = Field(None, pattern=r"^[A-Za-z0-9/-]{1,8}$")
+    credit_note_prefix: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9/-]{1,8}$",
+        description='prefix of the credit notes\' numbers, 1 to 8 of A-Z a-z 0-9 / -; null: back to "CN"',
+    )
+    debit_note_prefix: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9/-]{1,8}$",
+        description='prefix of the debit notes\' numbers, 1 to 8 of A-Z a-z 0-9 / -; null: back to "DN"',
+    )
     default_reminder_id: str | None = Field(None, pattern=r"^RM[A-Z0-9]{14}$")
     phone: Phone | None = Field(None, description="printed on the seller's documents")
     bank_account: BankAccountInput | None = Field(
@@ -140,6 +163,13 @@ class CompanyPatch(CamelInput):
         le=Decimal("99999999999999.99"),
         description="above it the payment page offers no UPI QR code or link; null: back to 100000.00",
     )
+    tds_sanity_percent: Money | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="the most TDS a payment may record on an invoice, in percent of its taxable value (above "
+        "0, at most 100); null: back to 10",
+    )
 
     auto_write_off_below: Money | None = Field(
         None,
@@ -148,7 +178,7 @@ class CompanyPatch(CamelInput):
         description="residuals a payment leaves below this are written off automatically; 0 or null: never",
     )
 
-    @field_validator("upi_max_amount", "auto_write_off_below")
+    @field_validator("upi_max_amount", "auto_write_off_below", "tds_sanity_percent")
     @classmethod
     def _paise(cls, value: Decimal | None) -> Decimal | None:
         # Read off the digits: normalising 1e-999999999 underflows to 0 and would pass as "two places".

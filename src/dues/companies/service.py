@@ -10,7 +10,12 @@ from dues.audit import service as audit
 from dues.auth import repository as auth_repository
 from dues.auth.service import Principal
 from dues.companies import repository
-from dues.companies.schemas import DEFAULT_UPI_MAX_AMOUNT, CompanyLogoRead, CompanyPatch
+from dues.companies.schemas import (
+    DEFAULT_TDS_SANITY_PERCENT,
+    DEFAULT_UPI_MAX_AMOUNT,
+    CompanyLogoRead,
+    CompanyPatch,
+)
 from dues.documents.logo import LogoProblem, check_logo
 from dues.documents.model import Logo
 from dues.errors import Forbidden, NotFound, ValidationFailed
@@ -86,6 +91,8 @@ async def update(session: AsyncSession, principal: Principal, patch: CompanyPatc
         values["upi_max_amount"] = DEFAULT_UPI_MAX_AMOUNT  # cleared: back to UPI's usual limit
     if "auto_write_off_below" in values and values["auto_write_off_below"] is None:
         values["auto_write_off_below"] = ZERO  # cleared: no automatic write-offs
+    if "tds_sanity_percent" in values and values["tds_sanity_percent"] is None:
+        values["tds_sanity_percent"] = DEFAULT_TDS_SANITY_PERCENT
     for field, value in values.items():
         setattr(company, field, value)
     if company.gstin and india.gstin_state(company.gstin) != company.state:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -30,6 +31,7 @@ from dues.kit.fields import (
     ShortText,
     StateName,
 )
+from dues.kit.tds import TdsSection
 
 
 class CustomerStatus(StrEnum):
@@ -143,6 +145,15 @@ class ContactRead(CamelModel):
     updated_on: IstDateTime
 
 
+def tds_pair_problem(section: object, rate: object) -> tuple[str, str] | None:
+    """A TDS default is a section and a rate together: the field missing, and why, when only one is set."""
+    if section is not None and rate is None:
+        return "tdsRate", "is required with tdsSection: the rate the customer deducts TDS at"
+    if rate is not None and section is None:
+        return "tdsSection", "is required with tdsRate: the section the customer deducts TDS under"
+    return None
+
+
 class _CustomerFields(CamelInput):
     customer_company_id: ShortText | None = None
     pan_or_gstin: PanOrGstin | None = None
@@ -158,6 +169,24 @@ class _CustomerFields(CamelInput):
     branch_codes: list[Code] | None = Field(None, max_length=100)
     customer_reminders: list[ReminderId] | None = Field(None, max_length=20)
     bharat_connect_b2b_id: ShortText | None = Field(None, alias="bharatConnectB2BId")
+    # Ours (§9.2): EnKash's clients never send these.
+    tds_section: TdsSection | None = Field(
+        None,
+        description="The section this customer deducts TDS under by default (194C, 194H, 194I, 194J, 194O, "
+        "194Q, OTHER); with tdsRate, pages, e-mails and reminders show the amount to pay after TDS",
+    )
+    tds_rate: Money | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="The TDS rate in percent (above 0, at most 100, 2 decimals) the customer deducts at, on "
+        "the value without GST; set with tdsSection",
+    )
+
+    @field_validator("tds_rate")
+    @classmethod
+    def _rate(cls, value: Decimal | None) -> Decimal | None:
+        return None if value is None else value.quantize(Decimal("0.01"))
 
     @field_validator("email", "contact_number", "account_number", mode="before")
     @classmethod
@@ -208,6 +237,9 @@ class CustomerCreate(_CustomerFields):
         primary = _one_primary(self.customer_key_contacts)
         if primary:
             problems.append(primary)
+        tds = tds_pair_problem(self.tds_section, self.tds_rate)
+        if tds:
+            problems.append((tds[0], tds[1], None))
         if problems:
             raise field_errors("CustomerCreate", problems)
         return self
@@ -273,6 +305,10 @@ class CustomerRead(CamelModel):
     status: CustomerStatus
     deleted: bool
     bharat_connect_b2b_id: str | None = Field(alias="bharatConnectB2BId")
+    tds_section: TdsSection | None = Field(
+        None, description="The section the customer deducts TDS under by default, if it does"
+    )
+    tds_rate: Money | None = Field(None, description="The rate in percent it deducts TDS at, with tdsSection")
     credit_balance: Money
     created_on: IstDateTime
     updated_on: IstDateTime

@@ -26,6 +26,7 @@ from dues.customers.schemas import (
     CustomerSearch,
     _check_channels,
     gstin_state_problem,
+    tds_pair_problem,
 )
 from dues.errors import NotFound, SubError, Unprocessable, ValidationFailed, sub_errors_from_pydantic
 from dues.kit import ids, india
@@ -72,6 +73,8 @@ def new_customer(company_id: str, data: CustomerCreate) -> tuple[Customer, list[
     values["branch_codes"] = values["branch_codes"] or []
     values["customer_reminders"] = values["customer_reminders"] or []
     values["status"] = str(values["status"])
+    if values["tds_section"] is not None:
+        values["tds_section"] = str(values["tds_section"])
     customer = Customer(company_id=company_id, customer_id=customer_id, deleted=False, **values)
     contacts = [new_contact(company_id, customer_id, c) for c in data.customer_key_contacts]
     if contacts and not any(c.primary for c in contacts):
@@ -204,7 +207,7 @@ def apply_patch(customer: Customer, patch: CustomerPatch) -> None:
     for field, value in values.items():
         if field in {"branch_codes", "customer_reminders"} and value is None:
             value = []
-        if field == "status":
+        if field in {"status", "tds_section"} and value is not None:
             value = str(value)
         setattr(customer, field, value)
     has_gstin = bool(customer.pan_or_gstin and len(customer.pan_or_gstin) == 15)
@@ -215,6 +218,9 @@ def apply_patch(customer: Customer, patch: CustomerPatch) -> None:
         raise ValidationFailed.field(
             "state", "cannot be cleared while the customer has a GSTIN (it is the GSTIN's state)", None
         )
+    tds = tds_pair_problem(customer.tds_section, customer.tds_rate)
+    if tds:
+        raise ValidationFailed.field(tds[0], tds[1], None)
     problem = gstin_state_problem(customer.pan_or_gstin, customer.state)
     if problem:
         field = "state" if "state" in values else "panOrGstin"

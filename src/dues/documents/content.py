@@ -377,6 +377,10 @@ class _Taxed:
         self.taxable_value = taxable_value
         self.cgst, self.sgst, self.igst, self.cess = cgst, sgst, igst, cess
         self.intra = self._intra(intra_state, seller, place_of_supply, place_of_supply_code)
+        # A credit note against invoices of different places of supply credits both kinds of tax.
+        self.mixed = bool(igst or any(line.igst for line in lines)) and bool(
+            cgst or sgst or any(line.cgst or line.sgst for line in lines)
+        )
 
     def _intra(self, given: bool | None, seller: Party, place: str | None, place_code: str | None) -> bool:
         if given is not None:
@@ -400,17 +404,16 @@ class _Taxed:
             _column("Unit Price", "right"),
             _column("Taxable Value" if taxed else "Amount", "right"),
         ]
+        heads = ("CGST", "SGST", "IGST") if self.mixed else ("CGST", "SGST") if intra else ("IGST",)
         if taxed:
             columns.append(_column("GST %", "right"))
-            if intra:
-                columns += [_column("CGST", "right"), _column("SGST", "right")]
-            else:
-                columns.append(_column("IGST", "right"))
+            columns += [_column(head, "right") for head in heads]
 
         def taxes(cgst: Decimal, sgst: Decimal, igst: Decimal) -> list[str]:
             if not taxed:
                 return []
-            return [format_inr(cgst), format_inr(sgst)] if intra else [format_inr(igst)]
+            amounts = {"CGST": cgst, "SGST": sgst, "IGST": igst}
+            return [format_inr(amounts[head]) for head in heads]
 
         def rate(value: str) -> list[str]:
             return [value] if taxed else []
@@ -465,6 +468,18 @@ class _Taxed:
         else:
             by_rate[self._rate()] = [self.cgst, self.sgst, self.igst]
         rows: list[list[Any]] = []
+        if self.mixed:
+            # Each head whole: its rates differ with the invoices the note is against.
+            return [
+                [head, format_inr(amount), False]
+                for head, amount in (
+                    ("CGST", self.cgst),
+                    ("SGST", self.sgst),
+                    ("IGST", self.igst),
+                    ("Cess", self.cess),
+                )
+                if amount
+            ]
         for gst_rate, (cgst, sgst, igst) in sorted(by_rate.items(), key=lambda item: item[0] or ZERO):
             if self.intra:
                 half = f" @ {_plain_number(gst_rate / 2)}%" if gst_rate is not None else ""
@@ -487,6 +502,8 @@ class _Taxed:
         return None
 
     def supply_type(self) -> tuple[str, str]:
+        if self.mixed:
+            return ("Supply Type", "Intra- and inter-state (each invoice's own)")
         return ("Supply Type", "Intra-state (CGST + SGST)" if self.intra else "Inter-state (IGST)")
 
 
@@ -667,6 +684,7 @@ def credit_note_data(doc: CreditNoteDocument) -> dict[str, Any]:
                     ("Credit Note No.", number),
                     ("Credit Note Date", _day(doc.note_date)),
                     ("Reason", _reason(doc.reason)),
+                    *([("Buyer's Ref.", clean(doc.buyer_reference))] if doc.buyer_reference else []),
                 ],
             ),
             _section(_party(doc.buyer, "TO (RECIPIENT)"), "SUPPLY", supply),

@@ -160,6 +160,8 @@ class CreditNoteDocument:
     place_of_supply_code: str | None = None
     intra_state: bool | None = None
     description: str | None = None
+    # The buyer's own reference for the note (its externalId).
+    buyer_reference: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,24 +41,33 @@ def is_approved(status: ApprovalStatus, chain: str) -> bool:
 
 
 def next_status(
-    status: ApprovalStatus, chain: str, action: ApprovalAction, *, role: str, actor: str, creator: str
+    status: ApprovalStatus,
+    chain: str,
+    action: ApprovalAction,
+    *,
+    role: str,
+    actor: str,
+    creator: str,
+    document: str = "invoice",
 ) -> ApprovalStatus:
-    """Where ``action`` by ``actor`` takes an invoice at ``status``; 403 or 422 saying why it cannot."""
+    """Where ``action`` by ``actor`` takes an invoice (or another ``document`` that follows the same chain:
+    a credit note) at ``status``; 403 or 422 saying why it cannot."""
+    a = "an" if document[:1] in "aeiou" else "a"
     if chain == "NONE":
         raise Unprocessable(
-            "This company has no approval chain (approvalChain NONE): invoices are approved when created."
+            f"This company has no approval chain (approvalChain NONE): {document}s are approved when created."
         )
     if action is ApprovalAction.SUBMIT:
         if role not in MAKERS:
-            raise Forbidden("Only an ADMIN or a MAKER submits an invoice for approval.")
+            raise Forbidden(f"Only an ADMIN or a MAKER submits {a} {document} for approval.")
         if status not in REJECTED:
-            raise Unprocessable(f"Only a rejected invoice is submitted again; this one is {status.value}.")
+            raise Unprocessable(f"Only a rejected {document} is submitted again; this one is {status.value}.")
         return S.CHECKER_APPROVAL_PENDING
     step = _pending_step(status, chain)
     if step is None:
-        raise Unprocessable(f"The invoice is not waiting for approval; it is {status.value}.")
+        raise Unprocessable(f"The {document} is not waiting for approval; it is {status.value}.")
     if actor == creator:
-        raise Forbidden("You created this invoice: someone else must approve or reject it.")
+        raise Forbidden(f"You created this {document}: someone else must approve or reject it.")
     if role != step.role:
         raise Forbidden(f"This step is a {step.role}'s; your role is {role}.")
     return step.approved if action is ApprovalAction.APPROVE else step.rejected

@@ -318,6 +318,7 @@ def _filters(company_id: str, f: dict[str, Any], today: date) -> list[ColumnElem
         ("invoice_ids", Invoice.invoice_id),
         ("customer_ids", Invoice.customer_id),
         ("external_ids", Invoice.external_id),
+        ("document_types", Invoice.document_type),
     )
     for name, column in lists:
         if f.get(name):

@@ -42,6 +42,15 @@ class DocumentType(StrEnum):
     DEBIT_NOTE = "DEBIT_NOTE"
 
 
+class DebitNoteReason(StrEnum):
+    """Why a debit note raises what the buyer owes (GSTR-1's reasons, api.md §9.1)."""
+
+    PRICE_REVISION = "PRICE_REVISION"
+    ADDITIONAL_CHARGES = "ADDITIONAL_CHARGES"
+    CORRECTION_IN_INVOICE = "CORRECTION_IN_INVOICE"
+    OTHERS = "OTHERS"
+
+
 class CollectionMode(StrEnum):
     UPI = "UPI"
     CARD = "CARD"
@@ -78,6 +87,8 @@ Uqc = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=8), AfterValidator(_uqc)
 ]
 CustomerId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16, pattern=STORABLE)]
+# Checked for shape here, so a malformed id is named as the field it came in, not looked up.
+InvoiceRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^INV[A-Z0-9]{13}$")]
 ExternalId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=STORABLE)
 ]
@@ -163,6 +174,22 @@ class InvoiceCreate(_InvoiceAmounts):
     collection_mode: list[CollectionMode] | None = Field(None, max_length=7)
     line_items: list[LineItem] | None = Field(None, min_length=1, max_length=500)
     place_of_supply: StateName | None = None
+    document_type: DocumentType | None = Field(
+        None,
+        description="TAX_INVOICE (default for a GST-registered seller), BILL_OF_SUPPLY (no GST; the default "
+        "for a seller without GSTIN) or DEBIT_NOTE (with originalInvoiceIds)",
+    )
+    original_invoice_ids: list[InvoiceRef] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="a debit note's original invoices (required for DEBIT_NOTE): the same customer's, issued",
+    )
+    note_reason: DebitNoteReason | None = Field(
+        None,
+        description="a debit note's reason: PRICE_REVISION, ADDITIONAL_CHARGES, CORRECTION_IN_INVOICE or "
+        "OTHERS (the default)",
+    )
     # Computed by dues; a value given must be what dues computes for a new invoice (else 422 naming it), so a
     # client never believes in an amount the invoice does not have. exclude: never in model_dump.
     total_amount: Money | None = Field(None, exclude=True, description="when given, the computed total")
@@ -216,6 +243,9 @@ class InvoiceRead(CamelModel):
     balance_amount: Money
     document_type: DocumentType = Field(description="TAX_INVOICE, BILL_OF_SUPPLY or DEBIT_NOTE (§9.1)")
     original_invoice_ids: list[str] | None = Field(None, description="a debit note's original invoices")
+    note_reason: DebitNoteReason | None = Field(
+        None, description="a debit note's reason (null for other documents)"
+    )
     charge_customer: bool
     description: str | None
     email_address: str | None
@@ -266,8 +296,11 @@ class InvoiceSearch(CamelInput):
     invoice_ids: list[SearchId] | None = Field(None, max_length=5000)
     invoice_number: Annotated[SearchText, StringConstraints(max_length=16)] | None = None
     external_ids: list[SearchId] | None = Field(None, max_length=5000)
-    statuses: list[InvoiceStatus] | None = Field(None, max_length=5)
+    statuses: list[InvoiceStatus] | None = Field(None, max_length=6)
     overdue: bool | None = None
+    document_types: list[DocumentType] | None = Field(
+        None, max_length=3, description="Only these documents: TAX_INVOICE, BILL_OF_SUPPLY, DEBIT_NOTE"
+    )
 
     @field_validator("balance_amount_from", "balance_amount_to", "base_amount_from", "base_amount_to")
     @classmethod
@@ -317,6 +350,17 @@ class InvoicePatch(_InvoiceAmounts):
     dispatch_now: bool | None = Field(
         None, description="true: dispatch the invoice as changed, in the same request (api.md §5)"
     )
+    # Fixed when the document is made: a value given must be the document's own (a client may send back
+    # what it read), any other is 422 naming it.
+    document_type: DocumentType | None = Field(
+        None, exclude=True, description="when given, the invoice's own: a document's type never changes"
+    )
+    original_invoice_ids: list[str] | None = Field(
+        None, exclude=True, description="when given, the debit note's own originals: they never change"
+    )
+    note_reason: DebitNoteReason | None = Field(
+        None, exclude=True, description="when given, the debit note's own reason: it never changes"
+    )
 
 
 # What a payment freezes (api.md §4): the amounts, the customer and the dates.
@@ -351,7 +395,7 @@ CLEARABLE = frozenset(
     }
 )
 # Fields of a PATCH body that say which invoice and seller, not what changes.
-NOT_CHANGES = frozenset({"invoice_id", "seller_id"})
+NOT_CHANGES = frozenset({"invoice_id", "seller_id", "document_type", "original_invoice_ids", "note_reason"})
 # A PATCH's null on these is the create's default (api.md §1.4: EnKash's clients send every field).
 DEFAULT_WHEN_CLEARED = {
     "gst_exclusive": True,

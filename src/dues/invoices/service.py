@@ -38,7 +38,7 @@ from dues.errors import (
     ValidationFailed,
     sub_errors_from_pydantic,
 )
-from dues.invoices import approvals, repository
+from dues.invoices import approvals, kinds, repository
 from dues.invoices.schemas import (
     CLEARABLE,
     DEFAULT_WHEN_CLEARED,
@@ -92,31 +92,9 @@ def _problem(field: str, message: str, value: object) -> SubError:
     return SubError(field, message, str(value) if isinstance(value, Decimal) else value)
 
 
-BILL_OF_SUPPLY = "the seller has no GSTIN: it issues a bill of supply and cannot charge GST"
-
-
-def check_gst_registration(data: InvoiceCreate, company: Company) -> None:
-    """A seller without a GSTIN is not registered for GST: its document is a bill of supply, which charges no
-    GST (api.md §1.7), so any tax or rate above zero is 422 naming the field."""
-    if company.gstin:
-        return
-    problems = [
-        _problem(field, BILL_OF_SUPPLY, value)
-        for field, value in (
-            ("cgst", data.cgst),
-            ("sgst", data.sgst),
-            ("igst", data.igst),
-            ("cess", data.cess),
-        )
-        if value
-    ]
-    problems += [
-        _problem(f"lineItems[{n}].gstRate", BILL_OF_SUPPLY, item.gst_rate)
-        for n, item in enumerate(data.line_items or [])
-        if item.gst_rate
-    ]
-    if problems:
-        raise ValidationFailed.of(problems)
+def check_gst_registration(data: InvoiceCreate, company: Company, document_type: str | None = None) -> None:
+    """No GST on a bill of supply, nor on anything a seller without a GSTIN issues (kinds.check_no_gst)."""
+    kinds.check_no_gst(data, company, document_type)
 
 
 def amounts(data: InvoiceCreate, intra_state: bool, place: str) -> Amounts:
@@ -204,9 +182,9 @@ async def _flush_unique(session: AsyncSession, number: str) -> None:
         raise ValidationFailed.of([SubError("invoiceNumber", message, number)]) from exc
 
 
-def _number_text(prefix: str | None, financial_year: int, sequence: int) -> str:
+def _number_text(prefix: str, financial_year: int, sequence: int) -> str:
     """The series number: prefix, the financial year as 2627, and the sequence, within 16 characters."""
-    head, width = _series_head(prefix, financial_year)
+    head, width = kinds.series_head(prefix, financial_year)
     return f"{head}{sequence:0{max(1, width)}d}"
 
 
@@ -225,8 +203,8 @@ async def _customer(session: AsyncSession, company_id: str, customer_id: str) ->
     return _usable(await customers.get_model(session, company_id, customer_id), customer_id)
 
 
-def _place_of_supply(data: InvoiceCreate, customer: Customer) -> str:
-    place = data.place_of_supply or customer.state
+def _place_of_supply(data: InvoiceCreate, customer: Customer, fallback: str | None = None) -> str:
+    place = data.place_of_supply or fallback or customer.state
     if place is None:
         raise ValidationFailed.field(
             "placeOfSupply", "is required: the customer has no state to take it from", None
@@ -234,9 +212,7 @@ def _place_of_supply(data: InvoiceCreate, customer: Customer) -> str:
     return place
 
 
-def default_document_type(company: Company) -> str:
-    """A GST-registered seller issues tax invoices; one without a GSTIN, bills of supply (§9.1)."""
-    return "TAX_INVOICE" if company.gstin else "BILL_OF_SUPPLY"
+default_document_type = kinds.default_document_type
 
 
 def _first_approval(company: Company) -> ApprovalStatus:
@@ -246,9 +222,19 @@ def _first_approval(company: Company) -> ApprovalStatus:
 
 
 async def create(
-    session: AsyncSession, principal: Principal, company_id: str, data: InvoiceCreate
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    data: InvoiceCreate,
+    *,
+    on_behalf: bool = False,
 ) -> InvoiceRead:
-    ensure_creator(principal)
+    """Create an invoice, bill of supply or debit note: every check, then one statement. ``on_behalf``: dues
+    makes it as part of another movement that the principal may make and that is a decision of its own (a
+    reversal's charge, api.md §9.3, by an ADMIN or APPROVER): the principal need not be a maker, and the
+    document is approved at once whatever the approval chain."""
+    if not on_behalf:
+        ensure_creator(principal)
     if data.seller_id is not None and data.seller_id != company_id:
         company_id = await companies.resolve_scope(session, principal, data.seller_id)
     if data.dispatch_now and session.info.get(AUTOCOMMIT):
@@ -256,7 +242,8 @@ async def create(
         raise RuntimeError("createInvoice with dispatchNow needs a transaction")
     company = await companies.get(session, company_id)
     customer = await _customer(session, company_id, data.customer_id)
-    place, money, invoice_date = _check_row(data, customer, company)
+    originals = await _originals(session, company_id, [data])
+    place, money, invoice_date, kind = _check_row(data, customer, company, originals)
     if data.external_id:
         holder = await repository.by_external_id(session, company_id, data.external_id)
         if holder is not None:
@@ -271,7 +258,7 @@ async def create(
         raise ValidationFailed.field(
             "invoiceNumber", f"is already used in financial year {label}", data.invoice_number
         )
-    approval = _first_approval(company)
+    approval = ApprovalStatus.APPROVER_APPROVED if on_behalf else _first_approval(company)
     record = _new_invoice(
         company_id,
         principal.user_id,
@@ -283,8 +270,10 @@ async def create(
         fy,
         approval,
         CreatedVia.API,
-        document_type=default_document_type(company),
+        document_type=kind,
         posted=approvals.is_approved(approval, company.approval_chain),
+        original_invoice_ids=data.original_invoice_ids if kind == kinds.DEBIT_NOTE else None,
+        note_reason=kinds.note_reason(data, kind),
     )
     record.update(created_on=None, updated_on=None)  # the server's, set by the insert
     # Built without the instrumented constructor: it is only read, and this is the hottest write path.
@@ -298,10 +287,14 @@ async def create(
     return to_read(invoice, lines, customer.legal_name)
 
 
-def _series_head(prefix: str | None, financial_year: int) -> tuple[str, int]:
-    """The series number's fixed part (prefix, the financial year as 2627) and the digits left of 16."""
-    head = f"{prefix or 'INV'}{financial_year % 100:02d}{(financial_year + 1) % 100:02d}-"
-    return head, 16 - len(head)
+async def _originals(
+    session: AsyncSession, company_id: str, bodies: Sequence[InvoiceCreate]
+) -> dict[str, Invoice]:
+    """The company's invoices that the debit notes among ``bodies`` name as their originals, by id."""
+    wanted = list(dict.fromkeys(i for data in bodies for i in data.original_invoice_ids or []))
+    if not wanted:
+        return {}
+    return {i.invoice_id: i for i in await repository.get_many(session, company_id, wanted)}
 
 
 async def _insert(
@@ -320,7 +313,9 @@ async def _insert(
     if approval is ApprovalStatus.APPROVER_APPROVED:
         events.append("invoice.approved")
     label = gst.financial_year_label(invoice.financial_year)
-    head, width = _series_head(company.invoice_number_prefix, invoice.financial_year)
+    head, width = kinds.series_head(
+        kinds.series_prefix(company, invoice.document_type), invoice.financial_year
+    )
     given = invoice.invoice_number
     exhausted = ValidationFailed.field(
         "invoiceNumber", f"the series of {label} is exhausted; give invoice numbers by hand", None
@@ -362,7 +357,9 @@ def _taken(invoice: Invoice) -> ValidationFailed:
     return ValidationFailed.field("invoiceNumber", message, invoice.invoice_number)
 
 
-async def _invoice_number(session: AsyncSession, company: Company, fy: int, given: str | None) -> str:
+async def _invoice_number(
+    session: AsyncSession, company: Company, fy: int, given: str | None, document_type: str | None = None
+) -> str:
     label = gst.financial_year_label(fy)
     if given is not None:
         if await repository.number_taken(session, company.company_id, fy, given):
@@ -370,8 +367,11 @@ async def _invoice_number(session: AsyncSession, company: Company, fy: int, give
         return given
     # A number typed by hand may sit on the series' path: step over it rather than fail the create.
     while True:
+        series = repository.series_of(document_type)
         number = _number_text(
-            company.invoice_number_prefix, fy, await repository.next_number(session, company.company_id, fy)
+            kinds.series_prefix(company, document_type),
+            fy,
+            await repository.next_number(session, company.company_id, fy, series),
         )
         if len(number) > 16:
             raise ValidationFailed.field(
@@ -448,6 +448,7 @@ async def update(
         for name in sorted(given)
         if getattr(patch, name) is None and name not in CLEARABLE
     ]
+    problems += _fixed_fields(invoice, patch)
     if problems:
         raise ValidationFailed.of(problems)
     if invoice.status == InvoiceStatus.COLLECTION_DELETED:
@@ -458,6 +459,16 @@ async def update(
             f"Invoice {invoice_id} has received {invoice.paid_amount:.2f}; its amounts, customer and dates "
             f"can no longer change ({', '.join(frozen)})."
         )
+    settled = invoice.total_amount - invoice.balance_amount
+    if settled > 0 and given & FROZEN_ONCE_PAID:
+        # Settled otherwise than in cash (a credit note, TDS, a write-off): the same freeze, for the same
+        # reason; a correction is a credit or debit note.
+        frozen = sorted(_wire(name) for name in given & FROZEN_ONCE_PAID)
+        raise Unprocessable(
+            f"{settled:.2f} of invoice {invoice_id} is settled (credit notes, TDS or write-offs); its "
+            f"amounts, customer and dates can no longer change ({', '.join(frozen)}): issue a credit or "
+            "debit note."
+        )
     lines = await repository.lines_of(session, company_id, [invoice_id])
     data = _as_create(invoice, lines, patch)
     company = await companies.get(session, company_id)
@@ -467,7 +478,7 @@ async def update(
     place = _place_of_supply(data, customer)
     if given & _TAX_FIELDS:
         # Only a change of the taxes is checked: an invoice issued while the seller had a GSTIN keeps them.
-        check_gst_registration(data, company)
+        check_gst_registration(data, company, invoice.document_type)
     money = amounts(data, place == company.state, place)
     if data.due_date < data.invoice_date:  # type: ignore[operator]
         raise ValidationFailed.field(
@@ -486,9 +497,8 @@ async def update(
                     "invoiceNumber", f"is already used in financial year {label}", data.invoice_number
                 )
         elif fy != invoice.financial_year:
-            data = data.model_copy(
-                update={"invoice_number": await _invoice_number(session, company, fy, None)}
-            )
+            number = await _invoice_number(session, company, fy, None, invoice.document_type)
+            data = data.model_copy(update={"invoice_number": number})
     if "external_id" in given and data.external_id and data.external_id != invoice.external_id:
         holder = await repository.by_external_id(session, company_id, data.external_id)
         if holder is not None:
@@ -496,6 +506,7 @@ async def update(
                 "externalId", f"is already used by invoice {holder.invoice_id}", data.external_id
             )
     before = audit.snapshot(invoice)
+    was = (invoice.customer_id, invoice.balance_amount)
     invoice.customer_id = customer.customer_id
     invoice.invoice_number = data.invoice_number  # type: ignore[assignment]
     invoice.financial_year = fy
@@ -505,7 +516,8 @@ async def update(
     invoice.gst_exclusive = data.gst_exclusive
     invoice.base_amount, invoice.cgst, invoice.sgst = money.base, money.cgst, money.sgst
     invoice.igst, invoice.cess, invoice.total_amount = money.igst, money.cess, money.total
-    invoice.balance_amount = money.total - invoice.paid_amount
+    # What cash, credit notes, write-offs and TDS settled stays settled (api.md §9): the balance is the rest.
+    invoice.balance_amount = money.total - settled
     invoice.charge_customer = data.charge_customer
     invoice.description = data.description
     invoice.email_address = data.email_address
@@ -530,11 +542,66 @@ async def update(
         await repository.add_event(
             session, company_id, "invoice.updated", invoice_id, {"changedFields": _changed_fields(changed)}
         )
+    if invoice.posted and was != (invoice.customer_id, invoice.balance_amount):
+        await ledger.post(session, company_id, _amended(invoice, *was))
     if patch.dispatch_now:
         await session.flush()
         await collection.dispatch_now(session, principal, company_id, invoice_id)
         await session.refresh(invoice)
     return to_read(invoice, lines, customer.legal_name)
+
+
+def _amended(invoice: Invoice, customer_id: str, balance: Decimal) -> list[ledger.Entry]:
+    """The ledger entries of an issued invoice whose amount or customer a PATCH changed (api.md §9.4: a
+    correction is a new entry, dated the day it is made): the difference, or, moved to another customer,
+    the old balance reversed and the new one owed by the new customer."""
+    kind = (
+        ledger.EntryType.DEBIT_NOTE if invoice.document_type == kinds.DEBIT_NOTE else ledger.EntryType.INVOICE
+    )
+    today = today_ist()
+    number = invoice.invoice_number
+    if customer_id == invoice.customer_id:
+        delta = invoice.balance_amount - balance
+        return [ledger.Entry(customer_id, today, kind, invoice.invoice_id, delta, invoice.invoice_id, number)]
+    return [
+        ledger.Entry(
+            customer_id,
+            today,
+            ledger.EntryType.REVERSAL,
+            invoice.invoice_id,
+            -balance,
+            invoice.invoice_id,
+            number,
+        ),
+        ledger.Entry(
+            invoice.customer_id,
+            today,
+            kind,
+            invoice.invoice_id,
+            invoice.balance_amount,
+            invoice.invoice_id,
+            number,
+        ),
+    ]
+
+
+def _fixed_fields(invoice: Invoice, patch: InvoicePatch) -> list[SubError]:
+    """What a document is made as never changes (api.md §9.1): a value given must be the invoice's own."""
+    current = {
+        "document_type": invoice.document_type,
+        "original_invoice_ids": invoice.original_invoice_ids,
+        "note_reason": invoice.note_reason,
+    }
+    problems = []
+    for name in sorted(patch.model_fields_set & current.keys()):
+        value = getattr(patch, name)
+        value = [str(v) for v in value] if isinstance(value, list) else value
+        if value != current[name]:
+            why = f"cannot change: it is {current[name]!s} (issue a credit note and a new document instead)"
+            if current[name] is None:
+                why = "cannot change: the invoice has none (it is not a debit note)"
+            problems.append(SubError(_wire(name), why, value))
+    return problems
 
 
 async def act(
@@ -866,19 +933,32 @@ class BulkOutcome:
 class _Candidate:
     k: int
     fy: int
+    series: str
+    """INVOICE or DEBIT_NOTE: the number series it counts in."""
     given: str | None
     """The number typed by hand; None: the series gives one."""
     external_id: str | None
     record: dict[str, Any]
 
 
-def _check_row(data: InvoiceCreate, customer: Customer | None, company: Company) -> tuple[str, Amounts, date]:
-    """The checks of a create that need no further query; ValidationFailed for the first that fails."""
+def _check_row(
+    data: InvoiceCreate, customer: Customer | None, company: Company, originals: dict[str, Invoice]
+) -> tuple[str, Amounts, date, str]:
+    """The checks of a create that need no further query (``originals``: the invoices debit notes name,
+    loaded); ValidationFailed for the first that fails. The place of supply, amounts, date and document
+    type."""
     customer = _usable(customer, data.customer_id)
-    place = _place_of_supply(data, customer)
-    check_gst_registration(data, company)
-    money = amounts(data, place == company.state, place)
+    kind = kinds.document_type(data, company)
     invoice_date = data.invoice_date or today_ist()
+    fallback = None
+    if kind == kinds.DEBIT_NOTE:
+        found = kinds.check_originals(
+            data.original_invoice_ids or [], customer.customer_id, invoice_date, originals
+        )
+        fallback = kinds.common_place(found)
+    place = _place_of_supply(data, customer, fallback)
+    check_gst_registration(data, company, kind)
+    money = amounts(data, place == company.state, place)
     if data.due_date < invoice_date:
         raise ValidationFailed.field(
             "dueDate",
@@ -902,7 +982,7 @@ def _check_row(data: InvoiceCreate, customer: Customer | None, company: Company)
             f"must not exceed the total ({money.total:.2f})",
             str(data.minimum_partial_amount),
         )
-    return place, money, invoice_date
+    return place, money, invoice_date, kind
 
 
 async def create_many(
@@ -933,7 +1013,8 @@ class BulkPlan:
     actor: str
     outcomes: list[BulkOutcome]
     candidates: list[_Candidate]
-    prefix: str | None
+    prefixes: dict[str, str]
+    """Each series' prefix (INVOICE, DEBIT_NOTE)."""
     event_types: tuple[str, ...]
 
 
@@ -970,7 +1051,10 @@ async def prepare_many(
         (gst.financial_year(d.invoice_date or today), d.invoice_number) for d in good if d.invoice_number
     ]
     taken = await repository.numbers_taken(session, company_id, given)
-    return await _maybe_in_thread(offload, _plan, company_id, actor, company, parsed, found, held, taken)
+    originals = await _originals(session, company_id, good)
+    return await _maybe_in_thread(
+        offload, _plan, company_id, actor, company, parsed, found, held, taken, originals
+    )
 
 
 def _parse_rows(rows: list[dict[str, Any]], by_ref: dict[str, str]) -> list[InvoiceCreate | BulkOutcome]:
@@ -1000,6 +1084,7 @@ def _plan(
     found: dict[str, Customer],
     held: dict[str, str],
     taken: set[tuple[int, str]],
+    originals: dict[str, Invoice],
 ) -> BulkPlan:
     """The checks that need the rows' customers, the externalIds and the numbers typed by hand that exist."""
     approval = _first_approval(company)
@@ -1015,7 +1100,9 @@ def _plan(
             outcomes.append(BulkOutcome(held[data.external_id], existing=True))
             continue
         try:
-            place, money, invoice_date = _check_row(data, found.get(data.customer_id), company)
+            place, money, invoice_date, kind = _check_row(
+                data, found.get(data.customer_id), company, originals
+            )
         except ValidationFailed as exc:
             outcomes.append(BulkOutcome(errors=tuple(exc.sub_errors)))
             continue
@@ -1041,20 +1128,24 @@ def _plan(
             fy,
             approval,
             CreatedVia.BULK_UPLOAD,
-            document_type=default_document_type(company),
+            document_type=kind,
             posted=approvals.is_approved(approval, company.approval_chain),
+            original_invoice_ids=data.original_invoice_ids if kind == kinds.DEBIT_NOTE else None,
+            note_reason=kinds.note_reason(data, kind),
         )
         # JSON-ready (money as exact strings, dates as ISO): the insert's values, and also the audit row's
         # "after", as audit.snapshot gives it less the server's times.
         record = {key: _jsonable(value) for key, value in values.items()}
-        candidates.append(_Candidate(k, fy, data.invoice_number, data.external_id, record))
+        series = repository.series_of(kind)
+        candidates.append(_Candidate(k, fy, series, data.invoice_number, data.external_id, record))
         outcomes.append(BulkOutcome(invoice_id))
     events = (
         ("invoice.created", "invoice.approved")
         if approval is ApprovalStatus.APPROVER_APPROVED
         else ("invoice.created",)
     )
-    return BulkPlan(company_id, actor, outcomes, candidates, company.invoice_number_prefix, events)
+    prefixes = {repository.series_of(k): kinds.series_prefix(company, k) for k in kinds.SERIES_KINDS}
+    return BulkPlan(company_id, actor, outcomes, candidates, prefixes, events)
 
 
 async def write_many(
@@ -1094,21 +1185,22 @@ async def _series_numbers(session: AsyncSession, plan: BulkPlan) -> None:
     """Series numbers for the rows without one, reserved per financial year in one statement each, stepping
     over numbers typed by hand, those that exist and those of this batch."""
     company_id = plan.company_id
-    by_year: dict[int, list[_Candidate]] = defaultdict(list)
+    by_year: dict[tuple[str, int], list[_Candidate]] = defaultdict(list)
     by_hand: set[tuple[int, str]] = set()
     for c in plan.candidates:
         if c.given is None:
-            by_year[c.fy].append(c)
+            by_year[(c.series, c.fy)].append(c)
         else:
             by_hand.add((c.fy, c.given))
-    # Years in one order, so two batches open at once never wait for each other's series crosswise.
-    for fy, waiting in sorted(by_year.items()):
-        head, width = _series_head(plan.prefix, fy)
+    # Series and years in one order, so two batches open at once never wait for each other's crosswise.
+    for (series, fy), waiting in sorted(by_year.items()):
+        prefix = plan.prefixes[series]
+        head, width = kinds.series_head(prefix, fy)
         while waiting:
             reserved, taken = await repository.reserve_range(
-                session, company_id, fy, len(waiting), head, max(1, width)
+                session, company_id, fy, len(waiting), head, max(1, width), series
             )
-            numbers = [_number_text(plan.prefix, fy, n) for n in reserved]
+            numbers = [_number_text(prefix, fy, n) for n in reserved]
             if any(len(n) > 16 for n in numbers):
                 label = gst.financial_year_label(fy)
                 raise ValidationFailed.field(

@@ -352,7 +352,8 @@ FIELDS.update(
         "AllocationIn.invoiceId": "The invoice paid (INV...)",
         "AllocationRead.amount": "How much of the payment went to this invoice",
         "CreditApplication.amount": "How much of that payment's credit went to the invoice",
-        "CreditApplication.paymentId": "The earlier payment whose unallocated amount is used",
+        "CreditApplication.paymentId": "The earlier payment whose unallocated amount is used (null when a "
+        "credit note's credit is)",
         "CreditApplied.customerId": "The customer whose credit was applied",
         "AuditEntryRead.action": "CREATE, UPDATE, DELETE or the operation's own verb (DISPATCH, ...)",
         "AuditEntryRead.reason": "Why, when the change was given a reason",

@@ -55,6 +55,10 @@ def payment_id() -> str:
     return "PAY" + _random(13)
 
 
+def credit_note_id() -> str:
+    return "CN" + _random(14)
+
+
 def write_off_id() -> str:
     return "WO" + _random(14)
 

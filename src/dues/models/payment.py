@@ -49,7 +49,8 @@ class Payment(Base, Timestamps):
         ForeignKeyConstraint(
             ["company_id", "customer_id"], ["customers.company_id", "customers.customer_id"]
         ),
-        CheckConstraint("amount > 0", name="amount_positive"),
+        # 0 only for TDS recorded on its own, after the cash came in another payment (§9.2).
+        CheckConstraint("amount >= 0 AND (amount > 0 OR tds_amount > 0)", name="amount_positive"),
         CheckConstraint(
             "allocated_amount >= 0 AND unallocated_amount >= 0 AND refunded_amount >= 0 AND tds_amount >= 0",
             name="parts_not_negative",
@@ -75,7 +76,7 @@ class Payment(Base, Timestamps):
             "mode",
             text("upper(reference)"),
             unique=True,
-            postgresql_where=text("mode IN ('UPI', 'NEFT', 'RTGS', 'IMPS', 'CARD')"),
+            postgresql_where=text("mode IN ('UPI', 'NEFT', 'RTGS', 'IMPS', 'CARD') AND amount > 0"),
         ),
     )
 

@@ -33,10 +33,18 @@ async def company(session: AsyncSession, company_id: str) -> Company | None:
 
 
 async def customer_name(session: AsyncSession, company_id: str, customer_id: str) -> str:
-    stmt = select(Customer.legal_name).where(
+    return (await customer_terms(session, company_id, customer_id))[0]
+
+
+async def customer_terms(
+    session: AsyncSession, company_id: str, customer_id: str
+) -> tuple[str, str | None, Decimal | None]:
+    """The customer's name and its TDS default (section and rate, or None)."""
+    stmt = select(Customer.legal_name, Customer.tds_section, Customer.tds_rate).where(
         Customer.company_id == company_id, Customer.customer_id == customer_id
     )
-    return str((await session.execute(stmt)).scalar_one())
+    name, section, rate = (await session.execute(stmt)).one()
+    return str(name), section, rate
 
 
 async def add_attempt(session: AsyncSession, attempt: PaymentAttempt) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dues.audit import service as audit
 from dues.config import get_settings
 from dues.errors import Unprocessable
-from dues.kit import ids
+from dues.kit import ids, tds
 from dues.kit.money import decimal_places
 from dues.kit.timefmt import now
 from dues.models import Company, Invoice
@@ -64,6 +64,11 @@ class PayView:
     upi_asked: str | None = None
     # The seller's account for transfers: accountName, accountNumber, ifsc, bankName.
     bank: dict[str, str] | None = None
+    # TDS the buyer deducted so far, and, for a customer with a TDS default, what it pays of the balance after
+    # deducting that TDS ("TDS u/s 194Q at 0.1 %").
+    tds_deducted: Decimal = Decimal("0.00")
+    after_tds: tds.AfterTds | None = None
+    tds_terms: str | None = None
 
     @property
     def payable(self) -> bool:
@@ -143,7 +148,16 @@ async def view(session: AsyncSession, token: str, upi_amount: str | None = None)
 
 
 async def _view(session: AsyncSession, token: str, invoice: Invoice, company: Company) -> PayView:
-    customer = await repository.customer_name(session, invoice.company_id, invoice.customer_id)
+    customer, section, rate = await repository.customer_terms(
+        session, invoice.company_id, invoice.customer_id
+    )
+    after, terms = None, None
+    if section is not None and rate is not None and invoice.balance_amount > 0:
+        taxable = tds.taxable_value(
+            invoice.total_amount, invoice.cgst, invoice.sgst, invoice.igst, invoice.cess
+        )
+        after = tds.after_tds(invoice.balance_amount, invoice.total_amount, taxable, rate)
+        terms = tds.describe(section, rate)
     # A UPI app refuses a payment above its limit, so above it the page offers no QR code or link for the
     # balance (it offers a part within the limit instead, when parts are allowed).
     within = invoice.balance_amount <= company.upi_max_amount
@@ -165,6 +179,9 @@ async def _view(session: AsyncSession, token: str, invoice: Invoice, company: Co
         upi_max=company.upi_max_amount,
         upi_amount=invoice.balance_amount if within and company.upi_vpa else None,
         bank=company.bank_account,
+        tds_deducted=invoice.tds_amount,
+        after_tds=after if after is not None and after.tds > 0 else None,
+        tds_terms=terms,
     )
 
 

@@ -55,10 +55,20 @@ Applied = Settled
 
 
 async def apply_to_invoices(
-    session: AsyncSession, company_id: str, amounts: dict[str, Decimal]
+    session: AsyncSession,
+    company_id: str,
+    amounts: dict[str, Decimal],
+    tds: dict[str, Decimal] | None = None,
+    *,
+    actor: str = "",
 ) -> dict[str, Applied]:
-    """Add each amount to its invoice's paidAmount and take it off its balance."""
-    return await settle(session, company_id, {i: Change(paid=a) for i, a in amounts.items()})
+    """Add each amount to its invoice's paidAmount, and the buyer's TDS on it to its tdsAmount, and take
+    both off its balance."""
+    tds = tds or {}
+    changes = {
+        i: Change(paid=amounts.get(i, Decimal(0)), tds=tds.get(i, Decimal(0))) for i in {*amounts, *tds}
+    }
+    return await settle(session, company_id, changes, actor=actor)
 
 
 _CREDIT = text(

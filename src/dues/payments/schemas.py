@@ -7,12 +7,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from dues.companies.schemas import CamelInput, CamelModel
 from dues.invoices.schemas import MAX_AMOUNT
-from dues.kit.fields import IstDateTime, Money
-from dues.kit.money import is_money, to_paise
+from dues.kit.fields import IstDateTime, Money, ShortText
+from dues.kit.money import ZERO, is_money, to_paise
+from dues.kit.tds import TAN, TdsSection
 
 
 class PaymentMode(StrEnum):
@@ -43,6 +44,22 @@ Reference = Annotated[
 ]
 
 
+def _tan(value: str) -> str:
+    if not TAN.match(value):
+        raise ValueError("is not a TAN: 4 letters, 5 digits and a letter, such as MUMA12345B")
+    return value
+
+
+Tan = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True),
+    AfterValidator(_tan),
+]
+# The Income-tax Act 2025 (s.393) replaces section numbers with payment codes in TDS statements; dues keeps
+# the code as the buyer gives it: one line of text, up to 16 characters.
+PaymentCode = Annotated[ShortText, StringConstraints(min_length=1, max_length=16)]
+
+
 class AllocationIn(CamelInput):
     invoice_id: InvoiceRef
     amount: Money = Field(gt=0)
@@ -53,17 +70,69 @@ class AllocationIn(CamelInput):
         return _amount(value)
 
 
+class PaymentAllocationIn(CamelInput):
+    """A payment's part for one invoice: cash, and the TDS the buyer deducted from it (§9.2). Together they
+    settle ``amount + tdsAmount`` of the invoice."""
+
+    invoice_id: InvoiceRef = Field(description="The invoice paid (INV...)")
+    amount: Money = Field(
+        ge=0,
+        description="How much of the payment's money goes to this invoice, in rupees with at most 2 "
+        "decimals; 0 when TDS alone settles what this invoice still owes",
+    )
+    tds_amount: Money = Field(
+        ZERO,
+        ge=0,
+        description="TDS the buyer deducted on this invoice (needs tdsSection and deductorTan); at most the "
+        "company's tdsSanityPercent of the invoice's taxable value",
+    )
+
+    @field_validator("amount", "tds_amount")
+    @classmethod
+    def _paise(cls, value: Decimal) -> Decimal:
+        return _amount(value)
+
+    @property
+    def settles(self) -> Decimal:
+        return self.amount + self.tds_amount
+
+
 class PaymentCreate(CamelInput):
     mode: PaymentMode
-    amount: Money = Field(gt=0)
+    amount: Money = Field(
+        ge=0,
+        description="the money received; 0 only to record TDS on its own (allocations with tdsAmount), "
+        "deducted from a payment recorded before, e.g. through the payment page",
+    )
     reference: Reference = Field(description="UTR, cheque number or receipt number")
     paid_on: date
     customer_id: CustomerRef
-    allocations: list[AllocationIn] | None = Field(
+    allocations: list[PaymentAllocationIn] | None = Field(
         None,
         min_length=1,
         max_length=1000,
-        description="leave out to apply the payment to the customer's open invoices, oldest due date first",
+        description="leave out to apply the payment to the customer's open invoices, oldest due date "
+        "first; TDS needs them (each allocation carries its tdsAmount)",
+    )
+    tds_section: TdsSection | None = Field(
+        None,
+        description="The section the buyer deducted TDS under: 194C, 194H, 194I, 194J, 194O, 194Q or "
+        "OTHER; required when an allocation has a tdsAmount",
+    )
+    tds_payment_code: PaymentCode | None = Field(
+        None,
+        description="Optional: the buyer's payment code under the Income-tax Act 2025, s.393 (as printed "
+        "on its TDS certificate), up to 16 characters",
+    )
+    deductor_tan: Tan | None = Field(
+        None,
+        description="The buyer's TAN (tax deduction account number), like MUMA12345B; required with TDS",
+    )
+    tds_amount: Money | None = Field(
+        None,
+        ge=0,
+        description="Optional: the payment's TDS in all; when given it must equal the sum of the "
+        "allocations' tdsAmount",
     )
 
     @field_validator("amount")
@@ -71,10 +140,16 @@ class PaymentCreate(CamelInput):
     def _paise(cls, value: Decimal) -> Decimal:
         return _amount(value)
 
+    @field_validator("tds_amount")
+    @classmethod
+    def _tds_paise(cls, value: Decimal | None) -> Decimal | None:
+        return None if value is None else _amount(value)
+
 
 class AllocationRead(CamelModel):
     invoice_id: str
     amount: Money
+    tds_amount: Money = Field(description="TDS the buyer deducted on this invoice (§9.2)")
 
 
 class PaymentRead(CamelModel):
@@ -85,6 +160,12 @@ class PaymentRead(CamelModel):
     amount: Money
     allocated_amount: Money
     unallocated_amount: Money = Field(description="what went to the customer's credit")
+    tds_section: TdsSection | None = Field(description="The section the buyer deducted TDS under")
+    tds_payment_code: str | None = Field(description="The buyer's s.393 payment code, when given")
+    deductor_tan: str | None = Field(description="The buyer's TAN, when the payment carries TDS")
+    tds_amount: Money = Field(
+        description="TDS the buyer deducted, in all: settled on the invoices beside the money received"
+    )
     reference: str
     paid_on: date
     allocations: list[AllocationRead]
@@ -113,9 +194,13 @@ class CreditApply(CamelInput):
 
 
 class CreditApplication(CamelModel):
-    """Part of an earlier payment's unallocated amount, now allocated to an invoice."""
+    """Part of an earlier payment's unallocated amount, or of a credit note's unapplied one, now allocated to
+    an invoice."""
 
-    payment_id: str
+    payment_id: str | None = None
+    credit_note_id: str | None = Field(
+        None, description="The credit note whose unapplied credit is used (null when a payment's is)"
+    )
     invoice_id: str
     amount: Money
 

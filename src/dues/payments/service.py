@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.companies import service as companies
+from dues.companies.schemas import DEFAULT_TDS_SANITY_PERCENT
 from dues.customers import service as customers
 from dues.errors import Conflict, NotFound, SubError, Unprocessable, ValidationFailed
 from dues.invoices import approvals
@@ -34,8 +35,17 @@ from dues.ledger.service import Entry, EntryType
 from dues.models import Invoice
 from dues.models.payment import Payment, PaymentAllocation
 from dues.payments import repository
+from dues.payments.deduction import Deduction, deduction_of, tds_of, tds_problem
 from dues.payments.repository import Applied
-from dues.payments.schemas import AllocationIn, AllocationRead, PaymentCreate, PaymentMode, PaymentRead
+from dues.payments.schemas import (
+    AllocationIn,
+    AllocationRead,
+    PaymentAllocationIn,
+    PaymentCreate,
+    PaymentMode,
+    PaymentRead,
+)
+from dues.tds import service as tds_register
 from dues.webhooks import payloads
 from dues.webhooks import service as webhooks
 
@@ -75,11 +85,14 @@ async def as_allocated(
     chain: str,
     customer_id: str,
     amount: Decimal,
-    allocations: Sequence[AllocationIn],
+    allocations: Sequence[AllocationIn | PaymentAllocationIn],
     source: str = "the payment",
+    *,
+    tds_sanity_percent: Decimal = DEFAULT_TDS_SANITY_PERCENT,
 ) -> Plan:
     """The allocations given, each checked against its locked invoice; 422 naming every one that fails.
-    ``amount`` is what there is to allocate (``source`` names it in the message)."""
+    ``amount`` is what there is to allocate (``source`` names it in the message). An allocation with TDS
+    settles its amount and its TDS: both count against the invoice's balance and its part-payment rules."""
     given = allocations
     problems: list[SubError] = []
     seen: set[str] = set()
@@ -91,6 +104,10 @@ async def as_allocated(
                 )
             )
         seen.add(item.invoice_id)
+        if item.amount + tds_of(item) <= 0:
+            problems.append(
+                SubError(f"allocations[{n}].amount", "and tdsAmount are both 0: it settles nothing", "0.00")
+            )
     total = sum((item.amount for item in given), ZERO)
     if total > amount:
         problems.append(
@@ -131,16 +148,24 @@ async def as_allocated(
         if invoice.status not in PAYABLE or invoice.balance_amount <= 0:
             problems.append(SubError(f"{field}.invoiceId", "is already paid", item.invoice_id))
             continue
-        if item.amount > invoice.balance_amount:
+        tds = tds_of(item)
+        settles = item.amount + tds
+        if settles > invoice.balance_amount:
+            with_tds = f" with its tdsAmount ({settles:.2f})" if tds > 0 else ""
             problems.append(
                 SubError(
                     f"{field}.amount",
-                    f"is more than invoice {invoice.invoice_id}'s balance ({invoice.balance_amount:.2f})",
+                    f"is{with_tds} more than invoice {invoice.invoice_id}'s balance "
+                    f"({invoice.balance_amount:.2f})",
                     str(item.amount),
                 )
             )
             continue
-        part = _part_problem(invoice, item.amount)
+        too_much = tds_problem(invoice, tds, tds_sanity_percent)
+        if too_much:
+            problems.append(SubError(f"{field}.tdsAmount", too_much, str(tds)))
+            continue
+        part = _part_problem(invoice, settles)
         if part:
             problems.append(SubError(f"{field}.amount", part, str(item.amount)))
     if problems:
@@ -187,13 +212,21 @@ async def record(
     all in the request's one transaction, so a refusal leaves nothing behind."""
     if data.paid_on > today_ist():
         raise ValidationFailed.field("paidOn", "must not be in the future", data.paid_on.isoformat())
+    deduction = deduction_of(data)
     customer = await customers.get_model(session, company_id, data.customer_id)
     if customer is None:
         raise ValidationFailed.field("customerId", "is not a customer of this company", data.customer_id)
-    chain = (await companies.get(session, company_id)).approval_chain
+    company = await companies.get(session, company_id)
+    chain = company.approval_chain
     if data.allocations is not None:
         plan, invoices = await as_allocated(
-            session, company_id, chain, data.customer_id, data.amount, data.allocations
+            session,
+            company_id,
+            chain,
+            data.customer_id,
+            data.amount,
+            data.allocations,
+            tds_sanity_percent=company.tds_sanity_percent,
         )
     else:
         plan, invoices = await oldest_due_first(session, company_id, chain, data.customer_id, data.amount)
@@ -208,6 +241,7 @@ async def record(
         data.paid_on,
         plan,
         invoices,
+        deduction,
     )
 
 
@@ -222,10 +256,12 @@ async def _book(
     paid_on: date,
     plan: dict[str, Decimal],
     invoices: list[Invoice],
+    deduction: Deduction | None = None,
 ) -> PaymentRead:
-    """Write a checked plan: the payment and its allocations, the invoices' new balances, the customer's
-    credit for the rest, audit rows and events; ``invoices`` are the plan's invoices, locked."""
-    if mode in TRANSFER_MODES:
+    """Write a checked plan: the payment and its allocations, the invoices' new balances (cash and the
+    buyer's TDS), the customer's credit for the rest, the TDS register's entry, audit rows and events;
+    ``invoices`` are the plan's invoices, locked."""
+    if mode in TRANSFER_MODES and amount > 0:
         earlier = await repository.by_transfer_reference(session, company_id, mode, reference)
         if earlier is not None:
             raise Conflict(
@@ -233,11 +269,15 @@ async def _book(
                 f"{earlier.payment_id}, {money_text(earlier.amount)} on {earlier.paid_on.isoformat()}. "
                 "A transfer is recorded once; if this is a different transfer, check the reference."
             )
+    deduction = deduction or Deduction()
+    tds = deduction.amounts or {}
     allocated = sum(plan.values(), ZERO)
     credit = amount - allocated
     payment_id = ids.payment_id()
-    before = {i.invoice_id: invoice_state(i.paid_amount, i.balance_amount, i.status) for i in invoices}
-    applied = await repository.apply_to_invoices(session, company_id, plan)
+    before = {
+        i.invoice_id: _audited(i.paid_amount, i.tds_amount, i.balance_amount, i.status) for i in invoices
+    }
+    applied = await repository.apply_to_invoices(session, company_id, plan, tds, actor=actor)
     payment = Payment(
         company_id=company_id,
         payment_id=payment_id,
@@ -249,9 +289,19 @@ async def _book(
         reference=reference,
         paid_on=paid_on,
         created_by=actor,
+        tds_section=deduction.section,
+        tds_payment_code=deduction.payment_code,
+        deductor_tan=deduction.tan,
+        tds_amount=deduction.total,
     )
     allocations = [
-        PaymentAllocation(company_id=company_id, payment_id=payment_id, invoice_id=invoice_id, amount=share)
+        PaymentAllocation(
+            company_id=company_id,
+            payment_id=payment_id,
+            invoice_id=invoice_id,
+            amount=share,
+            tds_amount=tds.get(invoice_id, ZERO),
+        )
         for invoice_id, share in sorted(plan.items())
     ]
     try:
@@ -272,6 +322,7 @@ async def _book(
             after={
                 **audit.snapshot(payment),
                 "allocations": {k: money_text(v) for k, v in sorted(plan.items())},
+                **({"tds_allocations": {k: money_text(v) for k, v in sorted(tds.items())}} if tds else {}),
             },
         )
     ]
@@ -293,20 +344,43 @@ async def _book(
     locked = {i.invoice_id: i for i in invoices}
     for invoice_id, share in sorted(plan.items()):
         now = applied[invoice_id]
+        with_tds = f", TDS {money_text(tds[invoice_id])} u/s {deduction.section}" if invoice_id in tds else ""
         trail.append(
-            paid_entry(
-                company_id, actor, before[invoice_id], now, f"payment {payment_id}: {mode} {reference}"
+            audit.entry(
+                company_id,
+                actor,
+                "invoice",
+                invoice_id,
+                "PAYMENT",
+                before[invoice_id],
+                _audited(now.paid_amount, now.tds_amount, now.balance_amount, now.status),
+                reason=f"payment {payment_id}: {mode} {reference}{with_tds}",
             )
         )
-        events.extend(payment_events(company_id, payment, share, now, locked[invoice_id]))
+        events.extend(
+            payment_events(company_id, payment, share, now, locked[invoice_id], tds=tds.get(invoice_id, ZERO))
+        )
+    if tds:
+        trail.append(await tds_register.register(session, payment, sorted(tds)))
     await audit.record_many(session, trail)
     await webhooks.emit_many(session, company_id, events)
-    await ledger.post(session, company_id, payment_entries(payment, plan))
+    await ledger.post(session, company_id, payment_entries(payment, plan, tds))
     return to_read(payment, allocations)
 
 
-def payment_entries(payment: Payment, plan: dict[str, Decimal]) -> list[Entry]:
-    """A payment's ledger entries: one per invoice it paid, one for what went to the customer's credit."""
+def _audited(paid: Decimal, tds: Decimal, balance: Decimal, status: str) -> dict[str, Any]:
+    """invoice_state, with the TDS settled on the invoice when there is any."""
+    state = invoice_state(paid, balance, status)
+    if tds:
+        state["tds_amount"] = money_text(tds)
+    return state
+
+
+def payment_entries(
+    payment: Payment, plan: dict[str, Decimal], tds: dict[str, Decimal] | None = None
+) -> list[Entry]:
+    """A payment's ledger entries: one per invoice it paid, one per invoice the buyer deducted TDS on, one
+    for what went to the customer's credit."""
     entries = [
         Entry(
             payment.customer_id,
@@ -319,6 +393,18 @@ def payment_entries(payment: Payment, plan: dict[str, Decimal]) -> list[Entry]:
         )
         for invoice_id, share in sorted(plan.items())
     ]
+    entries.extend(
+        Entry(
+            payment.customer_id,
+            payment.paid_on,
+            EntryType.TDS,
+            payment.payment_id,
+            -deducted,
+            invoice_id=invoice_id,
+            document_number=payment.reference,
+        )
+        for invoice_id, deducted in sorted((tds or {}).items())
+    )
     entries.append(
         Entry(
             payment.customer_id,
@@ -398,10 +484,17 @@ def paid_entry(
 
 
 def payment_events(
-    company_id: str, payment: Payment, amount: Decimal, now: Applied, invoice: Invoice
+    company_id: str,
+    payment: Payment,
+    amount: Decimal,
+    now: Applied,
+    invoice: Invoice,
+    *,
+    tds: Decimal = ZERO,
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """invoice.payment_received, and invoice.paid when the balance reached 0; ``now`` is the invoice's state
-    after the payment, ``invoice`` its row as locked before it (for its number and due date)."""
+    after the payment, ``invoice`` its row as locked before it (for its number and due date), ``tds`` the
+    buyer's TDS on it with this payment."""
     core = payloads.invoice_core(
         seller_id=company_id,
         invoice_id=now.invoice_id,
@@ -420,6 +513,7 @@ def payment_events(
         mode=payment.mode,
         reference=payment.reference,
         paid_on=payment.paid_on,
+        tds=tds,
     )
     types = ["invoice.payment_received"]
     if now.balance_amount == 0:

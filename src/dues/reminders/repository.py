@@ -147,14 +147,23 @@ class InvoiceState:
     customer_email: str | None
     customer_mobile: str | None
     customer_reminders: list[str]
+    # What a reminder's "amount to pay after TDS" needs (api.md §9.2).
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+    cess: Decimal
+    tds_section: str | None
+    tds_rate: Decimal | None
 
 
 _STATE_COLUMNS = """
     i.invoice_id, i.customer_id, i.invoice_number, i.due_date, i.status, i.dispatched, i.dispatched_on,
     i.total_amount, i.paid_amount, i.balance_amount, i.payment_token, i.email_address,
-    c.legal_name, c.status, c.deleted, c.email, c.contact_number, c.customer_reminders
+    c.legal_name, c.status, c.deleted, c.email, c.contact_number, c.customer_reminders,
+    i.cgst, i.sgst, i.igst, i.cess, c.tds_section, c.tds_rate
 """
 _N_STATE = len(InvoiceState.__dataclass_fields__)
+_REMINDERS_AT = list(InvoiceState.__dataclass_fields__).index("customer_reminders")
 
 _STATE = text(
     f"""
@@ -168,7 +177,7 @@ _STATE = text(
 
 def _state(row: Sequence[Any]) -> InvoiceState:
     values = list(row[:_N_STATE])
-    values[-1] = list(values[-1] or [])
+    values[_REMINDERS_AT] = list(values[_REMINDERS_AT] or [])
     return InvoiceState(*values)
 
 

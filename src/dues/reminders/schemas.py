@@ -25,6 +25,7 @@ PLACEHOLDERS = (
     "dueDate",
     "daysOverdue",
     "paymentLink",
+    "amountAfterTds",
 )
 
 

@@ -24,7 +24,7 @@ from dues.collection import repository as collection_repository
 from dues.collection import service as collection
 from dues.collection.schemas import Channel
 from dues.errors import Conflict, NotFound, Unprocessable, ValidationFailed
-from dues.kit import ids
+from dues.kit import ids, tds
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import IST, now
 from dues.models.reminder import Reminder
@@ -313,6 +313,14 @@ def _texts(
     when = f"overdue since {invoice.due_date:%d %b %Y}" if overdue else f"due {invoice.due_date:%d %b %Y}"
     amount = _inr(invoice.balance_amount)
     subject = f"Reminder: invoice {invoice.invoice_number} from {seller}: {amount} {when}"
+    after = tds.hint(
+        invoice.balance_amount,
+        invoice.total_amount,
+        tds.taxable_value(invoice.total_amount, invoice.cgst, invoice.sgst, invoice.igst, invoice.cess),
+        invoice.tds_section,
+        invoice.tds_rate,
+        _inr,
+    )
     if template is not None:
         values = {
             "customerName": invoice.customer_name,
@@ -323,6 +331,7 @@ def _texts(
             "dueDate": f"{invoice.due_date:%d %b %Y}",
             "daysOverdue": str(overdue),
             "paymentLink": link,
+            "amountAfterTds": after or "",
         }
         text = template.format_map(values)
         return subject, text, text
@@ -331,7 +340,7 @@ def _texts(
         f"Dear {invoice.customer_name},\n\n"
         f"This is a reminder that {_inr(invoice.balance_amount)} is outstanding on invoice "
         f"{invoice.invoice_number} from {seller} (total {_inr(invoice.total_amount)}), due on "
-        f"{invoice.due_date:%d %b %Y}.{lateness}\n\n"
+        f"{invoice.due_date:%d %b %Y}.{lateness}\n" + (f"{after}\n" if after else "") + "\n"
         f"Pay online: {link}\n\n"
         "If you have already paid, please ignore this reminder.\n"
     )

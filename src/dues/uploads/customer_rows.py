@@ -60,8 +60,12 @@ INVOICE_FIELDS = (
     "minimumPartialAmount",
     "collectionMode",
     "placeOfSupply",
+    "documentType",
+    "originalInvoiceIds",
+    "noteReason",
 )
-LIST_FIELDS = frozenset({"branchCodes", "customerReminders", "collectionMode"})
+# A list in one cell: its items separated by ';' (or ',').
+LIST_FIELDS = frozenset({"branchCodes", "customerReminders", "collectionMode", "originalInvoiceIds"})
 # The column errors.csv adds: a corrected errors.csv uploads again as it is, and this column is ignored.
 ERRORS_COLUMN = "errors"
 _LIST_SPLIT = re.compile(r"[;,]")

@@ -37,7 +37,7 @@ INVOICE_CORE = (
 INVOICE_DETAILS = (*INVOICE_CORE, "invoiceDate", "externalId", "approvalStatus", "createdVia")
 DISPATCHED = (*INVOICE_CORE, "paymentLink", "dispatchedOn", "partialPaymentAllowed")
 COLLECTION_DELETED = (*INVOICE_CORE, "previousStatus", "reason", "deletedOn")
-PAYMENT = (*INVOICE_CORE, "paymentId", "amount", "mode", "reference", "paidOn")
+PAYMENT = (*INVOICE_CORE, "paymentId", "amount", "tdsAmount", "mode", "reference", "paidOn")
 OVERDUE = (*INVOICE_CORE, "daysOverdue")
 UPDATED = (*INVOICE_DETAILS, "changedFields")
 REMINDER_SENT = (
@@ -72,6 +72,21 @@ CUSTOMER = (
     "bharatConnectB2BId",
 )
 CUSTOMER_UPDATED = (*CUSTOMER, "changedFields")
+CREDIT_NOTE = (
+    "sellerId",
+    "creditNoteId",
+    "noteNumber",
+    "noteDate",
+    "customerId",
+    "reason",
+    "status",
+    "approvalStatus",
+    "totalAmount",
+    "appliedAmount",
+    "unappliedAmount",
+    "externalId",
+    "invoices",
+)
 UPLOAD = (
     "uploadId",
     "kind",
@@ -116,6 +131,22 @@ CUSTOMER_REFUNDED = (
     "sources",
     "creditBalance",
 )
+TDS_ENTRY = (
+    "tdsId",
+    "paymentId",
+    "customerId",
+    "invoiceIds",
+    "deductorTan",
+    "section",
+    "paymentCode",
+    "amount",
+    "deductedOn",
+    "quarter",
+    "status",
+    "certificateNumber",
+    "matchedAmount",
+    "statementId",
+)
 
 # The keys of each event type's data: the contract docs/webhooks.md states and the tests check.
 SHAPES: dict[str, tuple[str, ...]] = {
@@ -131,9 +162,12 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "customer.created": CUSTOMER,
     "customer.updated": CUSTOMER_UPDATED,
     "upload.completed": UPLOAD,
+    "credit_note.created": CREDIT_NOTE,
+    "credit_note.approved": CREDIT_NOTE,
     "invoice.written_off": WRITTEN_OFF,
     "payment.reversed": PAYMENT_REVERSED,
     "customer.refunded": CUSTOMER_REFUNDED,
+    "tds.matched": TDS_ENTRY,
 }
 
 
@@ -226,16 +260,106 @@ def payment(
     mode: str,
     reference: str | None,
     paid_on: date,
+    tds: Decimal = Decimal(0),
 ) -> dict[str, Any]:
     """invoice.payment_received and invoice.paid: the invoice after the payment, and the part of the payment
-    applied to it (``amount``; the payment itself may have been larger)."""
+    applied to it (``amount``; the payment itself may have been larger) with the TDS the buyer deducted on
+    it (``tdsAmount``, §9.2)."""
     return {
         **core,
         "paymentId": payment_id,
         "amount": amount(paid),
+        "tdsAmount": amount(tds),
         "mode": mode,
         "reference": reference,
         "paidOn": paid_on.isoformat(),
+    }
+
+
+class CreditNoteLike(Protocol):
+    """What credit_note reads: a credit_notes row."""
+
+    @property
+    def company_id(self) -> str: ...
+    @property
+    def credit_note_id(self) -> str: ...
+    @property
+    def note_number(self) -> str: ...
+    @property
+    def note_date(self) -> date: ...
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def approval_status(self) -> str: ...
+    @property
+    def total_amount(self) -> Decimal: ...
+    @property
+    def applied_amount(self) -> Decimal: ...
+    @property
+    def unapplied_amount(self) -> Decimal: ...
+    @property
+    def external_id(self) -> str | None: ...
+
+
+def credit_note(note: CreditNoteLike, invoices: list[dict[str, Any]]) -> dict[str, Any]:
+    """credit_note.created and .approved: the note as the change left it, and per invoice ``{invoiceId,
+    invoiceNumber, amount (the note's part), appliedAmount (what it lowered the balance by), balanceAmount,
+    status}``."""
+    return {
+        "sellerId": note.company_id,
+        "creditNoteId": note.credit_note_id,
+        "noteNumber": note.note_number,
+        "noteDate": note.note_date.isoformat(),
+        "customerId": note.customer_id,
+        "reason": note.reason,
+        "status": note.status,
+        "approvalStatus": note.approval_status,
+        "totalAmount": amount(note.total_amount),
+        "appliedAmount": amount(note.applied_amount),
+        "unappliedAmount": amount(note.unapplied_amount),
+        "externalId": note.external_id,
+        "invoices": invoices,
+    }
+
+
+class TdsEntryLike(Protocol):
+    tds_id: str
+    payment_id: str
+    customer_id: str
+    invoice_ids: list[str]
+    deductor_tan: str | None
+    section: str
+    payment_code: str | None
+    amount: Decimal
+    deducted_on: date
+    quarter: str
+    status: str
+    certificate_number: str | None
+    matched_amount: Decimal | None
+    statement_id: str | None
+
+
+def tds_entry(entry: TdsEntryLike) -> dict[str, Any]:
+    """tds.matched: the register entry as GET /api/v0/tds/{tdsId} shows it (its main fields)."""
+    return {
+        "tdsId": entry.tds_id,
+        "paymentId": entry.payment_id,
+        "customerId": entry.customer_id,
+        "invoiceIds": list(entry.invoice_ids),
+        "deductorTan": entry.deductor_tan,
+        "section": entry.section,
+        "paymentCode": entry.payment_code,
+        "amount": amount(entry.amount),
+        "deductedOn": entry.deducted_on.isoformat(),
+        "quarter": entry.quarter,
+        "status": entry.status,
+        "certificateNumber": entry.certificate_number,
+        "matchedAmount": amount(entry.matched_amount) if entry.matched_amount is not None else None,
+        "statementId": entry.statement_id,
     }
 
 

@@ -25,9 +25,12 @@ class WebhookEvent(StrEnum):
     INVOICE_OVERDUE = "invoice.overdue"
     REMINDER_SENT = "reminder.sent"
     UPLOAD_COMPLETED = "upload.completed"
+    CREDIT_NOTE_CREATED = "credit_note.created"
+    CREDIT_NOTE_APPROVED = "credit_note.approved"
     INVOICE_WRITTEN_OFF = "invoice.written_off"
     PAYMENT_REVERSED = "payment.reversed"
     CUSTOMER_REFUNDED = "customer.refunded"
+    TDS_MATCHED = "tds.matched"
 
 
 class DeliveryStatus(StrEnum):

@@ -253,6 +253,20 @@ def upgrade() -> None:
         "allocated_amount + unallocated_amount + refunded_amount = amount",
     )
     op.create_check_constraint(op.f("ck_payments_status"), "payments", "status IN ('RECORDED', 'REVERSED')")
+    # TDS recorded on its own (the cash came earlier, through the payment page) is a payment of 0 that names
+    # the transfer it was deducted from: it neither needs nor takes that transfer's reference for itself.
+    op.drop_constraint(op.f("ck_payments_amount_positive"), "payments", type_="check")
+    op.create_check_constraint(
+        op.f("ck_payments_amount_positive"), "payments", "amount >= 0 AND (amount > 0 OR tds_amount > 0)"
+    )
+    op.drop_index("uq_payments_transfer_reference", table_name="payments")
+    op.create_index(
+        "uq_payments_transfer_reference",
+        "payments",
+        ["company_id", "mode", sa.text("upper(reference)")],
+        unique=True,
+        postgresql_where=sa.text("mode IN ('UPI', 'NEFT', 'RTGS', 'IMPS', 'CARD') AND amount > 0"),
+    )
     op.create_check_constraint(
         op.f("ck_payments_tds_section"),
         "payments",
@@ -672,8 +686,24 @@ def downgrade() -> None:
         op.f("ck_payment_allocations_amount_positive"), "payment_allocations", "amount > 0"
     )
     op.drop_column("payment_allocations", "tds_amount")
-    for name in ("reversal", "tds_section", "status", "parts_make_amount", "parts_not_negative"):
+    op.drop_index("uq_payments_transfer_reference", table_name="payments")
+    op.create_index(
+        "uq_payments_transfer_reference",
+        "payments",
+        ["company_id", "mode", sa.text("upper(reference)")],
+        unique=True,
+        postgresql_where=sa.text("mode IN ('UPI', 'NEFT', 'RTGS', 'IMPS', 'CARD')"),
+    )
+    for name in (
+        "reversal",
+        "tds_section",
+        "status",
+        "parts_make_amount",
+        "parts_not_negative",
+        "amount_positive",
+    ):
         op.drop_constraint(op.f(f"ck_payments_{name}"), "payments", type_="check")
+    op.create_check_constraint(op.f("ck_payments_amount_positive"), "payments", "amount > 0")
     for column in (
         "reversal_charge_invoice_id",
         "reversal_remarks",
