@@ -7,8 +7,8 @@
 3. Starts `dues serve` on the embedded PostgreSQL (DUES_HOME in a temporary folder, a free port on 127.0.0.1)
    with its in-process worker off, and `dues worker` on the same database (its URL: the socket folder pgserver
    uses, DUES_HOME/pgdata), so the jobs below can only be done by `dues worker`.
-4. Uses it: a token with the demo credentials, a customer and an invoice through the API, /openapi.json, and a
-   bulk customer file that the worker must process to COMPLETED.
+4. Uses it: a token with the demo credentials, a customer and an invoice through the API, the invoice's PDF,
+   /openapi.json, and a bulk customer file that the worker must process to COMPLETED.
 5. Fails on any failed step, a process that died, or a traceback or error-level line in either log.
 
 Bounded: every wait has a deadline and the whole run stops after --timeout seconds; the processes it started
@@ -280,6 +280,15 @@ class Smoke:
                  "gstRate": 0}]},
         )["payload"]  # fmt: skip
         say(f"POST /api/v0/invoice: {invoice['invoiceId']}, total {invoice.get('totalAmount')}")
+        # Drawn by Typst from the templates and fonts the wheel and its dependencies ship.
+        pdf_request = urllib.request.Request(  # noqa: S310
+            f"{base}/api/v0/invoice/{invoice['invoiceId']}/pdf", headers=auth
+        )
+        with urllib.request.urlopen(pdf_request, timeout=self.remaining(30)) as answer:  # noqa: S310
+            pdf = answer.read()
+        if not pdf.startswith(b"%PDF"):
+            raise SmokeError(f"GET the invoice's PDF: not a PDF ({pdf[:40]!r})")
+        say(f"GET /api/v0/invoice/{{id}}/pdf: a PDF of {len(pdf):,} bytes")
 
         self.check_worker(base, auth, worker)
         for service in (serve, worker):

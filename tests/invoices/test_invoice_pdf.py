@@ -6,7 +6,9 @@ import io
 from decimal import Decimal
 
 from pypdf import PdfReader
+from sqlalchemy import text
 
+from dues.db import Database
 from dues.kit.words import rupees_in_words
 from tests.customers.helpers import assert_error
 from tests.support import Tenant, TenantFactory, gstin_for
@@ -167,3 +169,44 @@ async def test_another_company_gets_no_pdf(tenant: Tenant, tenants: TenantFactor
     other = await tenants.create(name="Other Pvt Ltd")
 
     assert_error(await other.get(f"{INVOICES}/{invoice_id}/pdf"), 404, "RECORD_NOT_FOUND")
+
+
+async def test_a_debit_notes_pdf_names_its_originals_and_reason(tenant: Tenant, db: Database) -> None:
+    customer = await tenant.create_customer(panOrGstin=gstin_for("27", 36))
+    ids = []
+    for number, day in (("KT/0042", "2026-11-24"), ("KT/0043", "2026-11-25"), ("KT/DN/7", "2026-12-02")):
+        created = await tenant.post(
+            INVOICES,
+            json={
+                "customerId": customer["customerId"],
+                "invoiceNumber": number,
+                "baseAmount": 1000,
+                "invoiceDate": day,
+                "dueDate": "2026-12-31",
+            },
+        )
+        assert created.status_code == 200, created.text
+        ids.append(created.json()["payload"]["invoiceId"])
+    # As a debit note is stored (api.md §9.1): an invoice of type DEBIT_NOTE naming its originals.
+    async with db.sessionmaker() as session:
+        await session.execute(
+            text(
+                "UPDATE invoices SET document_type = 'DEBIT_NOTE', original_invoice_ids = :o, "
+                "note_reason = 'PRICE_REVISION' WHERE company_id = :c AND invoice_id = :i"
+            ),
+            {"o": ids[:2], "c": tenant.company_id, "i": ids[2]},
+        )
+        await session.commit()
+
+    response = await tenant.get(f"{INVOICES}/{ids[2]}/pdf")
+
+    assert response.status_code == 200, response.text
+    shown = " ".join(_text(response.content).split())
+    for expected in (
+        "DEBIT NOTE",
+        "Debit Note No. KT/DN/7",
+        "Original Invoice KT/0042 dated 24-11-2026, KT/0043 dated 25-11-2026",
+        "Reason Price revision",
+    ):
+        assert expected in shown, expected
+    assert "TAX INVOICE" not in shown

@@ -22,7 +22,9 @@ async def get_user_by_email(session: AsyncSession, company_id: str, email: str) 
 
 
 _USER_COLUMNS = tuple(User.__table__.columns.keys())
-_COMPANY_COLUMNS = tuple(Company.__table__.columns.keys())
+# Not the logo (up to 512 KB, deferred in the model): every authenticated request runs this; the documents
+# read the logo on their own (companies.repository.logo).
+_COMPANY_COLUMNS = tuple(key for key in Company.__table__.columns.keys() if key != "logo")
 _USER_END = len(_USER_COLUMNS)
 _COMPANY_END = _USER_END + len(_COMPANY_COLUMNS)
 # Every authenticated request runs it, so it goes straight through the driver. The user's company comes along:
@@ -31,7 +33,7 @@ _COMPANY_END = _USER_END + len(_COMPANY_COLUMNS)
 _ACTIVE_USER = driver_statement(
     select(
         *User.__table__.columns,
-        *Company.__table__.columns,
+        *(Company.__table__.columns[key] for key in _COMPANY_COLUMNS),
         RefreshTokenFamily.revoked_on.is_not(None).label("family_revoked"),
     )
     .join(Company, Company.company_id == User.company_id)

@@ -39,3 +39,27 @@ async def list_all(session: AsyncSession) -> list[Company]:
 async def users(session: AsyncSession, company_id: str) -> list[User]:
     stmt = select(User).where(User.company_id == company_id).order_by(User.email)
     return list((await session.execute(stmt)).scalars())
+
+
+async def logo(session: AsyncSession, company_id: str) -> tuple[bytes, str] | None:
+    """The company's logo and its content type; None without one. Read on its own: the column is
+    deferred, so loading a company never carries it."""
+    stmt = select(Company.logo, Company.logo_content_type).where(
+        Company.company_id == company_id, Company.logo.is_not(None)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None or row.logo_content_type is None:
+        return None
+    return bytes(row.logo), row.logo_content_type
+
+
+async def set_logo(
+    session: AsyncSession, company_id: str, content: bytes | None, content_type: str | None
+) -> None:
+    """Through the ORM, as every change of a company: the authentication cache hears of it at commit."""
+    company = await get_for_update(session, company_id)
+    if company is None:
+        return
+    company.logo = content
+    company.logo_content_type = content_type
+    await session.flush()

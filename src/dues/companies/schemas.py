@@ -109,8 +109,20 @@ class CompanyRead(CamelModel):
         description="the most TDS a payment may record on an invoice, in percent of its taxable value "
         "(default 10)",
     )
+    logo_content_type: str | None = Field(
+        None,
+        description="image/png or image/svg+xml when the company has a logo (printed on its documents; "
+        "GET /api/v0/company/logo), else null",
+    )
     created_on: IstDateTime
     updated_on: IstDateTime
+
+
+class CompanyLogoRead(CamelModel):
+    """The logo just kept."""
+
+    content_type: str = Field(description="image/png or image/svg+xml, as the bytes showed it to be")
+    size: int = Field(description="Its size in bytes")
 
 
 class CompanyPatch(CamelInput):

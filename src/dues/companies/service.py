@@ -10,7 +10,14 @@ from dues.audit import service as audit
 from dues.auth import repository as auth_repository
 from dues.auth.service import Principal
 from dues.companies import repository
-from dues.companies.schemas import DEFAULT_TDS_SANITY_PERCENT, DEFAULT_UPI_MAX_AMOUNT, CompanyPatch
+from dues.companies.schemas import (
+    DEFAULT_TDS_SANITY_PERCENT,
+    DEFAULT_UPI_MAX_AMOUNT,
+    CompanyLogoRead,
+    CompanyPatch,
+)
+from dues.documents.logo import LogoProblem, check_logo
+from dues.documents.model import Logo
 from dues.errors import Forbidden, NotFound, ValidationFailed
 from dues.kit import ids, india
 from dues.kit.money import ZERO
@@ -105,6 +112,55 @@ async def update(session: AsyncSession, principal: Principal, patch: CompanyPatc
             session, company.company_id, principal.user_id, "company", company.company_id, "UPDATE", old, new
         )
     return company
+
+
+async def logo(session: AsyncSession, company_id: str) -> Logo | None:
+    """The logo printed on the company's documents, if it has one."""
+    found = await repository.logo(session, company_id)
+    return Logo(*found) if found is not None else None
+
+
+async def set_logo(session: AsyncSession, principal: Principal, content: bytes) -> CompanyLogoRead:
+    """Keeps a PNG or SVG as the company's logo, once it is known to be one that its documents can print
+    (dues.documents.logo); 422 naming what is wrong otherwise."""
+    try:
+        content_type = check_logo(content)
+    except LogoProblem as problem:
+        raise ValidationFailed.field("logo", str(problem), None) from None
+    before = await repository.logo(session, principal.company_id)
+    await repository.set_logo(session, principal.company_id, content, content_type)
+    await _audit_logo(session, principal, before, (content, content_type))
+    return CompanyLogoRead(content_type=content_type, size=len(content))
+
+
+async def delete_logo(session: AsyncSession, principal: Principal) -> None:
+    """No logo from now on; documents print without one. Deleting what is not there is not an error."""
+    before = await repository.logo(session, principal.company_id)
+    if before is None:
+        return
+    await repository.set_logo(session, principal.company_id, None, None)
+    await _audit_logo(session, principal, before, None)
+
+
+async def _audit_logo(
+    session: AsyncSession,
+    principal: Principal,
+    before: tuple[bytes, str] | None,
+    after: tuple[bytes, str] | None,
+) -> None:
+    def described(logo: tuple[bytes, str] | None) -> dict[str, object]:
+        return {"logo": None} if logo is None else {"logo": {"contentType": logo[1], "size": len(logo[0])}}
+
+    await audit.record(
+        session,
+        principal.company_id,
+        principal.user_id,
+        "company",
+        principal.company_id,
+        "UPDATE",
+        described(before),
+        described(after),
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
@@ -37,12 +38,15 @@ async def pdfs(
     lines: dict[str, list[CreditNoteLine]] = defaultdict(list)
     for line in await repository.lines_of(session, company_id, note_ids):
         lines[line.credit_note_id].append(line)
-    return {
-        n.credit_note_id: printing.render(
-            n, company, buyers[n.customer_id], parts[n.credit_note_id], lines[n.credit_note_id]
+    logo = await companies.logo(session, company_id)
+    documents = {
+        n.credit_note_id: printing.document(
+            n, company, buyers[n.customer_id], parts[n.credit_note_id], lines[n.credit_note_id], logo
         )
         for n in notes
     }
+    # Drawn in a worker thread, as invoices are: the compiler lets go of the GIL meanwhile.
+    return await asyncio.to_thread(lambda: {i: printing.render(d) for i, d in documents.items()})
 
 
 async def pdf(session: AsyncSession, company_id: str, credit_note_id: str) -> tuple[str, bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -21,6 +21,15 @@ from dues.companies import service as companies
 from dues.config import get_settings
 from dues.customers import service as customers
 from dues.db import AUTOCOMMIT, detached
+from dues.documents.content import render_invoice
+from dues.documents.model import (
+    BankAccount,
+    DocumentType,
+    InvoiceReference,
+    Party,
+    PdfLine,
+    TaxInvoiceDocument,
+)
 from dues.errors import (
     Forbidden,
     NotFound,
@@ -30,7 +39,6 @@ from dues.errors import (
     sub_errors_from_pydantic,
 )
 from dues.invoices import approvals, kinds, repository
-from dues.invoices.pdf import BankAccount, Party, PdfLine, TaxInvoiceDocument, render_invoice_pdf
 from dues.invoices.schemas import (
     CLEARABLE,
     DEFAULT_WHEN_CLEARED,
@@ -687,7 +695,8 @@ async def pdfs(
     session: AsyncSession, company_id: str, invoice_ids: Sequence[str]
 ) -> dict[str, tuple[str, bytes]]:
     """invoiceId → (file name, PDF) for those of the ids that are this company's invoices. Read in four
-    queries however many there are: the send jobs draw a batch of dispatch e-mails' PDFs at a time."""
+    queries however many there are: the send jobs draw a batch of dispatch e-mails' PDFs at a time. Drawn in
+    a worker thread: the compiler lets go of the GIL, so the event loop goes on meanwhile."""
     invoices = await repository.get_many(session, company_id, list(dict.fromkeys(invoice_ids)))
     if not invoices:
         return {}
@@ -696,42 +705,11 @@ async def pdfs(
     lines_by_invoice: dict[str, list[InvoiceLine]] = {}
     for line in await repository.lines_of(session, company_id, [i.invoice_id for i in invoices]):
         lines_by_invoice.setdefault(line.invoice_id, []).append(line)
-    wanted = [i for invoice in invoices for i in invoice.original_invoice_ids or []]
-    originals = {i.invoice_id: i for i in await repository.get_many(session, company_id, wanted)}
-    return {
-        invoice.invoice_id: _pdf_of(
-            invoice, company, buyers[invoice.customer_id], lines_by_invoice, originals
-        )
-        for invoice in invoices
-    }
-
-
-def _printed_as(invoice: Invoice, originals: dict[str, Invoice]) -> dict[str, Any]:
-    """A debit note prints as one, naming its originals (CGST Rules r.53); a bill of supply as one."""
-    if invoice.document_type == kinds.DEBIT_NOTE:
-        references = tuple(
-            ("Original Invoice", f"{o.invoice_number} dt. {o.invoice_date:%d-%m-%Y}")
-            for o in (originals.get(i) for i in invoice.original_invoice_ids or [])
-            if o is not None
-        )
-        return {"kind": "Debit Note", "references": references}
-    if invoice.document_type == kinds.BILL_OF_SUPPLY:
-        return {"kind": "Bill of Supply"}
-    return {}
-
-
-def _pdf_of(
-    invoice: Invoice,
-    company: Company,
-    customer: Customer,
-    lines_by_invoice: dict[str, list[InvoiceLine]],
-    originals: dict[str, Invoice],
-) -> tuple[str, bytes]:
-    document = TaxInvoiceDocument(
-        invoice_number=invoice.invoice_number,
-        invoice_date=invoice.invoice_date,
-        due_date=invoice.due_date,
-        seller=_party(
+    # A debit note prints the numbers and dates of the invoices it adds to.
+    original_ids = {o for i in invoices for o in i.original_invoice_ids or ()}
+    originals = {o.invoice_id: o for o in await repository.get_many(session, company_id, list(original_ids))}
+    seller = replace(
+        _party(
             company.legal_name,
             company.address,
             company.pin_code,
@@ -740,6 +718,40 @@ def _pdf_of(
             company.phone,
             company.email,
         ),
+        logo=await companies.logo(session, company_id),
+    )
+    documents = {
+        invoice.invoice_id: (
+            _file_name(invoice),
+            _document_of(invoice, company, seller, buyers[invoice.customer_id], lines_by_invoice, originals),
+        )
+        for invoice in invoices
+    }
+    return await asyncio.to_thread(_render_all, documents)
+
+
+def _render_all(documents: dict[str, tuple[str, TaxInvoiceDocument]]) -> dict[str, tuple[str, bytes]]:
+    return {invoice_id: (name, render_invoice(doc)) for invoice_id, (name, doc) in documents.items()}
+
+
+def _file_name(invoice: Invoice) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in invoice.invoice_number)
+    return f"invoice-{safe}.pdf"
+
+
+def _document_of(
+    invoice: Invoice,
+    company: Company,
+    seller: Party,
+    customer: Customer,
+    lines_by_invoice: dict[str, list[InvoiceLine]],
+    originals: dict[str, Invoice],
+) -> TaxInvoiceDocument:
+    return TaxInvoiceDocument(
+        invoice_number=invoice.invoice_number,
+        invoice_date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        seller=seller,
         buyer=_party(
             customer.legal_name, customer.address, customer.pin_code, customer.state, customer.pan_or_gstin
         ),
@@ -772,10 +784,14 @@ def _pdf_of(
         buyer_reference=invoice.external_id,
         bank=BankAccount(**company.bank_account) if company.bank_account else None,
         upi_vpa=company.upi_vpa,
-        **_printed_as(invoice, originals),
+        document_type=DocumentType(invoice.document_type),
+        original_invoices=tuple(
+            InvoiceReference(originals[o].invoice_number, originals[o].invoice_date)
+            for o in invoice.original_invoice_ids or ()
+            if o in originals
+        ),
+        reason=invoice.note_reason,
     )
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in invoice.invoice_number)
-    return f"invoice-{safe}.pdf", render_invoice_pdf(document)
 
 
 def payment_link(invoice: Invoice) -> str | None:

@@ -56,5 +56,5 @@ def configure(level: str = "INFO", json: bool | None = None) -> None:
     root.handlers = [handler]
     root.setLevel(level.upper())
     # Our own request log line replaces uvicorn's access log; the others narrate their internals at INFO.
-    for noisy in ("uvicorn.access", "pgserver", "alembic.runtime.plugins", "procrastinate", "fontTools"):
+    for noisy in ("uvicorn.access", "pgserver", "alembic.runtime.plugins", "procrastinate"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,872 @@
+"""What each document prints, worked out from its model into the JSON its Typst template lays out.
+
+Everything a reader sees is decided here: headings, labels, which columns a table has, the tax rows, amounts
+in Indian grouping, dates, words; the templates only place it. So the rules (a bill of supply has no tax
+columns, an intra-state supply no IGST ...) are plain Python, and the JSON a template reads is all strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from dues.documents.model import (
+    BankAccount,
+    CreditNoteDocument,
+    DocumentType,
+    InvoiceReference,
+    Logo,
+    Party,
+    PdfLine,
+    ReceiptDocument,
+    StatementDocument,
+    TaxInvoiceDocument,
+)
+from dues.documents.render import render, text_widths
+from dues.kit.india import STATE_CODES
+from dues.kit.money import ZERO, to_paise
+from dues.kit.words import rupees_in_words
+
+__all__ = [
+    "credit_note_data",
+    "format_inr",
+    "invoice_data",
+    "receipt_data",
+    "render_credit_note",
+    "render_invoice",
+    "render_receipt",
+    "render_statement",
+    "statement_data",
+]
+
+RUPEE = "₹"
+# A single field longer than this is cut: the API caps text at 500 characters (1000 for an invoice's
+# description), and the cap keeps any one block well inside a page.
+_MAX_FIELD = 1000
+_FOOTER_MAX = 90
+# A run of text without a space longer than its place holds (a pasted URL, a long reference) gets invisible
+# places where it may break, or it would run out of its column over the next one. Only past this many
+# characters, what a party's or a table's column holds: an e-mail address or UPI id shorter than that keeps
+# its exact characters for whoever copies it from the PDF.
+_ROOM = 48
+# Facts (invoice number, buyer's reference ...) sit in a narrow column.
+_FACT_ROOM = 24
+_BREAK = "\u200b"
+
+Row = list[str]
+
+
+def render_invoice(doc: TaxInvoiceDocument) -> bytes:
+    """A tax invoice, bill of supply or debit note as an A4 PDF."""
+    return render("invoice", invoice_data(doc))
+
+
+def render_credit_note(doc: CreditNoteDocument) -> bytes:
+    return render("credit_note", credit_note_data(doc))
+
+
+def render_receipt(doc: ReceiptDocument) -> bytes:
+    return render("receipt", receipt_data(doc))
+
+
+def render_statement(doc: StatementDocument) -> bytes:
+    return render("statement", statement_data(doc))
+
+
+# --------------------------------------------------------------------------------------------- values
+
+
+# A document prints the same few amounts again and again (a line's price, its taxes, a column's totals).
+@lru_cache(maxsize=4096)
+def format_inr(amount: Decimal) -> str:
+    """Decimal('12345678.9') → '1,23,45,678.90': Indian grouping (lakhs, crores), half up to the paisa."""
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {amount}")
+    rounded = to_paise(amount)
+    rupees, paise = f"{abs(rounded):f}".split(".")
+    if len(rupees) > 3:
+        head, groups = rupees[:-3], [rupees[-3:]]
+        while head:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        rupees = ",".join(groups)
+    return f"{'-' if rounded < 0 else ''}{rupees}.{paise}"
+
+
+def _rupees(amount: Decimal) -> str:
+    return f"{RUPEE} {format_inr(amount)}"
+
+
+def _day(value: date) -> str:
+    return value.strftime("%d-%m-%Y")
+
+
+@lru_cache(maxsize=1024)
+def _plain_number(value: Decimal) -> str:
+    """Decimal('2.500') → '2.5', Decimal('18.00') → '18': quantities and rates without padding zeros."""
+    if not value.is_finite():
+        return str(value)
+    text = f"{value.normalize():f}"
+    return "0" if text in ("-0", "") else text
+
+
+def clean(text: str | None, *, multiline: bool = False, room: int = _ROOM) -> str:
+    """Text as a document prints it: spaces tidied, control characters gone, cut to a sane length, and long
+    unbroken runs given places to break. Typst sets it as text, so nothing in it needs escaping."""
+    if not text:
+        return ""
+    return _clean(text, multiline, room)
+
+
+# The same texts come again and again: a seller's name and address on every document, the items it sells.
+@lru_cache(maxsize=8192)
+def _clean(text: str, multiline: bool, room: int) -> str:
+    if len(text) > _MAX_FIELD:
+        text = text[: _MAX_FIELD - 1] + "…"
+    if not (text.isascii() and text.isprintable()):
+        text = "".join(_tidy(ch) for ch in text.replace("\r\n", "\n").replace("\r", "\n"))
+    if multiline:
+        lines = (" ".join(line.split()) for line in text.split("\n"))
+        text = "\n".join(line for line in lines if line)
+    else:
+        text = " ".join(text.split())
+    if len(text) > room and max(map(len, text.split())) > room:
+        text = " ".join(_breakable(word, room) for word in text.split(" "))
+    return text
+
+
+def _tidy(ch: str) -> str:
+    if ch == "\n":
+        return ch
+    category = unicodedata.category(ch)
+    if category == "Cc" or category.startswith("Z"):
+        return " "
+    # A lone surrogate cannot be written as UTF-8; an unassigned code point has no glyph anywhere.
+    if category in ("Cs", "Cn"):
+        return "?"
+    return ch
+
+
+def _breakable(word: str, room: int) -> str:
+    """A long word with an invisible break opportunity every few characters, never inside a cluster (a
+    consonant and its vowel sign, a letter and its accent)."""
+    if len(word) <= room:
+        return word
+    step = max(room // 2, 8)
+    out: list[str] = []
+    run = 0
+    for ch in word:
+        if run >= step and not _joins(ch) and not (out and _joins(out[-1])):
+            out.append(_BREAK)
+            run = 0
+        out.append(ch)
+        run += 1
+    return "".join(out)
+
+
+def _joins(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf") or unicodedata.combining(ch) == 9
+
+
+# ------------------------------------------------------------------------------------------- pieces
+
+
+@lru_cache(maxsize=32)
+def logo_svg(content: bytes, content_type: str) -> str | None:
+    """The logo as the SVG text the templates place. A PNG goes inside an SVG as a data URI: Typst takes an
+    image only as a file or as bytes, and the JSON the template reads can carry text only."""
+    if content_type == "image/svg+xml":
+        return content.decode("utf-8")
+    if content_type == "image/png" and content[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", content[16:24])
+        encoded = base64.b64encode(content).decode("ascii")
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><image width="{width}" height="{height}" '
+            f'href="data:image/png;base64,{encoded}"/></svg>'
+        )
+    return None
+
+
+def _logo(logo: Logo | None) -> str | None:
+    return logo_svg(logo.content, logo.content_type) if logo is not None else None
+
+
+_CODE_BY_STATE = {name.lower(): code for code, name in STATE_CODES.items()}
+
+
+def _code_of_state(state: str | None) -> str | None:
+    # dict order makes the current code win for a state with two (Andhra Pradesh: 37, not 28).
+    return _CODE_BY_STATE.get(" ".join((state or "").split()).lower())
+
+
+def _code_of_gstin(gstin: str | None) -> str | None:
+    code = (gstin or "")[:2]
+    return code if code in STATE_CODES else None
+
+
+def _state_label(state: str, code: str | None) -> str:
+    if state and code:
+        return f"{state} (Code: {code})"
+    if code:
+        return f"Code: {code}"
+    return state
+
+
+def _party(party: Party, heading: str) -> dict[str, Any]:
+    gstin = clean(party.gstin)
+    code = clean(party.state_code) or _code_of_gstin(gstin) or _code_of_state(party.state)
+    state = _state_label(clean(party.state) or STATE_CODES.get(code or "", ""), code)
+    if gstin:
+        registration = f"GSTIN: {gstin}"
+    elif party.pan:
+        registration = f"PAN: {clean(party.pan)}  (GSTIN: Unregistered)"
+    else:
+        registration = "GSTIN: Unregistered"
+    reach = "   ".join(
+        f"{label}: {clean(value)}"
+        for label, value in (("Phone", party.phone), ("E-mail", party.email))
+        if value
+    )
+    lines = [line for line in clean(party.address, multiline=True).split("\n") if line]
+    if state:
+        lines.append(f"State: {state}")
+    if reach:
+        lines.append(reach)
+    return {
+        "heading": heading,
+        "name": clean(party.legal_name) or "-",
+        "lines": lines,
+        "registration": registration,
+    }
+
+
+def _section(party: dict[str, Any], heading: str | None, facts: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    if not heading:
+        return {"party": party, "facts": None}
+    return {
+        "party": party,
+        "facts": {"heading": heading, "rows": [[label, _narrow(v)] for label, v in facts]},
+    }
+
+
+def _narrow(value: str) -> str:
+    """A fact's value with break places for its narrow column (words broken for a wider place already have
+    theirs)."""
+    if len(value) <= _FACT_ROOM:
+        return value
+    return " ".join(w if _BREAK in w else _breakable(w, _FACT_ROOM) for w in value.split(" "))
+
+
+def _column(heading: str, align: str = "left", *, grow: bool = False) -> dict[str, Any]:
+    return {"heading": heading, "align": align, "grow": grow}
+
+
+# Figures in tables are set at this size (lib.typ's figures).
+_TABLE_PT = 8.0
+
+
+def _table(
+    columns: list[dict[str, Any]],
+    rows: list[Row],
+    *,
+    total: Row | None = None,
+    opening: Row | None = None,
+    caption: str | None = None,
+) -> dict[str, Any]:
+    """A table as the template lays it out: each column but the growing one as wide, in points, as its
+    widest text (headings, the opening and the total row in bold)."""
+    bold_rows = [[c["heading"] for c in columns], *(r for r in (opening, total) if r is not None)]
+    widths: list[float | None] = []
+    for k, column in enumerate(columns):
+        if column["grow"]:
+            widths.append(None)
+            continue
+        widest = max(
+            text_widths((row[k] for row in bold_rows), _TABLE_PT, bold=True),
+            text_widths((row[k] for row in rows), _TABLE_PT),
+        )
+        widths.append(round(widest + 0.3, 2))
+    return {
+        "caption": caption,
+        "headings": [c["heading"] for c in columns],
+        "right": [c["align"] == "right" for c in columns],
+        "widths": widths,
+        "rows": rows,
+        "total": total,
+        "opening": opening,
+    }
+
+
+def _notes(*groups: tuple[str, Sequence[tuple[str, bool]]]) -> list[dict[str, Any]]:
+    """Groups of lines under a small heading (the amount in words, how to pay); a line is text and
+    whether it is bold."""
+    return [{"heading": h, "lines": [list(line) for line in lines]} for h, lines in groups if lines]
+
+
+def _frame(
+    *,
+    title: str,
+    author: str,
+    day: date,
+    seller: Party,
+    heading: str,
+    subtitle: str | None,
+    note: str,
+    label: str,
+) -> dict[str, Any]:
+    """What every document has around its own content: metadata, logo, heading and footer. The metadata
+    date is the document's own, not the clock's, so the same document always gives the same bytes."""
+    return {
+        "meta": {"title": title, "author": author, "date": [day.year, day.month, day.day]},
+        "logo": _logo(seller.logo),
+        "heading": heading,
+        "subtitle": subtitle,
+        "footer": {"note": note, "label": label[:_FOOTER_MAX]},
+    }
+
+
+def _payment_lines(bank: BankAccount | None, upi_vpa: str | None) -> list[tuple[str, bool]]:
+    """How to pay the seller, as fixed as the rest of the document: its bank account and UPI id."""
+    lines: list[tuple[str, bool]] = []
+    if bank is not None:
+        lines += [
+            (f"Bank: {clean(bank.bank_name)}", False),
+            (f"A/c Name: {clean(bank.account_name)}", False),
+            (f"A/c No.: {clean(bank.account_number)}   IFSC: {clean(bank.ifsc)}", True),
+        ]
+    if upi_vpa:
+        lines.append((f"UPI ID: {clean(upi_vpa)}", True))
+    return lines
+
+
+# ------------------------------------------------------------------------------------------ GST rules
+
+
+# The GST rates in force (and the 40 % of 2025); a rate worked back from a document without lines is printed
+# only when it is one of these and gives the tax charged to the paisa.
+_KNOWN_RATES = tuple(
+    Decimal(r) for r in ("0.1", "0.25", "1", "1.5", "3", "5", "6", "7.5", "12", "18", "28", "40")
+)
+
+
+class _Taxed:
+    """The figures of a document that charges GST, whatever the document: an invoice or a credit note."""
+
+    def __init__(
+        self,
+        *,
+        lines: tuple[PdfLine, ...],
+        taxable_value: Decimal,
+        cgst: Decimal,
+        sgst: Decimal,
+        igst: Decimal,
+        cess: Decimal,
+        intra_state: bool | None,
+        seller: Party,
+        place_of_supply: str | None,
+        place_of_supply_code: str | None,
+    ) -> None:
+        self.lines = lines
+        self.taxable_value = taxable_value
+        self.cgst, self.sgst, self.igst, self.cess = cgst, sgst, igst, cess
+        self.intra = self._intra(intra_state, seller, place_of_supply, place_of_supply_code)
+        # A credit note against invoices of different places of supply credits both kinds of tax.
+        self.mixed = bool(igst or any(line.igst for line in lines)) and bool(
+            cgst or sgst or any(line.cgst or line.sgst for line in lines)
+        )
+
+    def _intra(self, given: bool | None, seller: Party, place: str | None, place_code: str | None) -> bool:
+        if given is not None:
+            return given
+        if self.igst or any(line.igst for line in self.lines):
+            return False
+        if self.cgst or self.sgst or any(line.cgst or line.sgst for line in self.lines):
+            return True
+        # Nil-rated or exempt: the states decide which columns would have applied.
+        seller_code = seller.state_code or _code_of_gstin(seller.gstin) or _code_of_state(seller.state)
+        supply = place_code or _code_of_state(place)
+        return seller_code is None or supply is None or seller_code == supply
+
+    def lines_table(self, *, taxed: bool, summary: str | None) -> dict[str, Any]:
+        intra = self.intra
+        columns = [
+            _column("#", "right"),
+            _column("Description", grow=True),
+            _column("HSN/SAC"),
+            _column("Qty", "right"),
+            _column("Unit Price", "right"),
+            _column("Taxable Value" if taxed else "Amount", "right"),
+        ]
+        heads = ("CGST", "SGST", "IGST") if self.mixed else ("CGST", "SGST") if intra else ("IGST",)
+        if taxed:
+            columns.append(_column("GST %", "right"))
+            columns += [_column(head, "right") for head in heads]
+
+        def taxes(cgst: Decimal, sgst: Decimal, igst: Decimal) -> list[str]:
+            if not taxed:
+                return []
+            amounts = {"CGST": cgst, "SGST": sgst, "IGST": igst}
+            return [format_inr(amounts[head]) for head in heads]
+
+        def rate(value: str) -> list[str]:
+            return [value] if taxed else []
+
+        rows = [
+            [
+                str(number),
+                clean(line.description),
+                clean(line.hsn_sac),
+                f"{_plain_number(line.quantity)} {clean(line.unit)}".strip(),
+                format_inr(line.unit_price),
+                format_inr(line.taxable_value),
+                *rate(f"{_plain_number(line.gst_rate)}%"),
+                *taxes(line.cgst, line.sgst, line.igst),
+            ]
+            for number, line in enumerate(self.lines, start=1)
+        ]
+        if not rows:
+            # A document without items is one supply: its description against its base amount.
+            rows.append(
+                [
+                    "1",
+                    clean(summary) or "As per invoice",
+                    "",
+                    "",
+                    "",
+                    format_inr(self.taxable_value),
+                    *rate(""),
+                    *taxes(self.cgst, self.sgst, self.igst),
+                ]
+            )
+        total = [
+            "",
+            "Total",
+            "",
+            "",
+            "",
+            format_inr(self.taxable_value),
+            *rate(""),
+            *taxes(self.cgst, self.sgst, self.igst),
+        ]
+        return _table(columns, rows, total=total)
+
+    def tax_rows(self) -> list[list[Any]]:
+        """The tax charged, per tax head and rate (r.46(j)): "CGST @ 9%", "SGST @ 9%", or "IGST @ 18%"."""
+        by_rate: dict[Decimal | None, list[Decimal]] = {}
+        if self.lines:
+            for line in self.lines:
+                sums = by_rate.setdefault(line.gst_rate, [ZERO, ZERO, ZERO])
+                for k, amount in enumerate((line.cgst, line.sgst, line.igst)):
+                    sums[k] += amount
+        else:
+            by_rate[self._rate()] = [self.cgst, self.sgst, self.igst]
+        rows: list[list[Any]] = []
+        if self.mixed:
+            # Each head whole: its rates differ with the invoices the note is against.
+            return [
+                [head, format_inr(amount), False]
+                for head, amount in (
+                    ("CGST", self.cgst),
+                    ("SGST", self.sgst),
+                    ("IGST", self.igst),
+                    ("Cess", self.cess),
+                )
+                if amount
+            ]
+        for gst_rate, (cgst, sgst, igst) in sorted(by_rate.items(), key=lambda item: item[0] or ZERO):
+            if self.intra:
+                half = f" @ {_plain_number(gst_rate / 2)}%" if gst_rate is not None else ""
+                rows += [[f"CGST{half}", format_inr(cgst), False], [f"SGST{half}", format_inr(sgst), False]]
+            else:
+                whole = f" @ {_plain_number(gst_rate)}%" if gst_rate is not None else ""
+                rows.append([f"IGST{whole}", format_inr(igst), False])
+        if self.cess:
+            rows.append(["Cess", format_inr(self.cess), False])
+        return rows
+
+    def _rate(self) -> Decimal | None:
+        """The GST rate of a document without lines, when its taxes are those of one known rate."""
+        tax = self.cgst + self.sgst + self.igst
+        if not tax:
+            return ZERO
+        for known in _KNOWN_RATES:
+            if to_paise(self.taxable_value * known / 100) == tax:
+                return known
+        return None
+
+    def supply_type(self) -> tuple[str, str]:
+        if self.mixed:
+            return ("Supply Type", "Intra- and inter-state (each invoice's own)")
+        return ("Supply Type", "Intra-state (CGST + SGST)" if self.intra else "Inter-state (IGST)")
+
+
+def _place(place: str | None, code: str | None) -> str:
+    return _state_label(clean(place), clean(code) or _code_of_state(place)) or "-"
+
+
+def _references(invoices: Iterable[InvoiceReference]) -> str:
+    return ", ".join(f"{clean(i.number)} dated {_day(i.invoice_date)}" for i in invoices)
+
+
+# ------------------------------------------------------------------------------------------ documents
+
+_KINDS = {
+    DocumentType.TAX_INVOICE: "Tax Invoice",
+    DocumentType.BILL_OF_SUPPLY: "Bill of Supply",
+    DocumentType.DEBIT_NOTE: "Debit Note",
+}
+
+
+def invoice_kind(doc: TaxInvoiceDocument) -> DocumentType:
+    """What the invoice is: as given, else a bill of supply for a seller without a GSTIN who charged no tax
+    (an invoice that charged tax before its seller's GSTIN was removed stays the tax invoice it was)."""
+    if doc.document_type is not None:
+        return doc.document_type
+    return DocumentType.BILL_OF_SUPPLY if _charges_no_gst(doc) else DocumentType.TAX_INVOICE
+
+
+def _charges_no_gst(doc: TaxInvoiceDocument) -> bool:
+    if doc.seller.gstin:
+        return False
+    charged = doc.cgst or doc.sgst or doc.igst or doc.cess
+    return not charged and not any(line.gst_rate for line in doc.lines)
+
+
+def invoice_data(doc: TaxInvoiceDocument) -> dict[str, Any]:
+    kind = invoice_kind(doc)
+    debit_note = kind is DocumentType.DEBIT_NOTE
+    taxed = kind is DocumentType.TAX_INVOICE or (debit_note and not _charges_no_gst(doc))
+    name = _KINDS[kind]
+    short = "Debit Note" if debit_note else "Invoice"
+    number = clean(doc.invoice_number)
+    seller = clean(doc.seller.legal_name)
+    figures = _Taxed(
+        lines=doc.lines,
+        taxable_value=doc.taxable_value,
+        cgst=doc.cgst,
+        sgst=doc.sgst,
+        igst=doc.igst,
+        cess=doc.cess,
+        intra_state=doc.intra_state,
+        seller=doc.seller,
+        place_of_supply=doc.place_of_supply,
+        place_of_supply_code=doc.place_of_supply_code,
+    )
+    details = [
+        (f"{short} No.", number),
+        (f"{short} Date", _day(doc.invoice_date)),
+        ("Due Date", _day(doc.due_date)),
+    ]
+    if taxed:
+        details.append(("Reverse Charge", "Yes" if doc.reverse_charge else "No"))
+    if doc.buyer_reference:
+        details.append(("Buyer's Ref.", clean(doc.buyer_reference)))
+    if debit_note:
+        if doc.original_invoices:
+            details.append(("Original Invoice", _references(doc.original_invoices)))
+        if doc.reason:
+            details.append(("Reason", _reason(doc.reason)))
+    if taxed:
+        supply_type = figures.supply_type()
+    else:
+        supply_type = ("GST", "Not charged: the supplier is not registered under GST")
+    return {
+        **_frame(
+            title=f"{name} {number}",
+            author=seller,
+            day=doc.invoice_date,
+            seller=doc.seller,
+            heading=name.upper(),
+            subtitle="Original for Recipient",
+            note=f"This is a computer-generated {name.lower()}.",
+            label=f"{short} {number} · {seller}",
+        ),
+        "sections": [
+            _section(_party(doc.seller, "FROM (SUPPLIER)"), f"{short.upper()} DETAILS", details),
+            _section(
+                _party(doc.buyer, "BILL TO (RECIPIENT)"),
+                "SUPPLY",
+                [("Place of Supply", _place(doc.place_of_supply, doc.place_of_supply_code)), supply_type],
+            ),
+        ],
+        "lines": figures.lines_table(taxed=taxed, summary=doc.description),
+        "closing": {
+            "notes": _notes(
+                ("Total in words", [(rupees_in_words(doc.total), True)]),
+                ("PAYMENT DETAILS", _payment_lines(doc.bank, doc.upi_vpa)),
+            ),
+            "totals": [
+                ["Taxable Value" if taxed else "Value", format_inr(doc.taxable_value), False],
+                *(figures.tax_rows() if taxed else []),
+                ["Total", _rupees(doc.total), True],
+            ],
+            "signatory": f"For {seller or '-'}",
+        },
+    }
+
+
+# GSTR-1's reasons for a note (api.md §9.1), as a document words them.
+_REASONS = {
+    "SALES_RETURN": "Sales return",
+    "POST_SALE_DISCOUNT": "Post-sale discount",
+    "DEFICIENCY_IN_SERVICES": "Deficiency in services",
+    "CORRECTION_IN_INVOICE": "Correction in invoice",
+    "CHANGE_IN_POS": "Change in place of supply",
+    "FINALIZATION_OF_PROVISIONAL_ASSESSMENT": "Finalisation of provisional assessment",
+    "PRICE_REVISION": "Price revision",
+    "ADDITIONAL_CHARGES": "Additional charges",
+    "OTHERS": "Others",
+}
+
+
+def _reason(reason: str) -> str:
+    return _REASONS.get(reason, clean(reason))
+
+
+def credit_note_data(doc: CreditNoteDocument) -> dict[str, Any]:
+    number = clean(doc.note_number)
+    seller = clean(doc.seller.legal_name)
+    taxed = bool(doc.seller.gstin) or bool(doc.cgst or doc.sgst or doc.igst or doc.cess)
+    figures = _Taxed(
+        lines=doc.lines,
+        taxable_value=doc.taxable_value,
+        cgst=doc.cgst,
+        sgst=doc.sgst,
+        igst=doc.igst,
+        cess=doc.cess,
+        intra_state=doc.intra_state,
+        seller=doc.seller,
+        place_of_supply=doc.place_of_supply,
+        place_of_supply_code=doc.place_of_supply_code,
+    )
+    with_amounts = any(i.amount is not None for i in doc.against)
+    columns = [_column("#", "right"), _column("Invoice No.", grow=True), _column("Invoice Date")]
+    if with_amounts:
+        columns.append(_column("Credited", "right"))
+    against = [
+        [
+            str(n),
+            clean(i.number),
+            _day(i.invoice_date),
+            *([format_inr(i.amount) if i.amount is not None else ""] if with_amounts else []),
+        ]
+        for n, i in enumerate(doc.against, start=1)
+    ]
+    supply = [("Place of Supply", _place(doc.place_of_supply, doc.place_of_supply_code))]
+    supply.append(figures.supply_type() if taxed else ("GST", "Not charged"))
+    notes = _notes(
+        ("Total credit in words", [(rupees_in_words(doc.total), True)]),
+        ("NOTE", [(clean(doc.description), False)] if doc.description else []),
+    )
+    return {
+        **_frame(
+            title=f"Credit Note {number}",
+            author=seller,
+            day=doc.note_date,
+            seller=doc.seller,
+            heading="CREDIT NOTE",
+            subtitle="Original for Recipient",
+            note="This is a computer-generated credit note.",
+            label=f"Credit Note {number} · {seller}",
+        ),
+        "sections": [
+            _section(
+                _party(doc.seller, "FROM (SUPPLIER)"),
+                "CREDIT NOTE DETAILS",
+                [
+                    ("Credit Note No.", number),
+                    ("Credit Note Date", _day(doc.note_date)),
+                    ("Reason", _reason(doc.reason)),
+                    *([("Buyer's Ref.", clean(doc.buyer_reference))] if doc.buyer_reference else []),
+                ],
+            ),
+            _section(_party(doc.buyer, "TO (RECIPIENT)"), "SUPPLY", supply),
+        ],
+        "against": _table(columns, against, caption="AGAINST INVOICES"),
+        "lines": figures.lines_table(taxed=taxed, summary=None) if doc.lines else None,
+        "closing": {
+            "notes": notes,
+            "totals": [
+                ["Taxable Value" if taxed else "Value", format_inr(doc.taxable_value), False],
+                *(figures.tax_rows() if taxed else []),
+                ["Total Credit", _rupees(doc.total), True],
+            ],
+            "signatory": f"For {seller or '-'}",
+        },
+    }
+
+
+def receipt_data(doc: ReceiptDocument) -> dict[str, Any]:
+    number = clean(doc.receipt_number)
+    seller = clean(doc.seller.legal_name)
+    tds = sum((a.tds_amount for a in doc.allocations), ZERO)
+    details = [("Receipt No.", number)]
+    if doc.payment_id and doc.payment_id != doc.receipt_number:
+        details.append(("Payment ID", clean(doc.payment_id)))
+    details += [("Date", _day(doc.received_on)), ("Mode", clean(doc.mode))]
+    if doc.reference:
+        details.append(("Reference", clean(doc.reference)))
+    tds_facts: list[tuple[str, str]] = []
+    if tds or doc.tds_section:
+        tds_facts.append(("Section", clean(doc.tds_section) or "-"))
+        if doc.deductor_tan:
+            tds_facts.append(("Deductor TAN", clean(doc.deductor_tan)))
+        tds_facts.append(("TDS Deducted", _rupees(tds)))
+    with_tds = bool(tds)
+    columns = [
+        _column("#", "right"),
+        _column("Invoice No.", grow=True),
+        _column("Invoice Date"),
+        _column("Received", "right"),
+    ]
+    if with_tds:
+        columns += [_column("TDS", "right"), _column("Settled", "right")]
+    rows = [
+        [
+            str(n),
+            clean(a.invoice_number),
+            _day(a.invoice_date),
+            format_inr(a.amount),
+            *([format_inr(a.tds_amount), format_inr(a.amount + a.tds_amount)] if with_tds else []),
+        ]
+        for n, a in enumerate(doc.allocations, start=1)
+    ]
+    allocated = sum((a.amount for a in doc.allocations), ZERO)
+    total = ["", "Total", "", format_inr(allocated)]
+    if with_tds:
+        total += [format_inr(tds), format_inr(allocated + tds)]
+    section = f" u/s {clean(doc.tds_section)}" if doc.tds_section else ""
+    totals: list[list[Any]] = [["Amount Received", format_inr(doc.amount), False]]
+    if with_tds:
+        totals.append([f"TDS Deducted{section}", format_inr(tds), False])
+    totals += [
+        ["Settled against Invoices", format_inr(allocated + tds), False],
+        ["Unallocated Credit", format_inr(doc.unallocated), False],
+        # Cash and TDS together: what the customer's account was credited with.
+        ["Total Credited", _rupees(doc.amount + tds), True],
+    ]
+    return {
+        **_frame(
+            title=f"Payment Receipt {number}",
+            author=seller,
+            day=doc.received_on,
+            seller=doc.seller,
+            heading="PAYMENT RECEIPT",
+            subtitle=None,
+            note="This is a computer-generated receipt.",
+            label=f"Receipt {number} · {seller}",
+        ),
+        "sections": [
+            _section(_party(doc.seller, "RECEIVED BY"), "RECEIPT DETAILS", details),
+            _section(_party(doc.payer, "RECEIVED FROM"), "TDS" if tds_facts else None, tds_facts),
+        ],
+        "received": {"label": "Amount Received", "amount": _rupees(doc.amount)},
+        "allocations": _table(columns, rows, total=total, caption="INVOICES SETTLED") if rows else None,
+        "closing": {
+            "notes": _notes(("Amount received in words", [(rupees_in_words(doc.amount), True)])),
+            "totals": totals,
+            "signatory": f"For {seller or '-'}",
+        },
+    }
+
+
+def _balance(amount: Decimal) -> str:
+    """What the customer owes as a statement prints it: Dr owed, Cr in credit."""
+    if not to_paise(amount):
+        return format_inr(ZERO)
+    return f"{format_inr(abs(amount))} {'Dr' if amount > 0 else 'Cr'}"
+
+
+def _money_or_blank(amount: Decimal) -> str:
+    return format_inr(amount) if amount else ""
+
+
+def statement_data(doc: StatementDocument) -> dict[str, Any]:
+    seller = clean(doc.seller.legal_name)
+    customer = clean(doc.customer.legal_name)
+    period = f"{_day(doc.period_from)} to {_day(doc.period_to)}"
+    debits = sum((r.debit for r in doc.rows), ZERO)
+    credits = sum((r.credit for r in doc.rows), ZERO)
+    columns = [
+        _column("Date"),
+        _column("Type"),
+        _column("Document No.", grow=True),
+        _column("Debit", "right"),
+        _column("Credit", "right"),
+        _column("Balance", "right"),
+    ]
+    rows = [
+        [
+            _day(r.entry_date),
+            clean(r.kind),
+            clean(r.document_number),
+            _money_or_blank(r.debit),
+            _money_or_blank(r.credit),
+            _balance(r.balance),
+        ]
+        for r in doc.rows
+    ]
+    closing = doc.closing_balance
+    owed = closing >= 0
+    words = rupees_in_words(abs(closing))
+    return {
+        **_frame(
+            title=f"Statement of Account {customer} {period}",
+            author=seller,
+            day=doc.period_to,
+            seller=doc.seller,
+            heading="STATEMENT OF ACCOUNT",
+            subtitle=period,
+            note="This is a computer-generated statement of account.",
+            label=f"Statement {customer} · {seller}",
+        ),
+        "sections": [
+            _section(
+                _party(doc.seller, "FROM"),
+                "STATEMENT",
+                [("Period", period), ("Currency", "INR (₹)")],
+            ),
+            _section(
+                _party(doc.customer, "TO (CUSTOMER)"),
+                "ACCOUNT SUMMARY",
+                [
+                    ("Opening Balance", _balance(doc.opening_balance)),
+                    ("Debits", format_inr(debits)),
+                    ("Credits", format_inr(credits)),
+                    ("Closing Balance", _balance(closing)),
+                ],
+            ),
+        ],
+        "movements": _table(
+            columns,
+            rows,
+            opening=[_day(doc.period_from), "", "Opening Balance", "", "", _balance(doc.opening_balance)],
+            total=[
+                _day(doc.period_to),
+                "",
+                "Closing Balance",
+                format_inr(debits),
+                format_inr(credits),
+                _balance(closing),
+            ],
+        ),
+        "closing": {
+            "notes": _notes(
+                ("Balance due in words" if owed else "Balance in credit in words", [(words, True)])
+            ),
+            "totals": [
+                ["Opening Balance", _balance(doc.opening_balance), False],
+                ["Debits", format_inr(debits), False],
+                ["Credits", format_inr(credits), False],
+                ["Balance Due" if owed else "Balance in Credit", _rupees(abs(closing)), True],
+            ],
+            "signatory": None,
+        },
+    }

@@ -1,0 +1,140 @@
+"""Every PDF dues makes comes from here: a Typst template of this package and its data as JSON.
+
+The data reaches a template only as JSON, in an in-memory file ``data.json`` beside it (the template reads it
+with ``json("data.json")``), so no text of a document is ever read as Typst markup; a template can be tried
+with the typst command line and a data.json of one's own.
+
+Why a file rather than ``sys.inputs``: Typst keeps what it laid out in one compilation and reuses it in the
+next wherever the inputs are the same (the seller's block, the labels, the fonts' shaping ...). New
+``sys.inputs`` rebuild Typst's standard library, on which everything depends, so every render started cold:
+4.8 ms a 3-line invoice against 3.8 ms through the file (docs/benchmarks.md, "Documents (PDF) from Typst").
+
+One compiler is kept per process, with the parsed fonts and those caches. It is not re-entrant (two threads at
+once get "Already borrowed"), so renders take turns on a lock; it lets go of the GIL while it compiles, so a
+render in a worker thread does not hold up the event loop.
+
+Fonts: Hind (package ``fontpkg-hind``: Latin, Devanagari, the rupee sign) and Noto Sans
+(``fontpkg-noto-sans``) for what Hind lacks. No system font is looked at, so a document prints the same on
+every machine.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+import typst
+
+__all__ = ["TEMPLATES", "render", "text_widths"]
+
+_TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATES = frozenset(p.stem for p in _TEMPLATE_DIR.glob("*.typ") if p.stem != "lib")
+_FONT_PACKAGES = ("fontpkg_hind", "fontpkg_noto_sans")
+
+# The width of each printable ASCII character, in thousandths of an em, regular and bold, as the documents'
+# fonts set it: measured by Typst itself, once per process.
+_METRICS = b"""
+#set text(font: ("Hind", "Noto Sans"), size: 1000pt)
+#let widths(weight) = range(32, 127).map(c => measure(text(weight: weight, str.from-unicode(c))).width / 1pt)
+#context [#metadata((regular: widths("regular"), bold: widths("bold"))) <metrics>]
+"""
+# Wider than any character of the fonts' Latin: what a character outside ASCII is taken to be, so a column
+# sized by text_widths is never too narrow for it.
+_WIDEST = 1100.0
+
+
+def _font_dirs() -> list[str]:
+    dirs = []
+    for package in _FONT_PACKAGES:
+        try:
+            folder = Path(str(resources.files(package) / "files"))
+        except ModuleNotFoundError:
+            raise RuntimeError(
+                f"documents need the fonts of package {package}: it is not installed"
+            ) from None
+        dirs.append(str(folder))
+    return dirs
+
+
+class _Warm:
+    """One process's compiler, the lock renders take turns on, and the fonts' character widths."""
+
+    def __init__(self) -> None:
+        self.fonts = typst.Fonts(
+            include_system_fonts=False, include_embedded_fonts=False, font_paths=_font_dirs()
+        )
+        self.compiler = typst.Compiler(
+            root=str(_TEMPLATE_DIR), font_paths=self.fonts, ignore_system_fonts=True
+        )
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        self._widths: tuple[dict[str, float], dict[str, float]] | None = None
+
+    def widths(self) -> tuple[dict[str, float], dict[str, float]]:
+        if self._widths is None:
+            found = typst.query(
+                _METRICS,
+                "<metrics>",
+                field="value",
+                one=True,
+                font_paths=self.fonts,
+                ignore_system_fonts=True,
+            )
+            measured = orjson.loads(found)
+            regular, bold = (
+                {chr(32 + k): w for k, w in enumerate(measured[key])} for key in ("regular", "bold")
+            )
+            self._widths = regular, bold
+        return self._widths
+
+
+_create_lock = threading.Lock()
+_warm: _Warm | None = None
+
+
+def _compiler() -> _Warm:
+    global _warm
+    warm = _warm
+    # A forked child makes its own: the compiler's worker threads do not survive a fork.
+    if warm is None or warm.pid != os.getpid():
+        with _create_lock:
+            if _warm is None or _warm.pid != os.getpid():
+                _warm = _Warm()
+            warm = _warm
+    return warm
+
+
+def text_widths(texts: Iterable[str], size: float, *, bold: bool = False) -> float:
+    """How wide the widest of texts is set, in points at size points in the documents' fonts, kerning
+    aside; generous for characters outside ASCII. The templates size their figure columns by it."""
+    regular, heavy = _compiler().widths()
+    get = (heavy if bold else regular).get
+    widest = max((sum(get(ch, _WIDEST) for ch in text) for text in set(texts)), default=0.0)
+    return widest * size / 1000
+
+
+@cache
+def _source(name: str) -> bytes:
+    if name not in TEMPLATES:
+        raise ValueError(f"no document template {name!r}")
+    return (_TEMPLATE_DIR / f"{name}.typ").read_bytes()
+
+
+def render(template: str, data: Mapping[str, Any]) -> bytes:
+    """The PDF of template (``invoice``, ``credit_note``, ``receipt``, ``statement``) filled with data, a
+    JSON-serialisable mapping of the shape dues.documents.content builds."""
+    # The template is the main file; lib.typ, which it imports, is read from the templates folder.
+    files = {"main.typ": _source(template), "data.json": orjson.dumps(data)}
+    warm = _compiler()
+    with warm.lock:
+        # Untagged: the tags of an accessible PDF cost about a fifth more time and twice the bytes.
+        # (The stubs leave out that input may be such a map of files, which the compiler takes.)
+        pdf = warm.compiler.compile(input=files, pdf_tags=False)  # type: ignore[type-var]
+    assert isinstance(pdf, bytes)
+    return pdf
