@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from dues.documents.content import render_credit_note
-from dues.documents.model import CreditNoteDocument, InvoiceReference, Logo, Party, PdfLine
+from dues.documents.model import CreditNoteDocument, InvoiceReference, Logo, PdfLine
+from dues.documents.parties import party
 from dues.models import Company, Customer
 from dues.models.adjustment import CreditNote, CreditNoteInvoice, CreditNoteLine
 
@@ -22,31 +23,6 @@ KIND = "CREDIT_NOTE"
 def file_name(note_number: str) -> str:
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in note_number)
     return f"credit-note-{safe}.pdf"
-
-
-def _party(
-    legal_name: str,
-    address: str | None,
-    pin_code: str | None,
-    state: str | None,
-    tax_id: str | None,
-    phone: str | None = None,
-    email: str | None = None,
-    logo: Logo | None = None,
-) -> Party:
-    gstin = tax_id if tax_id and len(tax_id) == 15 else None
-    pan = tax_id if tax_id and len(tax_id) == 10 else None
-    address_lines = "\n".join(part for part in (address, pin_code) if part)
-    return Party(
-        legal_name=legal_name,
-        address=address_lines,
-        state=state,
-        gstin=gstin,
-        pan=pan,
-        phone=phone,
-        email=email,
-        logo=logo,
-    )
 
 
 def document(
@@ -62,7 +38,7 @@ def document(
     return CreditNoteDocument(
         note_number=note.note_number,
         note_date=note.note_date,
-        seller=_party(
+        seller=party(
             company.legal_name,
             company.address,
             company.pin_code,
@@ -72,7 +48,7 @@ def document(
             company.email,
             logo,
         ),
-        buyer=_party(
+        buyer=party(
             customer.legal_name, customer.address, customer.pin_code, customer.state, customer.pan_or_gstin
         ),
         reason=note.reason,

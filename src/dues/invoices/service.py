@@ -30,6 +30,7 @@ from dues.documents.model import (
     PdfLine,
     TaxInvoiceDocument,
 )
+from dues.documents.parties import party
 from dues.errors import (
     Forbidden,
     NotFound,
@@ -660,29 +661,6 @@ async def act(
     return to_read(invoice, lines, customer.legal_name if customer else None)
 
 
-def _party(
-    legal_name: str,
-    address: str | None,
-    pin_code: str | None,
-    state: str | None,
-    tax_id: str | None,
-    phone: str | None = None,
-    email: str | None = None,
-) -> Party:
-    lines = [part for part in (address, pin_code) if part]
-    gstin = tax_id if tax_id and len(tax_id) == 15 else None
-    pan = tax_id if tax_id and len(tax_id) == 10 else None
-    return Party(
-        legal_name=legal_name,
-        address="\n".join(lines),
-        state=state,
-        gstin=gstin,
-        pan=pan,
-        phone=phone,
-        email=email,
-    )
-
-
 async def pdf(session: AsyncSession, company_id: str, invoice_id: str) -> tuple[str, bytes]:
     """The GST tax invoice as a PDF, and a file name for it."""
     found = await pdfs(session, company_id, [invoice_id])
@@ -709,7 +687,7 @@ async def pdfs(
     original_ids = {o for i in invoices for o in i.original_invoice_ids or ()}
     originals = {o.invoice_id: o for o in await repository.get_many(session, company_id, list(original_ids))}
     seller = replace(
-        _party(
+        party(
             company.legal_name,
             company.address,
             company.pin_code,
@@ -752,7 +730,7 @@ def _document_of(
         invoice_date=invoice.invoice_date,
         due_date=invoice.due_date,
         seller=seller,
-        buyer=_party(
+        buyer=party(
             customer.legal_name, customer.address, customer.pin_code, customer.state, customer.pan_or_gstin
         ),
         place_of_supply=invoice.place_of_supply,

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from dues.auth.deps import CurrentPrincipal, WriterPrincipal
 from dues.companies.deps import SellerScope as Scope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.openapi import errors
-from dues.payments import credit, service
+from dues.payments import credit, receipt, service
 from dues.payments.schemas import CreditApplied, CreditApply, PaymentCreate, PaymentRead
 
 router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["payments"])
@@ -53,6 +53,27 @@ async def get_payment(
     paymentId: PaymentIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
 ) -> JSONBody:
     return ok(await service.get(session, company_id, paymentId))
+
+
+@router.get(
+    "/payment/{paymentId}/receipt",
+    summary="A payment's receipt (PDF)",
+    description=(
+        "The receipt for a payment as a PDF: the seller, the payer, the date, mode and reference, each "
+        "invoice it settled with the cash and the TDS the buyer deducted (section and TAN), and what went to "
+        "the customer's credit. A reversed payment has no receipt (422); another company's payment "
+        "answers 404."
+    ),
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the payment receipt"}},
+)
+async def payment_receipt(
+    paymentId: PaymentIdPath, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+) -> Response:
+    name, content = await receipt.receipt_pdf(session, company_id, paymentId)
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
 
 
 @router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -221,3 +222,15 @@ async def allocate_unallocated(
                 "amounts": list(amounts),
             },
         )
+
+
+async def invoice_numbers(
+    session: AsyncSession, company_id: str, invoice_ids: Sequence[str]
+) -> dict[str, tuple[str, date]]:
+    """invoiceId → (number, invoice date), as a receipt prints them."""
+    if not invoice_ids:
+        return {}
+    stmt = select(Invoice.invoice_id, Invoice.invoice_number, Invoice.invoice_date).where(
+        Invoice.company_id == company_id, Invoice.invoice_id.in_(list(invoice_ids))
+    )
+    return {row[0]: (row[1], row[2]) for row in (await session.execute(stmt)).all()}
