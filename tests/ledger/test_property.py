@@ -49,10 +49,13 @@ _step = st.tuples(
             "pay",
             "pay_tds",
             "pay_credit",
+            "pay_credit",
             "apply_credit",
             "credit_note",
             "write_off",
             "reverse",
+            "reverse",
+            "refund",
             "refund",
             "withdraw",
         ]
@@ -140,14 +143,15 @@ async def _run(book: Book, step: tuple[str, int, int, Decimal], reference: str) 
         body["allocations"] = [allocation]
         answer = await book.seller.post("/api/v0/payment", json=body)
     elif kind == "pay_credit":
+        # More than the invoice's balance: the rest is the customer's credit.
         amount = (Decimal(700) * share).quantize(Decimal("0.01"))
-        body = {
-            "mode": "NEFT",
-            "reference": reference,
-            "paidOn": today,
-            "customerId": customer_id,
-            "amount": str(amount),
-        }
+        body = {"mode": "NEFT", "reference": reference, "paidOn": today, "customerId": customer_id}
+        body["amount"] = str(amount)
+        if invoice_id:
+            balance = _money((await _state(book, invoice_id))["balanceAmount"])
+            settle = min(balance, (amount / 2).quantize(Decimal("0.01")))
+            if settle > 0:
+                body["allocations"] = [{"invoiceId": invoice_id, "amount": str(settle)}]
         answer = await book.seller.post("/api/v0/payment", json=body)
     elif kind == "apply_credit":
         answer = await book.seller.post(f"/api/v0/customer/{customer_id}/credit/apply", json={})
