@@ -58,24 +58,28 @@ async def insert(
 _IMBALANCED = text(
     """
     WITH c AS (SELECT unnest(CAST(:customer_ids AS text[])) AS customer_id)
-    SELECT c.customer_id,
-           COALESCE((SELECT sum(e.amount) FROM ledger_entries e
-                      WHERE e.company_id = :company_id AND e.customer_id = c.customer_id), 0),
+    SELECT c.customer_id, COALESCE(e.on_invoices, 0), COALESCE(e.on_credit, 0),
            COALESCE((SELECT sum(i.balance_amount) FROM invoices i
                       WHERE i.company_id = :company_id AND i.customer_id = c.customer_id AND i.posted), 0),
            COALESCE((SELECT k.credit_balance FROM customers k
                       WHERE k.company_id = :company_id AND k.customer_id = c.customer_id), 0)
       FROM c
+      LEFT JOIN LATERAL (
+           SELECT sum(amount) FILTER (WHERE invoice_id IS NOT NULL) AS on_invoices,
+                  sum(amount) FILTER (WHERE invoice_id IS NULL) AS on_credit
+             FROM ledger_entries
+            WHERE company_id = :company_id AND customer_id = c.customer_id) e ON true
     """
 )
 
 
 async def sums(
     session: AsyncSession, company_id: str, customer_ids: Sequence[str]
-) -> list[tuple[str, Decimal, Decimal, Decimal]]:
-    """Per customer: the sum of its entries, of its posted invoices' balances, and its credit."""
+) -> list[tuple[str, Decimal, Decimal, Decimal, Decimal]]:
+    """Per customer: the sums of its entries on invoices and on its credit, of its posted invoices'
+    balances, and its credit."""
     rows = await session.execute(_IMBALANCED, {"company_id": company_id, "customer_ids": list(customer_ids)})
-    return [(r[0], Decimal(r[1]), Decimal(r[2]), Decimal(r[3])) for r in rows.all()]
+    return [(r[0], Decimal(r[1]), Decimal(r[2]), Decimal(r[3]), Decimal(r[4])) for r in rows.all()]
 
 
 async def entries_of(

@@ -3,9 +3,9 @@
 A movement's service moves the balances (invoices, customer credit) and then posts its entries here, in the
 same transaction. Signs: positive raises what the customer owes. An entry with an ``invoice_id`` moved that
 invoice's balance; one without moved the customer's credit (negative: the credit grew). So for every customer
-``sum(entries) = sum(balances of posted invoices) - credit``, and ``post`` checks exactly that for the
-customers it touched before it returns; the database checks it again at commit (migration 0019), whatever
-code path wrote.
+``sum(entries) = sum(balances of posted invoices) - credit``, in two halves: the entries on invoices sum to
+their balances, and those on no invoice to minus the credit. ``post`` checks both for the customers it touched
+before it returns; the database checks them again at commit (migration 0019), whatever code path wrote.
 """
 
 from __future__ import annotations
@@ -86,19 +86,23 @@ async def verify(session: AsyncSession, company_id: str, customer_ids: Sequence[
     """Raise LedgerOutOfBalance when a customer's entries do not sum to its balances less its credit."""
     if not customer_ids:
         return
-    for customer_id, entries, open_sum, credit in await repository.sums(session, company_id, customer_ids):
-        if entries != open_sum - credit:
+    for customer_id, on_invoices, on_credit, open_sum, credit in await repository.sums(
+        session, company_id, customer_ids
+    ):
+        # Both halves, as the database checks: a lost pair that cancels out (a credit application's) shows.
+        if on_invoices != open_sum or on_credit != -credit:
             log.error(
                 "ledger out of balance",
                 company_id=company_id,
                 customer_id=customer_id,
-                entries=str(entries),
+                entries_on_invoices=str(on_invoices),
+                entries_on_credit=str(on_credit),
                 open_invoices=str(open_sum),
                 credit=str(credit),
             )
             raise LedgerOutOfBalance(
-                f"ledger of customer {customer_id} out of balance: entries {entries} <> "
-                f"open invoices {open_sum} - credit {credit}"
+                f"ledger of customer {customer_id} out of balance: entries on invoices {on_invoices} <> "
+                f"open invoices {open_sum}, or entries on credit {on_credit} <> -credit {credit}"
             )
 
 

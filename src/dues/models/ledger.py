@@ -73,12 +73,15 @@ class LedgerEntry(Base):
 
 class CustomerLedgerBalance(Base):
     """Per customer: the sum of its entries, of its posted invoices' balances, and its credit; kept by
-    statement triggers and checked at commit (``entries_sum = open_sum - credit``). Written only by them."""
+    statement triggers and checked at commit (``entries_sum - credit_entries_sum = open_sum`` and
+    ``credit_entries_sum = -credit``). Written only by them."""
 
     __tablename__ = "customer_ledger_balances"
 
     company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     entries_sum: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
+    # The part of entries_sum on no invoice: what moved the customer's credit.
+    credit_entries_sum: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
     open_sum: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
     credit: Mapped[Decimal] = mapped_column(MONEY, server_default="0")

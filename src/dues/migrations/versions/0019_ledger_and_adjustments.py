@@ -68,11 +68,13 @@ def _stamps() -> list[sa.Column]:  # type: ignore[type-arg]
 _SUMMARY_FUNCTIONS = """
 CREATE FUNCTION ledger_sum_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO customer_ledger_balances (company_id, customer_id, entries_sum)
-    SELECT company_id, customer_id, sum(amount) FROM new_rows
+    INSERT INTO customer_ledger_balances (company_id, customer_id, entries_sum, credit_entries_sum)
+    SELECT company_id, customer_id, sum(amount), COALESCE(sum(amount) FILTER (WHERE invoice_id IS NULL), 0)
+    FROM new_rows
     GROUP BY company_id, customer_id ORDER BY company_id, customer_id
     ON CONFLICT (company_id, customer_id)
-    DO UPDATE SET entries_sum = customer_ledger_balances.entries_sum + EXCLUDED.entries_sum;
+    DO UPDATE SET entries_sum = customer_ledger_balances.entries_sum + EXCLUDED.entries_sum,
+                  credit_entries_sum = customer_ledger_balances.credit_entries_sum + EXCLUDED.credit_entries_sum;
     RETURN NULL;
 END
 $$;
@@ -141,9 +143,12 @@ BEGIN
     -- Deferred to commit: read the row as the transaction leaves it, not as this event saw it.
     SELECT * INTO row FROM customer_ledger_balances
     WHERE company_id = NEW.company_id AND customer_id = NEW.customer_id;
-    IF row.entries_sum <> row.open_sum - row.credit THEN
-        RAISE EXCEPTION 'ledger out of balance for customer % of %: entries % <> open invoices % - credit %',
-            row.customer_id, row.company_id, row.entries_sum, row.open_sum, row.credit
+    -- Both halves: the entries on invoices make their balances, the entries on no invoice make the credit.
+    -- (Their sum alone would let a lost pair that cancels out, such as a credit application's, through.)
+    IF row.entries_sum - row.credit_entries_sum <> row.open_sum OR row.credit_entries_sum <> -row.credit THEN
+        RAISE EXCEPTION 'ledger out of balance for customer % of %: entries % (% of them on no invoice) <> '
+            'open invoices % - credit %',
+            row.customer_id, row.company_id, row.entries_sum, row.credit_entries_sum, row.open_sum, row.credit
             USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_balanced';
     END IF;
     RETURN NULL;
@@ -568,6 +573,7 @@ def upgrade() -> None:
         sa.Column("company_id", COMPANY, primary_key=True),
         sa.Column("customer_id", ID, primary_key=True),
         _money("entries_sum"),
+        _money("credit_entries_sum"),
         _money("open_sum"),
         _money("credit"),
     )
@@ -600,10 +606,12 @@ def upgrade() -> None:
         "-unallocated_amount FROM payments WHERE unallocated_amount > 0 ORDER BY company_id, paid_on, created_on"
     )
     op.execute(
-        "INSERT INTO customer_ledger_balances (company_id, customer_id, entries_sum, open_sum, credit) "
-        "SELECT c.company_id, c.customer_id, "
+        "INSERT INTO customer_ledger_balances (company_id, customer_id, entries_sum, credit_entries_sum, "
+        "open_sum, credit) SELECT c.company_id, c.customer_id, "
         "COALESCE((SELECT sum(amount) FROM ledger_entries e WHERE e.company_id = c.company_id "
         "AND e.customer_id = c.customer_id), 0), "
+        "COALESCE((SELECT sum(amount) FROM ledger_entries e WHERE e.company_id = c.company_id "
+        "AND e.customer_id = c.customer_id AND e.invoice_id IS NULL), 0), "
         "COALESCE((SELECT sum(balance_amount) FROM invoices i WHERE i.company_id = c.company_id "
         "AND i.customer_id = c.customer_id AND i.posted), 0), c.credit_balance FROM customers c"
     )
@@ -643,7 +651,8 @@ def upgrade() -> None:
     # stops the upgrade here, with the customer named.
     op.execute(
         "DO $$ DECLARE bad record; BEGIN "
-        "SELECT * INTO bad FROM customer_ledger_balances WHERE entries_sum <> open_sum - credit LIMIT 1; "
+        "SELECT * INTO bad FROM customer_ledger_balances WHERE entries_sum - credit_entries_sum <> open_sum "
+        "OR credit_entries_sum <> -credit LIMIT 1; "
         "IF FOUND THEN RAISE EXCEPTION 'ledger out of balance for customer % of %', bad.customer_id, "
         "bad.company_id; END IF; END $$"
     )
