@@ -28,7 +28,7 @@ from dues.documents.model import (
     StatementDocument,
     TaxInvoiceDocument,
 )
-from dues.documents.render import render, text_widths
+from dues.documents.render import render, text_widths, wrap
 from dues.kit.india import STATE_CODES
 from dues.kit.money import ZERO, to_paise
 from dues.kit.words import rupees_in_words
@@ -64,19 +64,69 @@ Row = list[str]
 
 def render_invoice(doc: TaxInvoiceDocument) -> bytes:
     """A tax invoice, bill of supply or debit note as an A4 PDF."""
-    return render("invoice", invoice_data(doc))
+    return _render("invoice", invoice_data(doc))
 
 
 def render_credit_note(doc: CreditNoteDocument) -> bytes:
-    return render("credit_note", credit_note_data(doc))
+    return _render("credit_note", credit_note_data(doc))
 
 
 def render_receipt(doc: ReceiptDocument) -> bytes:
-    return render("receipt", receipt_data(doc))
+    return _render("receipt", receipt_data(doc))
 
 
 def render_statement(doc: StatementDocument) -> bytes:
-    return render("statement", statement_data(doc))
+    return _render("statement", statement_data(doc))
+
+
+def _render(template: str, data: dict[str, Any]) -> bytes:
+    return render(template, data, one_page=_fits_one_page(data))
+
+
+# What a page holds, in millimetres, and what each part of a document takes at most: a line of 9 pt text,
+# one of a table, and the characters a line holds in a party's column, a fact's, the closing's notes (each
+# character outside ASCII counted twice). Generous: a document reckoned to fit that does not is laid out
+# again (render.render), and one reckoned not to is only laid out the slower way.
+_PAGE_MM = 297 - 12 - 18 - 8
+_TEXT_LINE_MM = 4.6
+_TABLE_LINE_MM = 3.0
+_PARTY_CHARS, _FACT_CHARS, _NOTE_CHARS = 55, 18, 55
+
+
+def _fits_one_page(data: dict[str, Any]) -> bool:
+    height = 24.0 if data.get("logo") else 16.0
+    for section in data["sections"]:
+        party = section["party"]
+        left = 1 + _text_lines([party["name"], *party["lines"], party["registration"]], _PARTY_CHARS)
+        right = 0
+        if section["facts"] is not None:
+            right = 1 + _text_lines([value for _, value in section["facts"]["rows"]], _FACT_CHARS)
+        height += max(left, right) * _TEXT_LINE_MM + 7
+    for key in ("lines", "against", "allocations", "movements"):
+        table = data.get(key)
+        if table:
+            lines = sum(c["lines"] * 0.75 + len(c["rows"]) for c in table["chunks"])
+            extra = 1 + (table["total"] is not None) + (table["opening"] is not None)
+            height += 14 + (lines + 2 * extra) * _TABLE_LINE_MM
+            if height > _PAGE_MM:
+                return False
+    if "received" in data:
+        height += 16
+    closing = data["closing"]
+    notes = sum(
+        1 + _text_lines([line for line, _ in group["lines"]], _NOTE_CHARS) for group in closing["notes"]
+    )
+    totals = len(closing["totals"]) * 1.2 + (6 if closing["signatory"] else 1)
+    height += max(notes, totals) * _TEXT_LINE_MM + 8
+    return height <= _PAGE_MM
+
+
+def _text_lines(texts: Iterable[str], room: int) -> int:
+    lines = 0
+    for text in texts:
+        size = len(text) if text.isascii() else 2 * len(text)
+        lines += max(1, -(-size // room))
+    return lines
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -268,8 +318,21 @@ def _column(heading: str, align: str = "left", *, grow: bool = False) -> dict[st
     return {"heading": heading, "align": align, "grow": grow}
 
 
-# Figures in tables are set at this size (lib.typ's figures).
+# Figures in tables are set at this size (lib.typ's figures), in a text width of A4 less 12 mm margins, each
+# column with 1.3 mm either side; a growing column is never narrower than 20 mm.
 _TABLE_PT = 8.0
+_MM = 72 / 25.4
+_TEXT_WIDTH = (210 - 2 * 12) * _MM
+_CELL_PAD = 1.3 * _MM
+_MIN_GROW = 20 * _MM
+# Each line of a table is so high (its text's top edge above the baseline; lib.typ's row-top), lines of a
+# cell so far apart (cell-lead), and rows (row-gap): content.py places the rules between rows by them.
+_LINE_PT = 0.7 * _TABLE_PT
+_CELL_LEAD_PT = 0.5 * _TABLE_PT
+_ROW_GAP_PT = 3 * _MM
+# The rows of a table are laid out in chunks of at most so many rows, each chunk one paragraph (a row a
+# line of it, of a box a cell): pages break between chunks.
+_CHUNK_ROWS = 8
 
 
 def _table(
@@ -281,27 +344,60 @@ def _table(
     caption: str | None = None,
 ) -> dict[str, Any]:
     """A table as the template lays it out: each column but the growing one as wide, in points, as its
-    widest text (headings, the opening and the total row in bold)."""
+    widest text (headings, the opening and the total row in bold); the growing one takes the rest, and its
+    texts are broken into lines here, so the rules between rows can be placed before Typst lays them out."""
     bold_rows = [[c["heading"] for c in columns], *(r for r in (opening, total) if r is not None)]
-    widths: list[float | None] = []
+    widths: list[float] = []
+    grow: int | None = None
     for k, column in enumerate(columns):
         if column["grow"]:
-            widths.append(None)
+            grow = k
+            widths.append(0.0)
             continue
         widest = max(
             text_widths((row[k] for row in bold_rows), _TABLE_PT, bold=True),
             text_widths((row[k] for row in rows), _TABLE_PT),
         )
         widths.append(round(widest + 0.3, 2))
+    if grow is not None:
+        taken = sum(w + 2 * _CELL_PAD for w in widths) + 2 * _CELL_PAD
+        widths[grow] = round(max(_TEXT_WIDTH - taken, _MIN_GROW - 2 * _CELL_PAD), 2)
+    room = widths[grow] * 0.97 if grow is not None else 0.0
     return {
         "caption": caption,
         "headings": [c["heading"] for c in columns],
         "right": [c["align"] == "right" for c in columns],
         "widths": widths,
-        "rows": rows,
+        "chunks": _chunks(rows, grow, room),
         "total": total,
         "opening": opening,
     }
+
+
+def _chunks(rows: Sequence[Row], grow: int | None, room: float) -> list[dict[str, Any]]:
+    """Rows in chunks: for each, its rows (a description over more lines than one with its line breaks),
+    where the rules between them go (points down from the chunk's first line), and its lines in all."""
+    chunks: list[dict[str, Any]] = []
+    for first in range(0, len(rows), _CHUNK_ROWS):
+        chunk: list[Row] = []
+        rules: list[float] = []
+        y = 0.0
+        lines = 0
+        for row in rows[first : first + _CHUNK_ROWS]:
+            if chunk:
+                rules.append(round(y + _ROW_GAP_PT / 2, 2))
+                y += _ROW_GAP_PT
+            height = 1
+            if grow is not None and room:
+                wrapped = wrap(row[grow], room, _TABLE_PT)
+                height = len(wrapped)
+                if height > 1:
+                    row = [*row[:grow], "\n".join(wrapped), *row[grow + 1 :]]
+            chunk.append(row)
+            y += height * _LINE_PT + (height - 1) * _CELL_LEAD_PT
+            lines += height
+        chunks.append({"rows": chunk, "rules": rules, "lines": lines})
+    return chunks
 
 
 def _notes(*groups: tuple[str, Sequence[tuple[str, bool]]]) -> list[dict[str, Any]]:

@@ -21,17 +21,20 @@ every machine.
 from __future__ import annotations
 
 import os
+import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import orjson
 import typst
 
-__all__ = ["TEMPLATES", "render", "text_widths"]
+__all__ = ["TEMPLATES", "render", "text_widths", "wrap"]
 
 _TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATES = frozenset(p.stem for p in _TEMPLATE_DIR.glob("*.typ") if p.stem != "lib")
@@ -119,6 +122,80 @@ def text_widths(texts: Iterable[str], size: float, *, bold: bool = False) -> flo
     return widest * size / 1000
 
 
+def wrap(text: str, width: float, size: float) -> tuple[str, ...]:
+    """text broken into lines no wider than width points at size points: at its spaces and at the invisible
+    break places of clean(), a word wider than a line where it must (never inside a cluster). Each character
+    outside ASCII is taken as wider than any the fonts have, so Typst never finds a line too long and breaks
+    it again (which would put a table's columns out of step)."""
+    regular, _ = _compiler().widths()
+    room = width * 1000 / size
+    try:
+        ends = list(accumulate(map(regular.__getitem__, text)))
+    except KeyError:
+        return _wrap(text, room)
+    if not ends or ends[-1] <= room:
+        return (text,)
+    # Plain ASCII (the most of descriptions): break at the last space that leaves a line within room.
+    lines = []
+    start, before, space = 0, 0.0, -1
+    for end in [*(k for k, ch in enumerate(text) if ch == " "), len(text)]:
+        if ends[end - 1] - before > room:
+            if space < start:
+                return _wrap(text, room)
+            lines.append(text[start:space])
+            start, before = space + 1, ends[space]
+            if ends[end - 1] - before > room:
+                return _wrap(text, room)
+        space = end
+    lines.append(text[start:])
+    return tuple(lines)
+
+
+@lru_cache(maxsize=4096)
+def _wrap(text: str, room: float) -> tuple[str, ...]:
+    regular, _ = _compiler().widths()
+    get = regular.get
+    space = regular[" "]
+    lines: list[str] = []
+    line, used, started = "", 0.0, False
+    for n, word in enumerate(text.split(" ")):
+        for k, part in enumerate(word.split(_BREAK)):
+            sep = _BREAK if k else (" " if n else "")
+            extra = space if sep == " " else 0.0
+            wide = sum(get(ch, _WIDEST) for ch in part)
+            if started and used + extra + wide > room:
+                lines.append(line)
+                line, used, started = "", 0.0, False
+            if started:
+                line += sep
+                used += extra
+            while wide > room:
+                cut, taken = 0, 0.0
+                while cut < len(part) and taken + get(part[cut], _WIDEST) <= room:
+                    taken += get(part[cut], _WIDEST)
+                    cut += 1
+                while 1 < cut < len(part) and _inside_cluster(part, cut):
+                    cut -= 1
+                cut = max(cut, 1)
+                lines.append(line + part[:cut])
+                line, used, started = "", 0.0, False
+                part = part[cut:]
+                wide = sum(get(ch, _WIDEST) for ch in part)
+            line += part
+            used += wide
+            started = True
+    lines.append(line)
+    return tuple(lines)
+
+
+_BREAK = "\u200b"
+
+
+def _inside_cluster(word: str, at: int) -> bool:
+    """Whether word cut before at would split a cluster: a mark after it, or a virama before it."""
+    return unicodedata.category(word[at])[0] == "M" or unicodedata.combining(word[at - 1]) == 9
+
+
 @cache
 def _source(name: str) -> bytes:
     if name not in TEMPLATES:
@@ -126,9 +203,26 @@ def _source(name: str) -> bytes:
     return (_TEMPLATE_DIR / f"{name}.typ").read_bytes()
 
 
-def render(template: str, data: Mapping[str, Any]) -> bytes:
+def render(template: str, data: Mapping[str, Any], *, one_page: bool = False) -> bytes:
     """The PDF of template (``invoice``, ``credit_note``, ``receipt``, ``statement``) filled with data, a
-    JSON-serialisable mapping of the shape dues.documents.content builds."""
+    JSON-serialisable mapping of the shape dues.documents.content builds.
+
+    one_page: the caller reckons the document fits on one page. It is then laid out without a page count
+    or a repeated table heading (which make Typst lay it all out twice: some 0.2 ms of a 3-line invoice),
+    and laid out again with them should it run over after all."""
+    if one_page:
+        pdf = _compile(template, {**data, "one-page": True})
+        # Each page object names its type; text streams are compressed, and a name or title that spells
+        # it out can only make more of them, so the worst a document can do is be laid out twice.
+        if len(_PAGE.findall(pdf)) == 1:
+            return pdf
+    return _compile(template, data)
+
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def _compile(template: str, data: Mapping[str, Any]) -> bytes:
     # The template is the main file; lib.typ, which it imports, is read from the templates folder.
     files = {"main.typ": _source(template), "data.json": orjson.dumps(data)}
     warm = _compiler()
