@@ -64,7 +64,7 @@ Row = list[str]
 
 def render_invoice(doc: TaxInvoiceDocument) -> bytes:
     """A tax invoice, bill of supply or debit note as an A4 PDF."""
-    return _render("invoice", invoice_data(doc))
+    return _render("invoice", invoice_data(doc), "lines")
 
 
 def render_credit_note(doc: CreditNoteDocument) -> bytes:
@@ -76,49 +76,97 @@ def render_receipt(doc: ReceiptDocument) -> bytes:
 
 
 def render_statement(doc: StatementDocument) -> bytes:
-    return _render("statement", statement_data(doc))
+    return _render("statement", statement_data(doc), "movements")
 
 
-def _render(template: str, data: dict[str, Any]) -> bytes:
-    return render(template, data, one_page=_fits_one_page(data))
+def _render(template: str, data: dict[str, Any], table: str | None = None) -> bytes:
+    """The document laid out on the pages worked out here when that can be done (render.render checks it
+    came out so, else lets Typst break the pages and count them: a page count, or a table's heading
+    repeated on the pages it runs onto, makes Typst lay a document out twice)."""
+    head = _head_mm(data)
+    closing = _closing_mm(data)
+    if _fits_one_page(data, head, closing):
+        return render(template, {**data, "one-page": True}, pages=1, otherwise=data)
+    plan = _plan(data[table], head, closing) if table is not None else None
+    if plan is None:
+        return render(template, data)
+    return render(template, {**data, "pages": plan}, pages=len(plan), otherwise=data)
 
 
-# What a page holds, in millimetres, and what each part of a document takes at most: a line of 9 pt text,
-# one of a table, and the characters a line holds in a party's column, a fact's, the closing's notes (each
-# character outside ASCII counted twice). Generous: a document reckoned to fit that does not is laid out
-# again (render.render), and one reckoned not to is only laid out the slower way.
-_PAGE_MM = 297 - 12 - 18 - 8
-_TEXT_LINE_MM = 4.6
-_TABLE_LINE_MM = 3.0
-_PARTY_CHARS, _FACT_CHARS, _NOTE_CHARS = 55, 18, 55
+# What a page holds, in millimetres (A4 less the margins and a few for safety), and what each part of a
+# document takes at most: a line of 9 pt text, and the characters a line holds in a party's column, a
+# fact's, the closing's notes (each character outside ASCII counted twice). Generous: a document that does
+# not come out on the pages reckoned is laid out again, the slower way (render.render).
+_PAGE_MM = 297 - 12 - 18 - 3
+_TEXT_LINE_MM = 4.0
+_PARTY_CHARS, _FACT_CHARS, _NOTE_CHARS = 62, 24, 55
+# A table's heading row (and a bold row under it), and the space after a table.
+_HEADING_MM = 5.5
+_AFTER_TABLE_MM = 3.5
 
 
-def _fits_one_page(data: dict[str, Any]) -> bool:
-    height = 24.0 if data.get("logo") else 16.0
+def _head_mm(data: dict[str, Any]) -> float:
+    """The heading, logo and sections."""
+    height = 22.0 if data.get("logo") else 14.0
     for section in data["sections"]:
         party = section["party"]
         left = 1 + _text_lines([party["name"], *party["lines"], party["registration"]], _PARTY_CHARS)
         right = 0
         if section["facts"] is not None:
             right = 1 + _text_lines([value for _, value in section["facts"]["rows"]], _FACT_CHARS)
-        height += max(left, right) * _TEXT_LINE_MM + 7
-    for key in ("lines", "against", "allocations", "movements"):
-        table = data.get(key)
-        if table:
-            lines = sum(c["lines"] * 0.75 + len(c["rows"]) for c in table["chunks"])
-            extra = 1 + (table["total"] is not None) + (table["opening"] is not None)
-            height += 14 + (lines + 2 * extra) * _TABLE_LINE_MM
-            if height > _PAGE_MM:
-                return False
+        height += max(left, right) * _TEXT_LINE_MM + 6
     if "received" in data:
         height += 16
+    return height
+
+
+def _closing_mm(data: dict[str, Any]) -> float:
     closing = data["closing"]
     notes = sum(
         1 + _text_lines([line for line, _ in group["lines"]], _NOTE_CHARS) for group in closing["notes"]
     )
     totals = len(closing["totals"]) * 1.2 + (6 if closing["signatory"] else 1)
-    height += max(notes, totals) * _TEXT_LINE_MM + 8
+    return max(notes, totals) * _TEXT_LINE_MM + 6
+
+
+def _table_mm(table: dict[str, Any]) -> float:
+    bold = (table["total"] is not None) + (table["opening"] is not None)
+    caption = 4 if table["caption"] else 0
+    return caption + (1 + bold) * _HEADING_MM + sum(c["mm"] for c in table["chunks"]) + _AFTER_TABLE_MM
+
+
+def _fits_one_page(data: dict[str, Any], head: float, closing: float) -> bool:
+    height = head + closing
+    for key in ("lines", "against", "allocations", "movements"):
+        if data.get(key):
+            height += _table_mm(data[key])
     return height <= _PAGE_MM
+
+
+def _plan(table: dict[str, Any], head: float, closing: float) -> list[list[int]] | None:
+    """The chunks of a table's rows on each page (from, to), the first page under the heading and
+    sections, the last page with the closing; None if a chunk would not fit on a page, or the closing
+    not on the last chunks' page."""
+    chunks = table["chunks"]
+    if not chunks:
+        return None
+    caption = 4 if table["caption"] else 0
+    bold = (table["total"] is not None) + (table["opening"] is not None)
+    used = head + caption + (1 + bold) * _HEADING_MM
+    pages: list[list[int]] = []
+    start = 0
+    for k, chunk in enumerate(chunks):
+        if used + chunk["mm"] > _PAGE_MM:
+            if k == start:
+                return None
+            pages.append([start, k])
+            start, used = k, _HEADING_MM
+        used += chunk["mm"]
+    if used + _AFTER_TABLE_MM + closing > _PAGE_MM:
+        # Whether the closing would go onto a page of its own is too near to call: Typst decides.
+        return None
+    pages.append([start, len(chunks)])
+    return pages
 
 
 def _text_lines(texts: Iterable[str], room: int) -> int:
@@ -396,7 +444,7 @@ def _chunks(rows: Sequence[Row], grow: int | None, room: float) -> list[dict[str
             chunk.append(row)
             y += height * _LINE_PT + (height - 1) * _CELL_LEAD_PT
             lines += height
-        chunks.append({"rows": chunk, "rules": rules, "lines": lines})
+        chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
     return chunks
 
 

@@ -118,7 +118,14 @@ def text_widths(texts: Iterable[str], size: float, *, bold: bool = False) -> flo
     aside; generous for characters outside ASCII. The templates size their figure columns by it."""
     regular, heavy = _compiler().widths()
     get = (heavy if bold else regular).get
-    widest = max((sum(get(ch, _WIDEST) for ch in text) for text in set(texts)), default=0.0)
+    widths = (heavy if bold else regular).__getitem__
+    widest = 0.0
+    for text in set(texts):
+        try:
+            wide = sum(map(widths, text))
+        except KeyError:
+            wide = sum(get(ch, _WIDEST) for ch in text)
+        widest = max(widest, wide)
     return widest * size / 1000
 
 
@@ -130,11 +137,11 @@ def wrap(text: str, width: float, size: float) -> tuple[str, ...]:
     regular, _ = _compiler().widths()
     room = width * 1000 / size
     try:
-        ends = list(accumulate(map(regular.__getitem__, text)))
+        if sum(map(regular.__getitem__, text)) <= room:
+            return (text,)
     except KeyError:
         return _wrap(text, room)
-    if not ends or ends[-1] <= room:
-        return (text,)
+    ends = list(accumulate(map(regular.__getitem__, text)))
     # Plain ASCII (the most of descriptions): break at the last space that leaves a line within room.
     lines = []
     start, before, space = 0, 0.0, -1
@@ -203,20 +210,26 @@ def _source(name: str) -> bytes:
     return (_TEMPLATE_DIR / f"{name}.typ").read_bytes()
 
 
-def render(template: str, data: Mapping[str, Any], *, one_page: bool = False) -> bytes:
+def render(
+    template: str,
+    data: Mapping[str, Any],
+    *,
+    pages: int | None = None,
+    otherwise: Mapping[str, Any] | None = None,
+) -> bytes:
     """The PDF of template (``invoice``, ``credit_note``, ``receipt``, ``statement``) filled with data, a
     JSON-serialisable mapping of the shape dues.documents.content builds.
 
-    one_page: the caller reckons the document fits on one page. It is then laid out without a page count
-    or a repeated table heading (which make Typst lay it all out twice: some 0.2 ms of a 3-line invoice),
-    and laid out again with them should it run over after all."""
-    if one_page:
-        pdf = _compile(template, {**data, "one-page": True})
-        # Each page object names its type; text streams are compressed, and a name or title that spells
-        # it out can only make more of them, so the worst a document can do is be laid out twice.
-        if len(_PAGE.findall(pdf)) == 1:
-            return pdf
-    return _compile(template, data)
+    pages, otherwise: data lays the document out on so many pages of its own (content.py's ``one-page``
+    or ``pages``), with page numbers and table headings set as text rather than counted and looked up by
+    Typst (which would make it lay the whole document out twice). Should it come out on any other number
+    of pages, it is laid out again from otherwise, the data without that plan."""
+    pdf = _compile(template, data)
+    # Each page object names its type; text streams are compressed, and a name or title that spells it
+    # out can only make more of them, so the worst a document can do is be laid out twice.
+    if pages is None or otherwise is None or len(_PAGE.findall(pdf)) == pages:
+        return pdf
+    return _compile(template, otherwise)
 
 
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
