@@ -113,7 +113,7 @@ def _head_mm(data: dict[str, Any]) -> float:
         left = 1 + _text_lines([party["name"], *party["lines"], party["registration"]], _PARTY_CHARS)
         right = 0
         if section["facts"] is not None:
-            right = 1 + _text_lines([value for _, value in section["facts"]["rows"]], _FACT_CHARS)
+            right = 1 + _text_lines([row[-1] for row in section["facts"]["rows"]], _FACT_CHARS)
         height += max(left, right) * _TEXT_LINE_MM + 6
     if "received" in data:
         height += 16
@@ -350,8 +350,17 @@ def _section(party: dict[str, Any], heading: str | None, facts: Sequence[tuple[s
         return {"party": party, "facts": None}
     return {
         "party": party,
-        "facts": {"heading": heading, "rows": [[label, _narrow(v)] for label, v in facts]},
+        # Each label with the room left after it in its 27 mm (lib.typ's facts).
+        "facts": {
+            "heading": heading,
+            "rows": [
+                [label, round(_FACT_LABEL_PT - text_widths([label], 9), 2), _narrow(v)] for label, v in facts
+            ],
+        },
     }
+
+
+_FACT_LABEL_PT = 27 * 72 / 25.4
 
 
 def _narrow(value: str) -> str:
