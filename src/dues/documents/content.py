@@ -83,14 +83,26 @@ def _render(template: str, data: dict[str, Any], table: str | None = None) -> by
     """The document laid out on the pages worked out here when that can be done (render.render checks it
     came out so, else lets Typst break the pages and count them: a page count, or a table's heading
     repeated on the pages it runs onto, makes Typst lay a document out twice)."""
+    wired = _wire(data)
     head = _head_mm(data)
     closing = _closing_mm(data)
     if _fits_one_page(data, head, closing):
-        return render(template, {**data, "one-page": True}, pages=1, otherwise=data)
-    plan = _plan(data[table], head, closing) if table is not None else None
-    if plan is None:
-        return render(template, data)
-    return render(template, {**data, "pages": plan}, pages=len(plan), otherwise=data)
+        return render(template, {**wired, "one-page": True}, pages=1, otherwise=wired)
+    planned = _plan(data[table], head, closing) if table is not None else None
+    if planned is None:
+        return render(template, wired)
+    pages, chunks = planned
+    paged = {**wired, table: {**wired[table], "chunks": chunks}, "pages": pages}
+    return render(template, paged, pages=len(pages), otherwise=wired)
+
+
+def _wire(data: dict[str, Any]) -> dict[str, Any]:
+    """data without what only content.py reads (a table's rows before they are chunked): a copy of what
+    holds it, the rest as it is."""
+    tables = {k: v for k, v in data.items() if isinstance(v, dict) and "_rows" in v}
+    if not tables:
+        return data
+    return {**data, **{k: {f: v for f, v in t.items() if f != "_rows"} for k, t in tables.items()}}
 
 
 # What a page holds, in millimetres (A4 less the margins and a few for safety), and what each part of a
@@ -143,30 +155,40 @@ def _fits_one_page(data: dict[str, Any], head: float, closing: float) -> bool:
     return height <= _PAGE_MM
 
 
-def _plan(table: dict[str, Any], head: float, closing: float) -> list[list[int]] | None:
-    """The chunks of a table's rows on each page (from, to), the first page under the heading and
-    sections, the last page with the closing; None if a chunk would not fit on a page, or the closing
-    not on the last chunks' page."""
-    chunks = table["chunks"]
-    if not chunks:
+def _plan(
+    table: dict[str, Any], head: float, closing: float
+) -> tuple[list[list[int]], list[dict[str, Any]]] | None:
+    """The table's rows in chunks that each fit on a page, and the chunks on each page (from, to): the
+    first page under the heading and sections, the last with the closing. None if a row would not fit on
+    a page, or the closing not on the last rows' page: Typst decides."""
+    rows = table["_rows"]
+    if not rows:
         return None
     caption = 4 if table["caption"] else 0
     bold = (table["total"] is not None) + (table["opening"] is not None)
     used = head + caption + (1 + bold) * _HEADING_MM
-    pages: list[list[int]] = []
+    breaks: list[int] = []
     start = 0
-    for k, chunk in enumerate(chunks):
-        if used + chunk["mm"] > _PAGE_MM:
+    for k, (_, height) in enumerate(rows):
+        mm = (height + _ROW_GAP_PT) / _MM
+        if used + mm > _PAGE_MM:
             if k == start:
                 return None
-            pages.append([start, k])
+            breaks.append(k)
             start, used = k, _HEADING_MM
-        used += chunk["mm"]
+        used += mm
     if used + _AFTER_TABLE_MM + closing > _PAGE_MM:
-        # Whether the closing would go onto a page of its own is too near to call: Typst decides.
         return None
-    pages.append([start, len(chunks)])
-    return pages
+    chunks = _chunks(rows, breaks)
+    # Which chunk each page starts with: chunks never run across a break.
+    firsts = [0]
+    row = 0
+    for n, chunk in enumerate(chunks):
+        if row in breaks:
+            firsts.append(n)
+        row += len(chunk["rows"])
+    pages = [[a, b] for a, b in zip(firsts, [*firsts[1:], len(chunks)], strict=True)]
+    return pages, chunks
 
 
 def _text_lines(texts: Iterable[str], room: int) -> int:
@@ -389,7 +411,7 @@ _CELL_LEAD_PT = 0.5 * _TABLE_PT
 _ROW_GAP_PT = 3 * _MM
 # The rows of a table are laid out in chunks of at most so many rows, each chunk one paragraph (a row a
 # line of it, of a box a cell): pages break between chunks.
-_CHUNK_ROWS = 8
+_CHUNK_ROWS = 12
 
 
 def _table(
@@ -420,40 +442,52 @@ def _table(
         taken = sum(w + 2 * _CELL_PAD for w in widths) + 2 * _CELL_PAD
         widths[grow] = round(max(_TEXT_WIDTH - taken, _MIN_GROW - 2 * _CELL_PAD), 2)
     room = widths[grow] * 0.97 if grow is not None else 0.0
+    wrapped = _wrapped(rows, grow, room)
     return {
         "caption": caption,
         "headings": [c["heading"] for c in columns],
         "right": [c["align"] == "right" for c in columns],
         "widths": widths,
-        "chunks": _chunks(rows, grow, room),
+        "chunks": _chunks(wrapped),
+        # Taken out before the template sees it (_wire): for _plan, which chunks them again by page.
+        "_rows": wrapped,
         "total": total,
         "opening": opening,
     }
 
 
-def _chunks(rows: Sequence[Row], grow: int | None, room: float) -> list[dict[str, Any]]:
-    """Rows in chunks: for each, its rows (a description over more lines than one with its line breaks),
-    where the rules between them go (points down from the chunk's first line), and its lines in all."""
+def _wrapped(rows: Sequence[Row], grow: int | None, room: float) -> list[tuple[Row, float]]:
+    """Each row (a description over more lines than one with its line breaks) and how high its text is,
+    in points."""
+    out = []
+    for row in rows:
+        height = 1
+        if grow is not None and room:
+            wrapped = wrap(row[grow], room, _TABLE_PT)
+            height = len(wrapped)
+            if height > 1:
+                row = [*row[:grow], "\n".join(wrapped), *row[grow + 1 :]]
+        out.append((row, height * _LINE_PT + (height - 1) * _CELL_LEAD_PT))
+    return out
+
+
+def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """Rows in chunks of at most _CHUNK_ROWS, none across a break (a page's first row): for each, its rows,
+    where the rules between them go (points down from the chunk's first line), and its height in mm."""
+    bounds = sorted({*range(0, len(rows), _CHUNK_ROWS), *breaks})
     chunks: list[dict[str, Any]] = []
-    for first in range(0, len(rows), _CHUNK_ROWS):
-        chunk: list[Row] = []
-        rules: list[float] = []
-        y = 0.0
-        lines = 0
-        for row in rows[first : first + _CHUNK_ROWS]:
-            if chunk:
-                rules.append(round(y + _ROW_GAP_PT / 2, 2))
-                y += _ROW_GAP_PT
-            height = 1
-            if grow is not None and room:
-                wrapped = wrap(row[grow], room, _TABLE_PT)
-                height = len(wrapped)
-                if height > 1:
-                    row = [*row[:grow], "\n".join(wrapped), *row[grow + 1 :]]
-            chunk.append(row)
-            y += height * _LINE_PT + (height - 1) * _CELL_LEAD_PT
-            lines += height
-        chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
+    for start, end in zip(bounds, [*bounds[1:], len(rows)], strict=True):
+        for first in range(start, end, _CHUNK_ROWS):
+            chunk: list[Row] = []
+            rules: list[float] = []
+            y = 0.0
+            for row, height in rows[first : min(first + _CHUNK_ROWS, end)]:
+                if chunk:
+                    rules.append(round(y + _ROW_GAP_PT / 2, 2))
+                    y += _ROW_GAP_PT
+                chunk.append(row)
+                y += height
+            chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
     return chunks
 
 
