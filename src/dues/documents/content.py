@@ -409,9 +409,11 @@ _MIN_GROW = 20 * _MM
 _LINE_PT = 0.7 * _TABLE_PT
 _CELL_LEAD_PT = 0.5 * _TABLE_PT
 _ROW_GAP_PT = 3 * _MM
-# The rows of a table are laid out in chunks of at most so many rows, each chunk one paragraph (a row a
-# line of it, of a box a cell): pages break between chunks.
+# The rows of a table are laid out in chunks of at most so many rows and so high, each chunk one paragraph
+# (a row a line of it, of a box a cell): fewer, larger elements for Typst to lay out. Pages break between
+# chunks; on pages planned here (_plan), at any row.
 _CHUNK_ROWS = 12
+_CHUNK_PT = 90 * _MM
 
 
 def _table(
@@ -472,22 +474,25 @@ def _wrapped(rows: Sequence[Row], grow: int | None, room: float) -> list[tuple[R
 
 
 def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> list[dict[str, Any]]:
-    """Rows in chunks of at most _CHUNK_ROWS, none across a break (a page's first row): for each, its rows,
-    where the rules between them go (points down from the chunk's first line), and its height in mm."""
-    bounds = sorted({*range(0, len(rows), _CHUNK_ROWS), *breaks})
+    """Rows in chunks of at most _CHUNK_ROWS rows and _CHUNK_PT high (a chunk never breaks across pages),
+    none across a break (a page's first row): for each, its rows, where the rules between them go (points
+    down from the chunk's first line), and its height in mm."""
+    stops = set(breaks)
     chunks: list[dict[str, Any]] = []
-    for start, end in zip(bounds, [*bounds[1:], len(rows)], strict=True):
-        for first in range(start, end, _CHUNK_ROWS):
-            chunk: list[Row] = []
-            rules: list[float] = []
-            y = 0.0
-            for row, height in rows[first : min(first + _CHUNK_ROWS, end)]:
-                if chunk:
-                    rules.append(round(y + _ROW_GAP_PT / 2, 2))
-                    y += _ROW_GAP_PT
-                chunk.append(row)
-                y += height
+    chunk: list[Row] = []
+    rules: list[float] = []
+    y = 0.0
+    for k, (row, height) in enumerate(rows):
+        if chunk and (k in stops or len(chunk) >= _CHUNK_ROWS or y + _ROW_GAP_PT + height > _CHUNK_PT):
             chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
+            chunk, rules, y = [], [], 0.0
+        if chunk:
+            rules.append(round(y + _ROW_GAP_PT / 2, 2))
+            y += _ROW_GAP_PT
+        chunk.append(row)
+        y += height
+    if chunk:
+        chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
     return chunks
 
 

@@ -181,9 +181,16 @@ def _wrap(text: str, room: float) -> tuple[str, ...]:
                 while cut < len(part) and taken + get(part[cut], _WIDEST) <= room:
                     taken += get(part[cut], _WIDEST)
                     cut += 1
-                while 1 < cut < len(part) and _inside_cluster(part, cut):
-                    cut -= 1
                 cut = max(cut, 1)
+                back = cut
+                while 1 < back < len(part) and _inside_cluster(part, back):
+                    back -= 1
+                if back < len(part) and _inside_cluster(part, back):
+                    # A cluster wider than the line: past it rather than through it.
+                    while cut < len(part) and _inside_cluster(part, cut):
+                        cut += 1
+                else:
+                    cut = back
                 lines.append(line + part[:cut])
                 line, used, started = "", 0.0, False
                 part = part[cut:]
