@@ -375,14 +375,18 @@ def _section(party: dict[str, Any], heading: str | None, facts: Sequence[tuple[s
         # Each label with the room left after it in its 27 mm (lib.typ's facts).
         "facts": {
             "heading": heading,
-            "rows": [
-                [label, round(_FACT_LABEL_PT - text_widths([label], 9), 2), _narrow(v)] for label, v in facts
-            ],
+            "rows": [[label, _label_room(label), _narrow(v)] for label, v in facts],
         },
     }
 
 
 _FACT_LABEL_PT = 27 * 72 / 25.4
+
+
+# The labels are a few, the same on every document.
+@lru_cache(maxsize=256)
+def _label_room(label: str) -> float:
+    return round(_FACT_LABEL_PT - text_widths([label], 9), 2)
 
 
 def _narrow(value: str) -> str:
