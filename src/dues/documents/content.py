@@ -159,8 +159,9 @@ def _plan(
     table: dict[str, Any], head: float, closing: float
 ) -> tuple[list[list[int]], list[dict[str, Any]]] | None:
     """The table's rows in chunks that each fit on a page, and the chunks on each page (from, to): the
-    first page under the heading and sections, the last with the closing. None if a row would not fit on
-    a page, or the closing not on the last rows' page: Typst decides."""
+    first page under the heading and sections, the last with the closing (and as many of the last rows as
+    fit with it). None if a row would not fit on a page, or all the rows on the first page and the
+    closing perhaps: Typst decides."""
     rows = table["_rows"]
     if not rows:
         return None
@@ -178,7 +179,16 @@ def _plan(
             start, used = k, _HEADING_MM
         used += mm
     if used + _AFTER_TABLE_MM + closing > _PAGE_MM:
-        return None
+        if not breaks:
+            # All the rows fit on the first page, the closing perhaps: Typst decides.
+            return None
+        # The last two rows go over to a page of their own with the closing, as a total is not printed
+        # alone.
+        k = max(len(rows) - 2, start + 1)
+        carried = sum((height + _ROW_GAP_PT) / _MM for _, height in rows[k:])
+        if k >= len(rows) or _HEADING_MM + carried + _AFTER_TABLE_MM + closing > _PAGE_MM:
+            return None
+        breaks.append(k)
     chunks = _chunks(rows, breaks)
     # Which chunk each page starts with: chunks never run across a break.
     firsts = [0]
