@@ -6,7 +6,7 @@ on 2 cores with one worker: the PDF may take some 3 ms of it. Targets: a 3-line 
 
 Documents, each with a seller, a buyer, bank and UPI details: tax invoices of 3 and 50 lines (some
 descriptions long enough to wrap; 50 lines run over two pages), a credit note against two invoices, a payment
-receipt with TDS, and a statement of account of 1,000 movements (19 pages). Every render is of a different
+receipt with TDS, and a statement of account of 1,000 movements (21 pages). Every render is of a different
 document (its number, buyer and lines' text change), as in a dispatch run, so no render is a copy of the one
 before; the time is from the document's model to the PDF's bytes (what it prints worked out in Python, then
 Typst). The first render of the process (fonts, the templates' parse) is printed on its own, not counted.
@@ -17,7 +17,7 @@ milliseconds do.
 
 --rounds rounds of --repeat renders of each document, interleaved; printed per document: each round's
 median, the median of those, the 90th percentile of all renders, and the PDF's size. The statement's rounds
-come after all the others: once a process has laid out a document of 19 pages, every later render of it is
+come after all the others: once a process has laid out a document of 21 pages, every later render of it is
 some 0.6 ms slower (Typst's caches keep the room they grew to), which would tax the small documents' rounds.
 
     python bench/documents_pdf.py

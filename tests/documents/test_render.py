@@ -18,12 +18,13 @@ from dues.documents import render as render_module
 from dues.documents.content import (
     clean,
     format_inr,
+    invoice_data,
     render_credit_note,
     render_invoice,
     render_receipt,
     render_statement,
 )
-from dues.documents.render import TEMPLATES, render, text_widths
+from dues.documents.render import TEMPLATES, render, text_widths, wrap
 from tests.documents import samples
 from tests.documents.samples import SVG_LOGO, png, text, with_logo
 
@@ -192,3 +193,30 @@ def test_pages_rasterise(tmp_path: Path) -> None:
         pngs = sorted(tmp_path.glob(f"{name}*.png"))
         assert len(pngs) == len(PdfReader(io.BytesIO(pdf)).pages)
         assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+
+
+def test_a_document_laid_out_on_pages_it_does_not_fit_is_laid_out_again_by_typst() -> None:
+    # Reckoned (wrongly, here on purpose) to fit on one page: it runs over, so the renderer lays it out
+    # again with Typst's own page breaks, count and repeated heading.
+    data = invoice_data(samples.big_invoice(60))
+    wired = {
+        k: ({f: x for f, x in v.items() if f != "_rows"} if isinstance(v, dict) else v)
+        for k, v in data.items()
+    }
+    found = samples.pages(render("invoice", {**wired, "one-page": True}, pages=1, otherwise=wired))
+
+    assert len(found) == 2
+    for number, page in enumerate(found, start=1):
+        assert f"Page {number} of 2" in page
+        assert page.count("# Description HSN/SAC Qty Unit Price Taxable Value GST % CGST SGST") == 1
+
+
+def test_wrap_breaks_at_spaces_within_the_width_and_never_inside_a_cluster() -> None:
+    text = "Hydraulic press spare kit with seals, gaskets, O-rings and fitting instructions"
+    lines = wrap(text, 100, 8)
+    assert " ".join(lines) == text and len(lines) > 1
+    assert all(text_widths([line], 8) <= 100 for line in lines)
+    assert wrap("short", 100, 8) == ("short",)
+    # A word wider than the line is cut, but not between a consonant and its vowel sign or after a virama.
+    for line in wrap("हाइड्रोलिक" * 4, 30, 8):
+        assert not line.endswith("\u094d") and line[0] not in "\u093e\u093f\u0940\u094b\u094d"

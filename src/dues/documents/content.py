@@ -28,7 +28,7 @@ from dues.documents.model import (
     StatementDocument,
     TaxInvoiceDocument,
 )
-from dues.documents.render import render, text_widths
+from dues.documents.render import render, text_widths, wrap
 from dues.kit.india import STATE_CODES
 from dues.kit.money import ZERO, to_paise
 from dues.kit.words import rupees_in_words
@@ -64,19 +64,149 @@ Row = list[str]
 
 def render_invoice(doc: TaxInvoiceDocument) -> bytes:
     """A tax invoice, bill of supply or debit note as an A4 PDF."""
-    return render("invoice", invoice_data(doc))
+    return _render("invoice", invoice_data(doc), "lines")
 
 
 def render_credit_note(doc: CreditNoteDocument) -> bytes:
-    return render("credit_note", credit_note_data(doc))
+    return _render("credit_note", credit_note_data(doc))
 
 
 def render_receipt(doc: ReceiptDocument) -> bytes:
-    return render("receipt", receipt_data(doc))
+    return _render("receipt", receipt_data(doc))
 
 
 def render_statement(doc: StatementDocument) -> bytes:
-    return render("statement", statement_data(doc))
+    return _render("statement", statement_data(doc), "movements")
+
+
+def _render(template: str, data: dict[str, Any], table: str | None = None) -> bytes:
+    """The document laid out on the pages worked out here when that can be done (render.render checks it
+    came out so, else lets Typst break the pages and count them: a page count, or a table's heading
+    repeated on the pages it runs onto, makes Typst lay a document out twice)."""
+    wired = _wire(data)
+    head = _head_mm(data)
+    closing = _closing_mm(data)
+    if _fits_one_page(data, head, closing):
+        return render(template, {**wired, "one-page": True}, pages=1, otherwise=wired)
+    planned = _plan(data[table], head, closing) if table is not None else None
+    if planned is None:
+        return render(template, wired)
+    pages, chunks = planned
+    paged = {**wired, table: {**wired[table], "chunks": chunks}, "pages": pages}
+    return render(template, paged, pages=len(pages), otherwise=wired)
+
+
+def _wire(data: dict[str, Any]) -> dict[str, Any]:
+    """data without what only content.py reads (a table's rows before they are chunked): a copy of what
+    holds it, the rest as it is."""
+    tables = {k: v for k, v in data.items() if isinstance(v, dict) and "_rows" in v}
+    if not tables:
+        return data
+    return {**data, **{k: {f: v for f, v in t.items() if f != "_rows"} for k, t in tables.items()}}
+
+
+# What a page holds, in millimetres (A4 less the margins and a few for safety), and what each part of a
+# document takes at most: a line of 9 pt text, and the characters a line holds in a party's column, a
+# fact's, the closing's notes (each character outside ASCII counted twice). Generous: a document that does
+# not come out on the pages reckoned is laid out again, the slower way (render.render).
+_PAGE_MM = 297 - 12 - 18 - 3
+_TEXT_LINE_MM = 4.0
+_PARTY_CHARS, _FACT_CHARS, _NOTE_CHARS = 62, 24, 55
+# A table's heading row (and a bold row under it), and the space after a table.
+_HEADING_MM = 5.5
+_AFTER_TABLE_MM = 3.5
+
+
+def _head_mm(data: dict[str, Any]) -> float:
+    """The heading, logo and sections."""
+    height = 22.0 if data.get("logo") else 14.0
+    for section in data["sections"]:
+        party = section["party"]
+        left = 1 + _text_lines([party["name"], *party["lines"], party["registration"]], _PARTY_CHARS)
+        right = 0
+        if section["facts"] is not None:
+            right = 1 + _text_lines([row[-1] for row in section["facts"]["rows"]], _FACT_CHARS)
+        height += max(left, right) * _TEXT_LINE_MM + 6
+    if "received" in data:
+        height += 16
+    return height
+
+
+def _closing_mm(data: dict[str, Any]) -> float:
+    closing = data["closing"]
+    notes = sum(
+        1 + _text_lines([line for line, _ in group["lines"]], _NOTE_CHARS) for group in closing["notes"]
+    )
+    totals = len(closing["totals"]) * 1.2 + (6 if closing["signatory"] else 1)
+    return max(notes, totals) * _TEXT_LINE_MM + 6
+
+
+def _table_mm(table: dict[str, Any]) -> float:
+    bold = (table["total"] is not None) + (table["opening"] is not None)
+    caption = 4 if table["caption"] else 0
+    return caption + (1 + bold) * _HEADING_MM + sum(c["mm"] for c in table["chunks"]) + _AFTER_TABLE_MM
+
+
+def _fits_one_page(data: dict[str, Any], head: float, closing: float) -> bool:
+    height = head + closing
+    for key in ("lines", "against", "allocations", "movements"):
+        if data.get(key):
+            height += _table_mm(data[key])
+    return height <= _PAGE_MM
+
+
+def _plan(
+    table: dict[str, Any], head: float, closing: float
+) -> tuple[list[list[int]], list[dict[str, Any]]] | None:
+    """The table's rows in chunks that each fit on a page, and the chunks on each page (from, to): the
+    first page under the heading and sections, the last with the closing (and as many of the last rows as
+    fit with it). None if a row would not fit on a page, or all the rows on the first page and the
+    closing perhaps: Typst decides."""
+    rows = table["_rows"]
+    if not rows:
+        return None
+    caption = 4 if table["caption"] else 0
+    bold = (table["total"] is not None) + (table["opening"] is not None)
+    used = head + caption + (1 + bold) * _HEADING_MM
+    breaks: list[int] = []
+    start = 0
+    for k, (_, height) in enumerate(rows):
+        mm = (height + _ROW_GAP_PT) / _MM
+        if used + mm > _PAGE_MM:
+            if k == start:
+                return None
+            breaks.append(k)
+            start, used = k, _HEADING_MM
+        used += mm
+    if used + _AFTER_TABLE_MM + closing > _PAGE_MM:
+        if not breaks:
+            # All the rows fit on the first page, the closing perhaps: Typst decides.
+            return None
+        # The last two rows go over to a page of their own with the closing, as a total is not printed
+        # alone.
+        k = max(len(rows) - 2, start + 1)
+        carried = sum((height + _ROW_GAP_PT) / _MM for _, height in rows[k:])
+        if k >= len(rows) or _HEADING_MM + carried + _AFTER_TABLE_MM + closing > _PAGE_MM:
+            return None
+        breaks.append(k)
+    chunks = _chunks(rows, breaks)
+    # Which chunk each page starts with: chunks never run across a break.
+    firsts = [0]
+    row = 0
+    for n, chunk in enumerate(chunks):
+        if row in breaks:
+            firsts.append(n)
+        row += len(chunk["rows"])
+    pages = [[a, b] for a, b in zip(firsts, [*firsts[1:], len(chunks)], strict=True)]
+    return pages, chunks
+
+
+def _text_lines(texts: Iterable[str], room: int) -> int:
+    lines = 0
+    for text in texts:
+        size = len(text) if text.isascii() else 2 * len(text)
+        lines += max(1, -(-size // room))
+    return lines
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -252,8 +382,21 @@ def _section(party: dict[str, Any], heading: str | None, facts: Sequence[tuple[s
         return {"party": party, "facts": None}
     return {
         "party": party,
-        "facts": {"heading": heading, "rows": [[label, _narrow(v)] for label, v in facts]},
+        # Each label with the room left after it in its 27 mm (lib.typ's facts).
+        "facts": {
+            "heading": heading,
+            "rows": [[label, _label_room(label), _narrow(v)] for label, v in facts],
+        },
     }
+
+
+_FACT_LABEL_PT = 27 * 72 / 25.4
+
+
+# The labels are a few, the same on every document.
+@lru_cache(maxsize=256)
+def _label_room(label: str) -> float:
+    return round(_FACT_LABEL_PT - text_widths([label], 9), 2)
 
 
 def _narrow(value: str) -> str:
@@ -268,8 +411,23 @@ def _column(heading: str, align: str = "left", *, grow: bool = False) -> dict[st
     return {"heading": heading, "align": align, "grow": grow}
 
 
-# Figures in tables are set at this size (lib.typ's figures).
+# Figures in tables are set at this size (lib.typ's figures), in a text width of A4 less 12 mm margins, each
+# column with 1.3 mm either side; a growing column is never narrower than 20 mm.
 _TABLE_PT = 8.0
+_MM = 72 / 25.4
+_TEXT_WIDTH = (210 - 2 * 12) * _MM
+_CELL_PAD = 1.3 * _MM
+_MIN_GROW = 20 * _MM
+# Each line of a table is so high (its text's top edge above the baseline; lib.typ's row-top), lines of a
+# cell so far apart (cell-lead), and rows (row-gap): content.py places the rules between rows by them.
+_LINE_PT = 0.7 * _TABLE_PT
+_CELL_LEAD_PT = 0.5 * _TABLE_PT
+_ROW_GAP_PT = 3 * _MM
+# The rows of a table are laid out in chunks of at most so many rows and so high, each chunk one paragraph
+# (a row a line of it, of a box a cell): fewer, larger elements for Typst to lay out. Pages break between
+# chunks; on pages planned here (_plan), at any row.
+_CHUNK_ROWS = 12
+_CHUNK_PT = 90 * _MM
 
 
 def _table(
@@ -281,27 +439,75 @@ def _table(
     caption: str | None = None,
 ) -> dict[str, Any]:
     """A table as the template lays it out: each column but the growing one as wide, in points, as its
-    widest text (headings, the opening and the total row in bold)."""
+    widest text (headings, the opening and the total row in bold); the growing one takes the rest, and its
+    texts are broken into lines here, so the rules between rows can be placed before Typst lays them out."""
     bold_rows = [[c["heading"] for c in columns], *(r for r in (opening, total) if r is not None)]
-    widths: list[float | None] = []
+    widths: list[float] = []
+    grow: int | None = None
     for k, column in enumerate(columns):
         if column["grow"]:
-            widths.append(None)
+            grow = k
+            widths.append(0.0)
             continue
         widest = max(
             text_widths((row[k] for row in bold_rows), _TABLE_PT, bold=True),
             text_widths((row[k] for row in rows), _TABLE_PT),
         )
         widths.append(round(widest + 0.3, 2))
+    if grow is not None:
+        taken = sum(w + 2 * _CELL_PAD for w in widths) + 2 * _CELL_PAD
+        widths[grow] = round(max(_TEXT_WIDTH - taken, _MIN_GROW - 2 * _CELL_PAD), 2)
+    room = widths[grow] * 0.97 if grow is not None else 0.0
+    wrapped = _wrapped(rows, grow, room)
     return {
         "caption": caption,
         "headings": [c["heading"] for c in columns],
         "right": [c["align"] == "right" for c in columns],
         "widths": widths,
-        "rows": rows,
+        "chunks": _chunks(wrapped),
+        # Taken out before the template sees it (_wire): for _plan, which chunks them again by page.
+        "_rows": wrapped,
         "total": total,
         "opening": opening,
     }
+
+
+def _wrapped(rows: Sequence[Row], grow: int | None, room: float) -> list[tuple[Row, float]]:
+    """Each row (a description over more lines than one with its line breaks) and how high its text is,
+    in points."""
+    out = []
+    for row in rows:
+        height = 1
+        if grow is not None and room:
+            wrapped = wrap(row[grow], room, _TABLE_PT)
+            height = len(wrapped)
+            if height > 1:
+                row = [*row[:grow], "\n".join(wrapped), *row[grow + 1 :]]
+        out.append((row, height * _LINE_PT + (height - 1) * _CELL_LEAD_PT))
+    return out
+
+
+def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """Rows in chunks of at most _CHUNK_ROWS rows and _CHUNK_PT high (a chunk never breaks across pages),
+    none across a break (a page's first row): for each, its rows, where the rules between them go (points
+    down from the chunk's first line), and its height in mm."""
+    stops = set(breaks)
+    chunks: list[dict[str, Any]] = []
+    chunk: list[Row] = []
+    rules: list[float] = []
+    y = 0.0
+    for k, (row, height) in enumerate(rows):
+        if chunk and (k in stops or len(chunk) >= _CHUNK_ROWS or y + _ROW_GAP_PT + height > _CHUNK_PT):
+            chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
+            chunk, rules, y = [], [], 0.0
+        if chunk:
+            rules.append(round(y + _ROW_GAP_PT / 2, 2))
+            y += _ROW_GAP_PT
+        chunk.append(row)
+        y += height
+    if chunk:
+        chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
+    return chunks
 
 
 def _notes(*groups: tuple[str, Sequence[tuple[str, bool]]]) -> list[dict[str, Any]]:

@@ -21,17 +21,20 @@ every machine.
 from __future__ import annotations
 
 import os
+import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import orjson
 import typst
 
-__all__ = ["TEMPLATES", "render", "text_widths"]
+__all__ = ["TEMPLATES", "render", "text_widths", "wrap"]
 
 _TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATES = frozenset(p.stem for p in _TEMPLATE_DIR.glob("*.typ") if p.stem != "lib")
@@ -115,8 +118,96 @@ def text_widths(texts: Iterable[str], size: float, *, bold: bool = False) -> flo
     aside; generous for characters outside ASCII. The templates size their figure columns by it."""
     regular, heavy = _compiler().widths()
     get = (heavy if bold else regular).get
-    widest = max((sum(get(ch, _WIDEST) for ch in text) for text in set(texts)), default=0.0)
+    widths = (heavy if bold else regular).__getitem__
+    widest = 0.0
+    for text in set(texts):
+        try:
+            wide = sum(map(widths, text))
+        except KeyError:
+            wide = sum(get(ch, _WIDEST) for ch in text)
+        widest = max(widest, wide)
     return widest * size / 1000
+
+
+def wrap(text: str, width: float, size: float) -> tuple[str, ...]:
+    """text broken into lines no wider than width points at size points: at its spaces and at the invisible
+    break places of clean(), a word wider than a line where it must (never inside a cluster). Each character
+    outside ASCII is taken as wider than any the fonts have, so Typst never finds a line too long and breaks
+    it again (which would put a table's columns out of step)."""
+    regular, _ = _compiler().widths()
+    room = width * 1000 / size
+    try:
+        if sum(map(regular.__getitem__, text)) <= room:
+            return (text,)
+    except KeyError:
+        return _wrap(text, room)
+    ends = list(accumulate(map(regular.__getitem__, text)))
+    # Plain ASCII (the most of descriptions): break at the last space that leaves a line within room.
+    lines = []
+    start, before, space = 0, 0.0, -1
+    for end in [*(k for k, ch in enumerate(text) if ch == " "), len(text)]:
+        if ends[end - 1] - before > room:
+            if space < start:
+                return _wrap(text, room)
+            lines.append(text[start:space])
+            start, before = space + 1, ends[space]
+            if ends[end - 1] - before > room:
+                return _wrap(text, room)
+        space = end
+    lines.append(text[start:])
+    return tuple(lines)
+
+
+@lru_cache(maxsize=4096)
+def _wrap(text: str, room: float) -> tuple[str, ...]:
+    regular, _ = _compiler().widths()
+    get = regular.get
+    space = regular[" "]
+    lines: list[str] = []
+    line, used, started = "", 0.0, False
+    for n, word in enumerate(text.split(" ")):
+        for k, part in enumerate(word.split(_BREAK)):
+            sep = _BREAK if k else (" " if n else "")
+            extra = space if sep == " " else 0.0
+            wide = sum(get(ch, _WIDEST) for ch in part)
+            if started and used + extra + wide > room:
+                lines.append(line)
+                line, used, started = "", 0.0, False
+            if started:
+                line += sep
+                used += extra
+            while wide > room:
+                cut, taken = 0, 0.0
+                while cut < len(part) and taken + get(part[cut], _WIDEST) <= room:
+                    taken += get(part[cut], _WIDEST)
+                    cut += 1
+                cut = max(cut, 1)
+                back = cut
+                while 1 < back < len(part) and _inside_cluster(part, back):
+                    back -= 1
+                if back < len(part) and _inside_cluster(part, back):
+                    # A cluster wider than the line: past it rather than through it.
+                    while cut < len(part) and _inside_cluster(part, cut):
+                        cut += 1
+                else:
+                    cut = back
+                lines.append(line + part[:cut])
+                line, used, started = "", 0.0, False
+                part = part[cut:]
+                wide = sum(get(ch, _WIDEST) for ch in part)
+            line += part
+            used += wide
+            started = True
+    lines.append(line)
+    return tuple(lines)
+
+
+_BREAK = "\u200b"
+
+
+def _inside_cluster(word: str, at: int) -> bool:
+    """Whether word cut before at would split a cluster: a mark after it, or a virama before it."""
+    return unicodedata.category(word[at])[0] == "M" or unicodedata.combining(word[at - 1]) == 9
 
 
 @cache
@@ -126,9 +217,32 @@ def _source(name: str) -> bytes:
     return (_TEMPLATE_DIR / f"{name}.typ").read_bytes()
 
 
-def render(template: str, data: Mapping[str, Any]) -> bytes:
+def render(
+    template: str,
+    data: Mapping[str, Any],
+    *,
+    pages: int | None = None,
+    otherwise: Mapping[str, Any] | None = None,
+) -> bytes:
     """The PDF of template (``invoice``, ``credit_note``, ``receipt``, ``statement``) filled with data, a
-    JSON-serialisable mapping of the shape dues.documents.content builds."""
+    JSON-serialisable mapping of the shape dues.documents.content builds.
+
+    pages, otherwise: data lays the document out on so many pages of its own (content.py's ``one-page``
+    or ``pages``), with page numbers and table headings set as text rather than counted and looked up by
+    Typst (which would make it lay the whole document out twice). Should it come out on any other number
+    of pages, it is laid out again from otherwise, the data without that plan."""
+    pdf = _compile(template, data)
+    # Each page object names its type; text streams are compressed, and a name or title that spells it
+    # out can only make more of them, so the worst a document can do is be laid out twice.
+    if pages is None or otherwise is None or len(_PAGE.findall(pdf)) == pages:
+        return pdf
+    return _compile(template, otherwise)
+
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def _compile(template: str, data: Mapping[str, Any]) -> bytes:
     # The template is the main file; lib.typ, which it imports, is read from the templates folder.
     files = {"main.typ": _source(template), "data.json": orjson.dumps(data)}
     warm = _compiler()
