@@ -747,8 +747,8 @@ def _charges_no_gst(doc: TaxInvoiceDocument) -> bool:
 
 def invoice_data(doc: TaxInvoiceDocument) -> dict[str, Any]:
     kind = invoice_kind(doc)
-    debit_note = kind is DocumentType.DEBIT_NOTE
-    taxed = kind is DocumentType.TAX_INVOICE or (debit_note and not _charges_no_gst(doc))
+    debit_note = kind == DocumentType.DEBIT_NOTE
+    taxed = kind == DocumentType.TAX_INVOICE or (debit_note and not _charges_no_gst(doc))
     name = _KINDS[kind]
     short = "Debit Note" if debit_note else "Invoice"
     number = clean(doc.invoice_number)
