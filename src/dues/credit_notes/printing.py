@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from dues.documents.content import render_credit_note
-from dues.documents.model import CreditNoteDocument, InvoiceReference, Logo, PdfLine
-from dues.documents.parties import party
+from dues.documents.model import CreditNoteDocument, InvoiceReference, Logo
+from dues.documents.parties import party, printed_lines
 from dues.models import Company, Customer
 from dues.models.adjustment import CreditNote, CreditNoteInvoice, CreditNoteLine
 
@@ -59,21 +59,7 @@ def document(
         sgst=note.sgst,
         igst=note.igst,
         cess=note.cess,
-        lines=tuple(
-            PdfLine(
-                description=line.description,
-                hsn_sac=line.hsn_sac,
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_price=line.unit_price,
-                gst_rate=line.gst_rate,
-                taxable_value=line.base_amount,
-                cgst=line.cgst,
-                sgst=line.sgst,
-                igst=line.igst,
-            )
-            for line in lines
-        ),
+        lines=printed_lines(lines),
         # Taxes follow each invoice's place of supply: one place, or each invoice's own.
         place_of_supply=places[0] if len(places) == 1 else "Several (those of the invoices)",
         # Decided from the taxes credited (or, with none, from the place of supply), as for an invoice.

@@ -1,8 +1,12 @@
-"""A seller or buyer as documents print it, from the fields dues keeps (pure: no database here)."""
+"""Parties and lines as documents print them, from the fields dues keeps (pure: no database here)."""
 
 from __future__ import annotations
 
-from dues.documents.model import Logo, Party
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Protocol
+
+from dues.documents.model import Logo, Party, PdfLine
 
 
 def party(
@@ -27,4 +31,38 @@ def party(
         phone=phone,
         email=email,
         logo=logo,
+    )
+
+
+class _StoredLine(Protocol):
+    """An invoice's or a credit note's line as dues stores it."""
+
+    description: str
+    hsn_sac: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    gst_rate: Decimal
+    base_amount: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+
+
+def printed_lines(lines: Iterable[_StoredLine]) -> tuple[PdfLine, ...]:
+    """Stored lines as documents print them: the figures as stored, never recomputed."""
+    return tuple(
+        PdfLine(
+            description=line.description,
+            hsn_sac=line.hsn_sac,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,
+            gst_rate=line.gst_rate,
+            taxable_value=line.base_amount,
+            cgst=line.cgst,
+            sgst=line.sgst,
+            igst=line.igst,
+        )
+        for line in lines
     )

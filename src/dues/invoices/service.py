@@ -27,10 +27,9 @@ from dues.documents.model import (
     DocumentType,
     InvoiceReference,
     Party,
-    PdfLine,
     TaxInvoiceDocument,
 )
-from dues.documents.parties import party
+from dues.documents.parties import party, printed_lines
 from dues.errors import (
     Forbidden,
     NotFound,
@@ -740,21 +739,7 @@ def _document_of(
         sgst=invoice.sgst,
         igst=invoice.igst,
         cess=invoice.cess,
-        lines=tuple(
-            PdfLine(
-                description=line.description,
-                hsn_sac=line.hsn_sac,
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_price=line.unit_price,
-                gst_rate=line.gst_rate,
-                taxable_value=line.base_amount,
-                cgst=line.cgst,
-                sgst=line.sgst,
-                igst=line.igst,
-            )
-            for line in lines_by_invoice.get(invoice.invoice_id, [])
-        ),
+        lines=printed_lines(lines_by_invoice.get(invoice.invoice_id, [])),
         description=invoice.description,
         intra_state=invoice.place_of_supply == company.state,
         # The document states only what holds from issue on: what is paid and the payment link change, so
