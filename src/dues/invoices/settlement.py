@@ -90,6 +90,23 @@ _SETTLE = text(
 )
 
 
+# Every movement locks its customers' rows before the balances move: the statement triggers of migration 0019
+# then update the customers' ledger summaries, and a movement that changes the customer's credit (a payment
+# leaving credit, a refund, a credit application) takes the customer's row too. Taken here, first, by every
+# movement, the customer's row orders them all, so none holds the summary while waiting for the customer.
+_LOCK_CUSTOMERS = text(
+    """
+    SELECT c.customer_id FROM customers c
+     WHERE c.company_id = :company_id
+       AND c.customer_id IN (
+           SELECT i.customer_id FROM invoices i
+            WHERE i.company_id = :company_id AND i.invoice_id = ANY(CAST(:invoice_ids AS text[])))
+     ORDER BY c.customer_id
+       FOR UPDATE OF c
+    """
+)
+
+
 async def settle(
     session: AsyncSession,
     company_id: str,
@@ -111,6 +128,7 @@ async def settle(
         "written_off": [changes[i].written_off for i in ids],
         "tds": [changes[i].tds for i in ids],
     }
+    await session.execute(_LOCK_CUSTOMERS, {"company_id": company_id, "invoice_ids": ids})
     rows = (await session.execute(_SETTLE, params)).all()
     result = {row[0]: Settled(*row) for row in rows}
     settled = tuple(i for i, s in result.items() if s.balance_amount == 0 and s.balance_before > 0)
