@@ -633,3 +633,74 @@ async def mark_overdue(session: AsyncSession, company_id: str, today: date, limi
     event by one statement. How many."""
     params = {"company_id": company_id, "today": today, "limit": limit}
     return int((await session.execute(_MARK_OVERDUE, params)).scalar_one())
+
+
+# Settlement (dues.invoices.settlement) ------------------------------------------------------------------
+# One statement for all the invoices of a movement: the open-invoice counters' trigger (0007) then runs once
+# and takes its counter locks in key order, where one UPDATE per invoice could take them in any order.
+_SETTLE = text(
+    """
+    UPDATE invoices i
+    SET paid_amount = i.paid_amount + a.paid,
+        credited_amount = i.credited_amount + a.credited,
+        written_off_amount = i.written_off_amount + a.written_off,
+        tds_amount = i.tds_amount + a.tds,
+        balance_amount = i.balance_amount - (a.paid + a.credited + a.written_off + a.tds),
+        status = CASE
+            WHEN i.status = 'COLLECTION_DELETED' THEN i.status
+            WHEN i.balance_amount - (a.paid + a.credited + a.written_off + a.tds) = 0
+                THEN CASE WHEN a.written_off > 0 THEN 'WRITTEN_OFF' ELSE 'PAID' END
+            WHEN i.paid_amount + a.paid + i.tds_amount + a.tds > 0 THEN 'PARTIALLY_PAID'
+            WHEN i.dispatched THEN 'DISPATCHED'
+            ELSE 'CREATED' END,
+        updated_on = now()
+    FROM unnest(CAST(:invoice_ids AS text[]), CAST(:paid AS numeric[]), CAST(:credited AS numeric[]),
+                CAST(:written_off AS numeric[]), CAST(:tds AS numeric[]))
+         AS a(invoice_id, paid, credited, written_off, tds)
+    WHERE i.company_id = :company_id AND i.invoice_id = a.invoice_id
+    RETURNING i.invoice_id, i.paid_amount, i.balance_amount, i.status, i.updated_on, i.credited_amount,
+              i.written_off_amount, i.tds_amount, i.total_amount,
+              i.balance_amount + (a.paid + a.credited + a.written_off + a.tds)
+    """
+)
+
+
+# Every movement locks its customers' rows before the balances move: the statement triggers of migration 0019
+# then update the customers' ledger summaries, and a movement that changes the customer's credit (a payment
+# leaving credit, a refund, a credit application) takes the customer's row too. Taken here, first, by every
+# movement, the customer's row orders them all, so none holds the summary while waiting for the customer.
+_LOCK_CUSTOMERS = text(
+    """
+    SELECT c.customer_id FROM customers c
+     WHERE c.company_id = :company_id
+       AND c.customer_id IN (
+           SELECT i.customer_id FROM invoices i
+            WHERE i.company_id = :company_id AND i.invoice_id = ANY(CAST(:invoice_ids AS text[])))
+     ORDER BY c.customer_id
+       FOR UPDATE OF c
+    """
+)
+
+
+async def lock_customers_of(session: AsyncSession, company_id: str, invoice_ids: Sequence[str]) -> None:
+    """Lock the customers of these invoices, in customer_id order."""
+    await session.execute(_LOCK_CUSTOMERS, {"company_id": company_id, "invoice_ids": list(invoice_ids)})
+
+
+async def settle_rows(
+    session: AsyncSession,
+    company_id: str,
+    changes: Sequence[tuple[str, Decimal, Decimal, Decimal, Decimal]],
+) -> list[tuple[Any, ...]]:
+    """(invoiceId, paid, credited, written off, tds) added to each invoice in one UPDATE; per invoice: id,
+    paid, balance, status, updated_on, credited, written off, tds, total, and the balance before."""
+    ids, paid, credited, written_off, tds = (list(c) for c in zip(*changes, strict=True))
+    params = {
+        "company_id": company_id,
+        "invoice_ids": ids,
+        "paid": paid,
+        "credited": credited,
+        "written_off": written_off,
+        "tds": tds,
+    }
+    return [tuple(row) for row in (await session.execute(_SETTLE, params)).all()]

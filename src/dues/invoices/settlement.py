@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.events.bus import InvoicesSettled, publish
+from dues.invoices import repository
 from dues.kit.money import ZERO
 
 
@@ -61,52 +61,6 @@ class Settled:
         return self.balance_before == 0 and self.balance_amount > 0
 
 
-# One statement for all the invoices of a movement: the open-invoice counters' trigger (0007) then runs once
-# and takes its counter locks in key order, where one UPDATE per invoice could take them in any order.
-_SETTLE = text(
-    """
-    UPDATE invoices i
-    SET paid_amount = i.paid_amount + a.paid,
-        credited_amount = i.credited_amount + a.credited,
-        written_off_amount = i.written_off_amount + a.written_off,
-        tds_amount = i.tds_amount + a.tds,
-        balance_amount = i.balance_amount - (a.paid + a.credited + a.written_off + a.tds),
-        status = CASE
-            WHEN i.status = 'COLLECTION_DELETED' THEN i.status
-            WHEN i.balance_amount - (a.paid + a.credited + a.written_off + a.tds) = 0
-                THEN CASE WHEN a.written_off > 0 THEN 'WRITTEN_OFF' ELSE 'PAID' END
-            WHEN i.paid_amount + a.paid + i.tds_amount + a.tds > 0 THEN 'PARTIALLY_PAID'
-            WHEN i.dispatched THEN 'DISPATCHED'
-            ELSE 'CREATED' END,
-        updated_on = now()
-    FROM unnest(CAST(:invoice_ids AS text[]), CAST(:paid AS numeric[]), CAST(:credited AS numeric[]),
-                CAST(:written_off AS numeric[]), CAST(:tds AS numeric[]))
-         AS a(invoice_id, paid, credited, written_off, tds)
-    WHERE i.company_id = :company_id AND i.invoice_id = a.invoice_id
-    RETURNING i.invoice_id, i.paid_amount, i.balance_amount, i.status, i.updated_on, i.credited_amount,
-              i.written_off_amount, i.tds_amount, i.total_amount,
-              i.balance_amount + (a.paid + a.credited + a.written_off + a.tds)
-    """
-)
-
-
-# Every movement locks its customers' rows before the balances move: the statement triggers of migration 0019
-# then update the customers' ledger summaries, and a movement that changes the customer's credit (a payment
-# leaving credit, a refund, a credit application) takes the customer's row too. Taken here, first, by every
-# movement, the customer's row orders them all, so none holds the summary while waiting for the customer.
-_LOCK_CUSTOMERS = text(
-    """
-    SELECT c.customer_id FROM customers c
-     WHERE c.company_id = :company_id
-       AND c.customer_id IN (
-           SELECT i.customer_id FROM invoices i
-            WHERE i.company_id = :company_id AND i.invoice_id = ANY(CAST(:invoice_ids AS text[])))
-     ORDER BY c.customer_id
-       FOR UPDATE OF c
-    """
-)
-
-
 async def settle(
     session: AsyncSession,
     company_id: str,
@@ -120,16 +74,13 @@ async def settle(
     if not changes:
         return {}
     ids = sorted(changes)
-    params = {
-        "company_id": company_id,
-        "invoice_ids": ids,
-        "paid": [changes[i].paid for i in ids],
-        "credited": [changes[i].credited for i in ids],
-        "written_off": [changes[i].written_off for i in ids],
-        "tds": [changes[i].tds for i in ids],
-    }
-    await session.execute(_LOCK_CUSTOMERS, {"company_id": company_id, "invoice_ids": ids})
-    rows = (await session.execute(_SETTLE, params)).all()
+    # The customers first: see repository.lock_customers_of.
+    await repository.lock_customers_of(session, company_id, ids)
+    rows = await repository.settle_rows(
+        session,
+        company_id,
+        [(i, changes[i].paid, changes[i].credited, changes[i].written_off, changes[i].tds) for i in ids],
+    )
     result = {row[0]: Settled(*row) for row in rows}
     settled = tuple(i for i, s in result.items() if s.balance_amount == 0 and s.balance_before > 0)
     reopened = tuple(i for i, s in result.items() if s.reopened)
