@@ -25,6 +25,7 @@ from dues.models.idempotency import IdempotencyKey
 from dues.models.invoice import Event, Invoice, InvoiceLine, InvoiceOpenCount, InvoiceSeries
 from dues.models.ledger import CustomerLedgerBalance, LedgerEntry
 from dues.models.refresh_token import RefreshTokenFamily
+from dues.models.report import LedgerDayTotal, MsmeBankRate, ReceivableDelta, ReceivableOpen, StatementRun
 from dues.models.upload import Upload, UploadChunk, UploadRow
 
 __all__ = [
@@ -45,10 +46,15 @@ __all__ = [
     "InvoiceLine",
     "InvoiceOpenCount",
     "InvoiceSeries",
+    "LedgerDayTotal",
     "LedgerEntry",
+    "MsmeBankRate",
+    "ReceivableDelta",
+    "ReceivableOpen",
     "RefreshTokenFamily",
     "Refund",
     "RefundSource",
+    "StatementRun",
     "TdsEntry",
     "TdsStatement",
     "Upload",

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Numeric,
+    SmallInteger,
     String,
     func,
 )
@@ -65,6 +66,10 @@ class Company(Base, Timestamps):
     logo_content_type: Mapped[str | None] = mapped_column(String(32))
     auto_write_off_below: Mapped[Decimal] = mapped_column(Numeric(16, 2), server_default="0")
     tds_sanity_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), server_default="10")
+    # §10 (0020): MSMED Act registration, and the day of the month last month's statements go out.
+    udyam_number: Mapped[str | None] = mapped_column(String(19))
+    msme_category: Mapped[str | None] = mapped_column(String(8))
+    statement_day: Mapped[int | None] = mapped_column(SmallInteger)
 
     @property
     def bank_account(self) -> dict[str, str] | None:
@@ -88,6 +93,8 @@ class Company(Base, Timestamps):
         CheckConstraint("upi_max_amount > 0", name="upi_max_amount_positive"),
         CheckConstraint("auto_write_off_below >= 0", name="auto_write_off_below"),
         CheckConstraint("tds_sanity_percent > 0 AND tds_sanity_percent <= 100", name="tds_sanity_percent"),
+        CheckConstraint("msme_category IN ('MICRO', 'SMALL', 'MEDIUM')", name="msme_category"),
+        CheckConstraint("statement_day BETWEEN 1 AND 28", name="statement_day"),
     )
 
 
