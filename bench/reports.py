@@ -488,9 +488,9 @@ def report(sql: list[Timing], http: list[Timing]) -> list[dict[str, Any]]:
             continue
         target = TARGETS_MS.get(t.name)
         verdict = "" if target is None else ("met" if t.pct(95) <= target else "MISSED")
-        ratio = f"x bare {t.pct(50) / bare.pct(50):.1f}" if bare is not None and t is not bare else ""
+        times_bare = f"x bare {t.pct(50) / bare.pct(50):.1f}" if bare is not None and t is not bare else ""
         shown = f"{target:>12.0f}" if target else f"{'':>12}"
-        print(f"{t.name:<44}{t.pct(50):>9.2f}{t.pct(95):>9.2f}{shown}  {ratio} {verdict}  ({t.note})")
+        print(f"{t.name:<44}{t.pct(50):>9.2f}{t.pct(95):>9.2f}{shown}  {times_bare} {verdict}  ({t.note})")
         rows.append(
             {
                 "measure": t.name,
@@ -536,6 +536,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="write the results here as JSON")
     parser.add_argument("--verbose", action="store_true", help="show the server's log lines")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows when piped too
     if args.rounds < 1 or args.customers < 2 or args.invoices <= args.statement_invoices:
         parser.error("--rounds >= 1, --customers >= 2 and --invoices > --statement-invoices")
     shape = Shape(
