@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from dues.companies.schemas import CamelModel
 from dues.kit.fields import Money
 
 _DAYS = "one decimal"
+# A measure (days, percent) goes out as a JSON number with its exact digits, as amounts do (kit/envelope.py).
+Measure = Annotated[Decimal, WithJsonSchema({"type": "number", "example": 45.3})]
 
 
 class OverdueCustomer(CamelModel):
@@ -68,23 +71,23 @@ class OverviewRead(CamelModel):
         "e.g. a bounced cheque), negative lowered it (invoices withdrawn from collection or moved to "
         "another customer)"
     )
-    dso: Decimal | None = Field(
+    dso: Measure | None = Field(
         description=f"Days sales outstanding, countback over the 90 days ending at `to`, {_DAYS}; null "
         "when those days had no credit sales"
     )
-    best_possible_dso: Decimal | None = Field(
+    best_possible_dso: Measure | None = Field(
         description=f"Current receivables / credit sales of the 90 days ending at `to` x 90, {_DAYS}; null "
         "when those days had no credit sales"
     )
-    cei: Decimal | None = Field(
+    cei: Measure | None = Field(
         description="Collection effectiveness index over the period, percent with one decimal; null when "
         "nothing was owed or sold"
     )
-    average_days_to_pay: Decimal | None = Field(
+    average_days_to_pay: Measure | None = Field(
         description=f"Amount-weighted days from invoice date to payment, over payments and TDS on invoices "
         f"dated within the period, {_DAYS}; null when there were none"
     )
-    average_days_late: Decimal | None = Field(
+    average_days_late: Measure | None = Field(
         description=f"The same, days past the due date (0 for a payment on time), {_DAYS}; null when there "
         "were none"
     )

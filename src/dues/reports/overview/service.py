@@ -23,7 +23,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.errors import ValidationFailed
-from dues.kit.money import ZERO
+from dues.kit.money import ZERO, to_paise
 from dues.kit.timefmt import today_ist
 from dues.reports import buckets, summaries
 from dues.reports.overview import formulas, repository
@@ -100,7 +100,7 @@ async def overview(
     aging = buckets.split(owed, to, buckets.DEFAULT_EDGES)
     current = aging[buckets.CURRENT]
     outstanding = sum(aging.values(), ZERO)
-    credit = await summaries.credit_as_of(session, company_id, to)
+    credit = to_paise(await summaries.credit_as_of(session, company_id, to))
 
     beginning = flows.get(BEFORE, NO_FLOW).on_invoices
     invoiced = _flow(flows, *SALES).amount
