@@ -84,8 +84,8 @@ class OverviewRead(CamelModel):
         "nothing was owed or sold"
     )
     average_days_to_pay: Measure | None = Field(
-        description=f"Amount-weighted days from invoice date to payment, over payments and TDS on invoices "
-        f"dated within the period, {_DAYS}; null when there were none"
+        description=f"Amount-weighted days from invoice date to payment, over the payments and TDS on "
+        f"invoices dated within the period (the invoices may be older), {_DAYS}; null when there were none"
     )
     average_days_late: Measure | None = Field(
         description=f"The same, days past the due date (0 for a payment on time), {_DAYS}; null when there "
