@@ -33,7 +33,8 @@ def test_one_rate_over_two_months_compounds_at_the_rest() -> None:
     Second month, 1-31 Mar (31 days; rest on 31 Mar):
         1,01,265.75 x 16.5 % x 31 / 365 = 5,17,974.31125 / 365 = 1,419.1077... -> 1,419.11.
     As of 28 Feb: 1,265.75. As of 31 Mar: 1,265.75 + 1,419.11 = 2,684.86, 59 days late."""
-    assert rest_dates(DUE, date(2026, 4, 30)) == [date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+    assert rest_dates(DUE, date(2026, 4, 30)) == (date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30))
+    assert rest_dates(date(2024, 1, 31), date(2024, 3, 30)) == (date(2024, 2, 29),)
     assert accrue(DUE, INVOICE, RATES, date(2026, 2, 28)) == MsmeInterest(
         DUE, D("100000.00"), D("1265.75"), 28
     )
@@ -63,6 +64,20 @@ def test_a_rate_change_mid_month() -> None:
     owed = accrue(due, [(date(2025, 4, 1), D("50000.00"))], rates, date(2025, 6, 15))
 
     assert owed == MsmeInterest(due, D("50000.00"), D("1140.67"), 45)
+
+
+def test_a_reversed_payment_resumes_interest_on_the_principal_and_the_interest_added() -> None:
+    """1,000.00 due 31 Jan, paid in full on 1 Mar, the payment reversed (a bounced cheque) on 11 Mar.
+    February (28 days): 1,000.00 x 16.5 % x 28 / 365 = 12.6575... -> 12.66, added on 28 Feb.
+    1-10 Mar: nothing owed, nothing accrues. 11-31 Mar (21 days) on 1,000.00 + 12.66:
+        1,012.66 x 16.5 % x 21 / 365 = 9.6133... -> 9.61. In all 22.27, 28 + 21 = 49 days late."""
+    movements = [
+        (date(2026, 1, 1), D("1000.00")),
+        (date(2026, 3, 1), D("-1000.00")),
+        (date(2026, 3, 11), D("1000.00")),
+    ]
+
+    assert accrue(DUE, movements, RATES, date(2026, 3, 31)) == MsmeInterest(DUE, D("1000.00"), D("22.27"), 49)
 
 
 def test_a_partial_payment_mid_month_lowers_the_base_from_its_day() -> None:

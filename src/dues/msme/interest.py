@@ -28,8 +28,8 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
-from fractions import Fraction
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
+from functools import lru_cache
 
 # Only these sellers' buyers owe interest under s.16 (a medium enterprise is not a "supplier" in s.2(n)).
 CATEGORIES_WITH_INTEREST = frozenset({"MICRO", "SMALL"})
@@ -40,6 +40,9 @@ DAYS_IN_YEAR = 365
 
 _ONE_DAY = timedelta(days=1)
 _ZERO = Decimal("0.00")
+# Sums of base x rate x days are kept exact: digits enough for any amount dues stores, and a trap should one
+# ever need rounding.
+_EXACT = Context(prec=120, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
 
 
 @dataclass(frozen=True)
@@ -69,30 +72,27 @@ def statutory_due_date(invoice_date: date, agreed_due_date: date | None) -> date
     return min(agreed_due_date, invoice_date + timedelta(days=AGREED_DAYS_CAP))
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day of the month ``months`` later, or that month's last day when it is shorter."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+    return date(year, month, min(day.day, last))
 
 
-def rest_dates(statutory_due: date, until: date) -> list[date]:
+# A page of invoices shares few due dates: each one's rests are worked out once.
+@lru_cache(maxsize=4096)
+def rest_dates(statutory_due: date, until: date) -> tuple[date, ...]:
     """The monthly rests after the statutory due date, up to and including ``until``."""
     rests = []
     k = 1
     while (rest := add_months(statutory_due, k)) <= until:
         rests.append(rest)
         k += 1
-    return rests
-
-
-def _paise(amount: Fraction) -> Decimal:
-    """A non-negative exact amount rounded half up to the paisa."""
-    paise = amount * 100
-    whole = paise.numerator // paise.denominator
-    if (paise - whole) * 2 >= 1:
-        whole += 1
-    return Decimal(whole).scaleb(-2).quantize(Decimal("0.01"))
+    return tuple(rests)
 
 
 def accrue(
@@ -126,32 +126,40 @@ def accrue(
     rate: Decimal | None = None
     rate_at = 0
     capitalised = _ZERO  # interest added to the base at the rests so far
-    month = Fraction(0)  # the open month's base x rate (percent) x days, exact
+    month = Decimal(0)  # the open month's sum of base x bank rate (percent) x days
     days_late = 0
-    for k, start in enumerate(ordered):
-        end = ordered[k + 1] - _ONE_DAY if k + 1 < len(ordered) else as_of
-        while move_at < len(moves) and moves[move_at][0] <= start:
-            principal += moves[move_at][1]
-            move_at += 1
-        while rate_at < len(rates) and rates[rate_at][0] <= start:
-            rate = rates[rate_at][1]
-            rate_at += 1
-        days = (end - start).days + 1
-        if principal > 0:
-            days_late += days
-            if rate is not None:
-                month += Fraction(principal + capitalised) * Fraction(rate) * days
-        if end in rest_days:
-            capitalised += _month_interest(month)
-            month = Fraction(0)
-    interest = capitalised + _month_interest(month)
+    with localcontext(_EXACT):
+        for k, start in enumerate(ordered):
+            end = ordered[k + 1] - _ONE_DAY if k + 1 < len(ordered) else as_of
+            while move_at < len(moves) and moves[move_at][0] <= start:
+                principal += moves[move_at][1]
+                move_at += 1
+            while rate_at < len(rates) and rates[rate_at][0] <= start:
+                rate = rates[rate_at][1]
+                rate_at += 1
+            days = (end - start).days + 1
+            if principal > 0:
+                days_late += days
+                if rate is not None:
+                    month += (principal + capitalised) * rate * days
+            if end in rest_days:
+                capitalised += _month_interest(month)
+                month = Decimal(0)
+        interest = capitalised + _month_interest(month)
     return MsmeInterest(statutory_due, principal_at_end, interest, days_late)
 
 
-def _month_interest(base_rate_days: Fraction) -> Decimal:
-    """Sum of base x bank rate (percent) x days at BANK_RATE_MULTIPLE times the bank rate a year, to the
-    paisa."""
-    return _paise(base_rate_days * BANK_RATE_MULTIPLE / (100 * DAYS_IN_YEAR))
+def _month_interest(base_rate_days: Decimal) -> Decimal:
+    """A month's sum of base x bank rate (percent) x days as interest at BANK_RATE_MULTIPLE times the rate a
+    year, rounded half up to the paisa: in integers, so the one rounding is the only one."""
+    if not base_rate_days:
+        return _ZERO
+    numerator, denominator = base_rate_days.as_integer_ratio()
+    paise, rest = divmod(numerator * BANK_RATE_MULTIPLE, denominator * DAYS_IN_YEAR)
+    if 2 * rest >= denominator * DAYS_IN_YEAR:
+        paise += 1
+    # base x rate% / 100 is rupees, x 100 is paise: the two cancel.
+    return Decimal(paise).scaleb(-2)
 
 
 def interest_rate(bank_rate: Decimal) -> Decimal:
