@@ -25,7 +25,7 @@ How dues reckons it (each a choice the Act leaves open, documented in docs/msme.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
@@ -165,13 +165,3 @@ def _month_interest(base_rate_days: Decimal) -> Decimal:
 def interest_rate(bank_rate: Decimal) -> Decimal:
     """The s.16 rate, percent a year, for a bank rate."""
     return bank_rate * BANK_RATE_MULTIPLE
-
-
-def in_force(bank_rates: Sequence[tuple[date, Decimal]], day: date) -> Decimal | None:
-    """The bank rate in force on ``day``: the one with the latest effective date on or before it."""
-    found = None
-    for effective_from, rate in sorted(bank_rates):
-        if effective_from > day:
-            break
-        found = rate
-    return found
