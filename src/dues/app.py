@@ -34,6 +34,7 @@ from dues.kit import ids, leniency
 from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
 from dues.ledger.endpoints import router as ledger_router
+from dues.msme.endpoints import router as msme_router
 from dues.pay import gateway
 from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
@@ -248,6 +249,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(ledger_router)
     app.include_router(overview_router)
     app.include_router(tds_router)
+    app.include_router(msme_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.
