@@ -162,7 +162,11 @@ class ReplicaMonitor:
         except Exception as exc:
             self._give_up(f"The replica did not answer: {first_line(exc)}")
             return
-        self._judge(started, lsn(primary_position), in_recovery, replayed, replay_age)
+        try:
+            self._judge(started, lsn(primary_position), in_recovery, replayed, replay_age)
+        except Exception as exc:  # a bug here must not leave reads on a replica nobody checks any more
+            log.exception("replica check failed")
+            self._give_up(f"The replica's check failed: {first_line(exc)}")
 
     def _judge(
         self, started: float, primary: int, in_recovery: bool, replayed: str | None, replay_age: float | None
@@ -258,10 +262,17 @@ async def _one_row(connection: BoundedConnection, query: LiteralString) -> tuple
 class ReadReplica:
     """The replica's connection pool and its monitor, for the life of an app (created by its lifespan)."""
 
-    def __init__(self, engine: AsyncEngine, monitor: ReplicaMonitor, timeout: float | None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, monitor: ReplicaMonitor, fallback: Database, timeout: float | None
+    ) -> None:
         self.engine = engine
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
         self.monitor = monitor
+        # Reads on the primary while the replica is not used, from a pool of their own: a request already
+        # holds a connection of the request pool (its caller was read there), and taking a second one there
+        # could leave every request holding one and waiting for another. Its connections are opened only
+        # when such reads need them.
+        self.fallback = fallback
         self.timeout = timeout  # a request's bound on each answer once its read has started
 
     @classmethod
@@ -290,18 +301,19 @@ class ReadReplica:
                 driver.answer_timeout = probe
 
         monitor = ReplicaMonitor(primary_url, url, settings.replica_max_lag_seconds, probe)
-        return cls(engine, monitor, timeout)
+        fallback = Database.connect(primary_url, settings.db_pool_size, timeout=timeout)
+        return cls(engine, monitor, fallback, timeout)
 
     async def state(self) -> ReplicaState:
         return await self.monitor.current()
 
     @asynccontextmanager
-    async def session(self, primary: Database) -> AsyncIterator[AsyncSession]:
+    async def session(self) -> AsyncIterator[AsyncSession]:
         """A read-only session on the replica when it may serve, else on the primary."""
         session = await self._on_replica()
         try:
             if session is None:
-                session = primary.sessionmaker()
+                session = self.fallback.sessionmaker()
                 await session.execute(_READ_ONLY)
             yield session
         finally:
@@ -331,6 +343,7 @@ class ReadReplica:
     async def dispose(self) -> None:
         await self.monitor.close()
         await self.engine.dispose()
+        await self.fallback.dispose()
 
 
 async def _close_quietly(session: AsyncSession) -> None:
@@ -348,7 +361,7 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
     if replica is None:
         yield request.state.session
         return
-    async with replica.session(request.app.state.db) as session:
+    async with replica.session() as session:
         yield session
 
 
