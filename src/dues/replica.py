@@ -195,7 +195,7 @@ class ReplicaMonitor:
                 bounds.append(max(0.0, replay_age))  # the two servers' clocks may differ a little
             lag = min(bounds) if bounds else None
         if lag is None:
-            self._settle(ReplicaState(True, False, None, "How far behind the replica is is not known yet."))
+            self._settle(ReplicaState(True, False, None, "The replica's lag is not known yet."))
         elif lag > self.max_lag:
             detail = f"The replica is {lag:.1f} s behind the primary (the limit is {self.max_lag:g} s)."
             self._settle(ReplicaState(True, False, round(lag, 3), detail))
