@@ -66,7 +66,8 @@ CHECK_TIMEOUT_SECONDS = 1.0
 CHECK_WAIT_SECONDS = 0.5
 RETRY_AFTER_SECONDS = 5.0
 
-_READ_ONLY = text("SET TRANSACTION READ ONLY")
+# One snapshot for the whole read: a report of several queries adds up even while movements commit.
+_READ_ONLY = text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 _PRIMARY_POSITION: LiteralString = "SELECT pg_current_wal_lsn()::text"
 _REPLICA_POSITION: LiteralString = (
     "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Query
 
 from dues.auth.deps import CurrentPrincipal
 from dues.companies.deps import SellerScope as Scope
-from dues.db import DuesRoute, SessionDep
+from dues.db import DuesRoute
 from dues.kit.envelope import Envelope, JSONBody, ok
+from dues.replica import ReadSessionDep
 from dues.reports.overview import service
 from dues.reports.overview.schemas import OverviewRead
 
@@ -32,7 +33,7 @@ router = APIRouter(prefix="/api/v0/reports", route_class=DuesRoute, tags=["repor
 async def overview(
     principal: CurrentPrincipal,
     company_id: Scope,
-    session: SessionDep,
+    session: ReadSessionDep,
     date_from: Annotated[
         date | None,
         Query(
