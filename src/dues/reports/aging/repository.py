@@ -94,17 +94,17 @@ SELECT 0 AS kind, NULL AS customer_id, NULL AS legal_name, {sums}, sum(r.credit)
        count(*) AS matched, NULL AS net
   FROM report r
 UNION ALL
-(SELECT 1, r.customer_id, k.legal_name, {columns}, r.credit, NULL, {net} AS net
+(SELECT 1, r.customer_id COLLATE "C", k.legal_name, {columns}, r.credit, NULL, {net} AS net
    FROM report r
    JOIN customers k ON k.company_id = :company_id AND k.customer_id = r.customer_id
-  ORDER BY net DESC, r.customer_id LIMIT :limit OFFSET :offset)
+  ORDER BY net DESC, r.customer_id COLLATE "C" LIMIT :limit OFFSET :offset)
 ORDER BY kind, net DESC NULLS FIRST, customer_id
 """
 _ALL_ROWS = """
 SELECT r.customer_id, k.legal_name, {columns}, r.credit, {net} AS net
   FROM report r
   JOIN customers k ON k.company_id = :company_id AND k.customer_id = r.customer_id
- ORDER BY net DESC, r.customer_id
+ ORDER BY net DESC, r.customer_id COLLATE "C"
 """
 
 
