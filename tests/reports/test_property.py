@@ -91,11 +91,11 @@ def expected(
         if all(b == 0 for b in buckets) and held == 0:
             continue
         total = sum(buckets, ZERO)
-        row = {"customerId": customer_id, "customerName": names[customer_id]}
+        row: dict[str, Any] = {"customerId": customer_id, "customerName": names[customer_id]}
         row |= dict(zip(labels, buckets, strict=True))
         rows.append(row | {"total": total, "unappliedCredit": held, "net": total - held})
     rows.sort(key=lambda r: (-r["net"], r["customerId"]))
-    totals = {k: sum((r[k] for r in rows), ZERO) for k in [*labels, "total", "unappliedCredit", "net"]}
+    totals: dict[str, Decimal] = {k: sum((r[k] for r in rows), ZERO) for k in [*labels, "total", "unappliedCredit", "net"]}
     return rows, totals
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from pydantic import ConfigDict, Field
 
@@ -82,7 +82,7 @@ class AgingAmounts(CamelModel):
     model_config = ConfigDict(extra="allow", json_schema_extra=_amount_properties)
 
     @classmethod
-    def of(cls, by_bucket: Mapping[str, Decimal], credit: Decimal, **fields: Any) -> AgingAmounts:
+    def of(cls, by_bucket: Mapping[str, Decimal], credit: Decimal, **fields: Any) -> Self:
         """The amounts in the order of ``by_bucket`` (the buckets' own), each to the paisa."""
         total = sum(by_bucket.values(), Decimal(0))
         amounts = {label: _paise(amount) for label, amount in by_bucket.items()}

@@ -127,7 +127,8 @@ async def query(
 ) -> AgingQuery:
     """The parameters checked; the problems of asOf, buckets and customerIds are told together."""
     problems: list[SubError] = []
-    day, edges, ids = today_ist(), buckets.DEFAULT_EDGES, None
+    day, ids = today_ist(), None
+    edges: tuple[int, ...] = buckets.DEFAULT_EDGES
     try:
         day = parse_as_of(as_of)
     except ValidationFailed as exc:
