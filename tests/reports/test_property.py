@@ -95,7 +95,9 @@ def expected(
         row |= dict(zip(labels, buckets, strict=True))
         rows.append(row | {"total": total, "unappliedCredit": held, "net": total - held})
     rows.sort(key=lambda r: (-r["net"], r["customerId"]))
-    totals: dict[str, Decimal] = {k: sum((r[k] for r in rows), ZERO) for k in [*labels, "total", "unappliedCredit", "net"]}
+    totals: dict[str, Decimal] = {
+        k: sum((r[k] for r in rows), ZERO) for k in [*labels, "total", "unappliedCredit", "net"]
+    }
     return rows, totals
 
 

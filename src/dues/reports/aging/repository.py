@@ -117,7 +117,9 @@ class Amounts(NamedTuple):
     credit: Decimal
 
 
-class Page(NamedTuple):
+class Found(NamedTuple):
+    """The totals of every customer reported, how many they are, and a page of them."""
+
     totals: Amounts
     matched: int
     rows: list[Amounts]
@@ -184,7 +186,7 @@ async def page(
     offset: int,
     *,
     early: bool,
-) -> Page:
+) -> Found:
     """The totals over every customer reported, how many there are, and one page of them (net descending,
     then customer id), all read in one statement: the totals are the sum of the rows, whatever commits
     meanwhile."""
@@ -198,7 +200,7 @@ async def page(
     totals = Amounts(
         None, None, [Decimal(head[3 + k] or 0) for k in range(count)], Decimal(head[3 + count] or 0)
     )
-    return Page(totals, int(head[4 + count]), [_amounts(row[1:], count) for row in rows])
+    return Found(totals, int(head[4 + count]), [_amounts(row[1:], count) for row in rows])
 
 
 async def stream(

@@ -69,7 +69,8 @@ def _amount_properties(schema: dict[str, Any]) -> None:
     properties = schema.setdefault("properties", {})
     for name, text in _DOCUMENTED.items():
         properties[name] = {"type": "number", "example": 1180.00, "description": text}
-    schema["required"] = [*schema.get("required", []), *_DOCUMENTED]
+    # Not required: with other buckets the names differ (total, unappliedCredit and net are always there).
+    schema["required"] = [*schema.get("required", []), "total", "unappliedCredit", "net"]
     schema["additionalProperties"] = {
         "type": "number",
         "description": "The bucket of that name, when the buckets asked for are not 30,60,90",
