@@ -27,52 +27,44 @@ from dues.reports.summaries import Basis
 
 _AGE_COLUMN = {Basis.DUE_DATE: "i.due_date", Basis.INVOICE_DATE: "i.invoice_date"}
 
-# Owed on invoices (customer, age date, amount) and credit (customer, amount) at the end of :as_of. Invoices
-# are read through the partial index of open ones (balance_amount > 0; a balance is never negative).
+# Every amount as of the end of :as_of, as (customer, on credit?, age date, amount): owed on an invoice
+# (positive: owed) or held as credit (positive: credit held). Invoices are read through the partial index of
+# open ones (balance_amount > 0; a balance is never negative); entries through ix_ledger_entries_date, in one
+# pass for both halves (an entry on no invoice has no invoice to join).
 _RECENT = """
-owed AS (
-    SELECT i.customer_id, {age} AS age_date, i.balance_amount AS amount
+moves AS (
+    SELECT i.customer_id, false AS on_credit, {age} AS age_date, i.balance_amount AS amount
       FROM invoices i
      WHERE i.company_id = :company_id AND i.balance_amount > 0 AND i.posted {invoice_filter}
     UNION ALL
-    SELECT e.customer_id, {age}, -e.amount
-      FROM ledger_entries e
-      JOIN invoices i ON i.company_id = e.company_id AND i.invoice_id = e.invoice_id
-     WHERE e.company_id = :company_id AND e.effective_date > :as_of AND e.invoice_id IS NOT NULL
-           {entry_filter}
-),
-credit AS (
-    SELECT k.customer_id, k.credit_balance AS amount
+    SELECT k.customer_id, true, NULL, k.credit_balance
       FROM customers k
      WHERE k.company_id = :company_id AND k.credit_balance <> 0 {customer_filter}
     UNION ALL
-    SELECT e.customer_id, e.amount
+    SELECT e.customer_id, e.invoice_id IS NULL, {age},
+           CASE WHEN e.invoice_id IS NULL THEN e.amount ELSE -e.amount END
       FROM ledger_entries e
-     WHERE e.company_id = :company_id AND e.effective_date > :as_of AND e.invoice_id IS NULL {entry_filter}
+      LEFT JOIN invoices i ON i.company_id = e.company_id AND i.invoice_id = e.invoice_id
+     WHERE e.company_id = :company_id AND e.effective_date > :as_of {entry_filter}
 )"""
 _EARLY = """
-owed AS (
-    SELECT e.customer_id, {age} AS age_date, e.amount
+moves AS (
+    SELECT e.customer_id, e.invoice_id IS NULL AS on_credit, {age} AS age_date,
+           CASE WHEN e.invoice_id IS NULL THEN -e.amount ELSE e.amount END AS amount
       FROM ledger_entries e
-      JOIN invoices i ON i.company_id = e.company_id AND i.invoice_id = e.invoice_id
-     WHERE e.company_id = :company_id AND e.effective_date <= :as_of AND e.invoice_id IS NOT NULL
-           {entry_filter}
-),
-credit AS (
-    SELECT e.customer_id, -e.amount AS amount
-      FROM ledger_entries e
-     WHERE e.company_id = :company_id AND e.effective_date <= :as_of AND e.invoice_id IS NULL {entry_filter}
+      LEFT JOIN invoices i ON i.company_id = e.company_id AND i.invoice_id = e.invoice_id
+     WHERE e.company_id = :company_id AND e.effective_date <= :as_of {entry_filter}
 )"""
 
 # Bucket k (0: current) of an amount d days old: width_bucket counts the thresholds 1, edge1 + 1, ... <= d.
 # Bucket -1 is the credit. A customer is reported when anything in it is not zero.
 _PER_CUSTOMER = """
 sums AS (
-    SELECT customer_id, width_bucket(CAST(:as_of AS date) - age_date, CAST(:thresholds AS int[])) AS bucket,
+    SELECT customer_id,
+           CASE WHEN on_credit THEN -1
+                ELSE width_bucket(CAST(:as_of AS date) - age_date, CAST(:thresholds AS int[])) END AS bucket,
            sum(amount) AS amount
-      FROM owed GROUP BY 1, 2
-    UNION ALL
-    SELECT customer_id, -1, sum(amount) FROM credit GROUP BY 1
+      FROM moves GROUP BY 1, 2
 ),
 per_customer AS (
     SELECT customer_id, {bucket_sums},
@@ -88,16 +80,17 @@ report AS (
 _ALL = """,
 report AS (SELECT * FROM per_customer)"""
 
-# Templates of the statements' ends; only column lists made of fixed names are formatted in.
+# Templates of the statements' ends; only column lists made of fixed names are formatted in. The page is cut
+# before the customers' names are joined: a name is read for each row shown, not for every customer.
 _PAGE = """
 SELECT 0 AS kind, NULL AS customer_id, NULL AS legal_name, {sums}, sum(r.credit) AS credit,
        count(*) AS matched, NULL AS net
   FROM report r
 UNION ALL
-(SELECT 1, r.customer_id COLLATE "C", k.legal_name, {columns}, r.credit, NULL, {net} AS net
-   FROM report r
-   JOIN customers k ON k.company_id = :company_id AND k.customer_id = r.customer_id
-  ORDER BY net DESC, r.customer_id COLLATE "C" LIMIT :limit OFFSET :offset)
+SELECT 1, r.customer_id COLLATE "C", k.legal_name, {columns}, r.credit, NULL, r.net
+  FROM (SELECT r.*, {net} AS net FROM report r
+         ORDER BY net DESC, r.customer_id COLLATE "C" LIMIT :limit OFFSET :offset) AS r
+  JOIN customers k ON k.company_id = :company_id AND k.customer_id = r.customer_id
 ORDER BY kind, net DESC NULLS FIRST, customer_id
 """
 _ALL_ROWS = """
