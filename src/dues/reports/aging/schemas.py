@@ -124,7 +124,3 @@ class AgingReport(CamelModel):
 
 def _paise(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(PAISA)
-
-
-AMOUNT_COLUMNS = ("total", "unappliedCredit", "net")
-"""After the buckets, in every row and every file."""
