@@ -40,6 +40,7 @@ from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
 from dues.reminders.endpoints import router as reminder_router
 from dues.replica import ReadReplica
+from dues.reports.aging.endpoints import router as aging_router
 from dues.reports.overview.endpoints import router as overview_router
 from dues.tds.endpoints import router as tds_router
 from dues.uploads.endpoints import router as upload_router
@@ -258,6 +259,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(overview_router)
     app.include_router(tds_router)
     app.include_router(msme_router)
+    app.include_router(aging_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.
