@@ -230,6 +230,42 @@ async def entries_after(session: AsyncSession, company_id: str, as_of: date) -> 
     return int(after), int(total)
 
 
+_LATEST = text("SELECT max(effective_date) FROM ledger_day_totals WHERE company_id = :company_id")
+
+
+async def latest_entry_date(session: AsyncSession, company_id: str) -> date | None:
+    """The effective date of the company's latest-dated entry (from the day totals 0020 keeps)."""
+    return (await session.execute(_LATEST, {"company_id": company_id})).scalar_one()
+
+
+# Every customer's current balances, kept with each movement by 0019's summary: when no entry is dated after
+# the day, they are what was owed that day, and a page of customers is chosen without reading any invoice.
+_RANKED = text(
+    """
+    SELECT customer_id, count(*) OVER () AS matched
+      FROM customer_ledger_balances
+     WHERE company_id = :company_id AND (open_sum <> 0 OR credit <> 0)
+     ORDER BY open_sum - credit DESC, customer_id COLLATE "C"
+     LIMIT :limit OFFSET :offset
+    """
+)
+_REPORTED = text(
+    "SELECT count(*) FROM customer_ledger_balances "
+    "WHERE company_id = :company_id AND (open_sum <> 0 OR credit <> 0)"
+)
+
+
+async def ranked_now(
+    session: AsyncSession, company_id: str, limit: int, offset: int
+) -> tuple[list[str], int]:
+    """A page of the customers owing or owed anything now, net descending then id, and how many there are."""
+    params = {"company_id": company_id, "limit": limit, "offset": offset}
+    rows = (await session.execute(_RANKED, params)).all()
+    if rows:
+        return [r.customer_id for r in rows], int(rows[0].matched)
+    return [], int((await session.execute(_REPORTED, {"company_id": company_id})).scalar_one())
+
+
 _KNOWN = text(
     "SELECT customer_id FROM customers "
     "WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[]))"
