@@ -34,10 +34,14 @@ from dues.kit import ids, leniency
 from dues.kit.envelope import error_response
 from dues.kit.logging import bind_request_id, clear_request, configure
 from dues.ledger.endpoints import router as ledger_router
+from dues.msme.endpoints import router as msme_router
 from dues.pay import gateway
 from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
 from dues.reminders.endpoints import router as reminder_router
+from dues.replica import ReadReplica
+from dues.reports.aging.endpoints import router as aging_router
+from dues.reports.overview.endpoints import router as overview_router
 from dues.tds.endpoints import router as tds_router
 from dues.uploads.endpoints import router as upload_router
 from dues.webhooks.endpoints import router as webhook_router
@@ -188,6 +192,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 resolve_database_url(settings), settings.db_pool_size, timeout=settings.db_timeout_seconds
             )
         jobs.bind(app.state.db)
+        if settings.replica_url:
+            # Searches and reports read there while it keeps up (dues.replica, docs/replica.md).
+            app.state.replica = ReadReplica.connect(settings, app.state.db.url)
         gateway.announce(settings)
         # What exists now (modules, the app, its routes and models) lives as long as the process: out of the
         # collector's reach, its full collections stop walking it, and the slowest requests stop waiting on
@@ -203,6 +210,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await worker
+            if app.state.replica is not None:
+                await app.state.replica.dispose()
+                app.state.replica = None
             if owned:
                 await app.state.db.dispose()
 
@@ -219,6 +229,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.db = database
     app.state.settings = settings
+    app.state.replica = None  # a ReadReplica while the app runs, with DUES_REPLICA_URL set
     # Requests doing their database work at once; the rest wait their turn in arrival order (db.FairGate).
     app.state.gate = FairGate(settings.max_active_requests) if settings.max_active_requests else None
     app.state.run_worker = (
@@ -245,7 +256,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(credit_note_router)
     app.include_router(adjustment_router)
     app.include_router(ledger_router)
+    app.include_router(overview_router)
     app.include_router(tds_router)
+    app.include_router(msme_router)
+    app.include_router(aging_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.

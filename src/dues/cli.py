@@ -8,6 +8,8 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
 from types import FrameType
 from typing import Annotated, Any, TypeVar
 
@@ -32,8 +34,16 @@ app = typer.Typer(
 )
 company_app = typer.Typer(help="Create and inspect companies (sellers).", no_args_is_help=True)
 user_app = typer.Typer(help="Create users, reset passwords, deactivate users.", no_args_is_help=True)
+msme_rates_app = typer.Typer(
+    help="The RBI bank rates MSME interest is reckoned from (MSMED Act 2006 s.16: three times the bank "
+    "rate, compounded with monthly rests). One table for every company on this installation: each rate is "
+    "in force from its date until the next one. dues ships the rates since 2020; add each change the RBI "
+    "announces.",
+    no_args_is_help=True,
+)
 app.add_typer(company_app, name="company")
 app.add_typer(user_app, name="user")
+app.add_typer(msme_rates_app, name="msme-rates")
 
 log = structlog.get_logger("dues.cli")
 
@@ -368,6 +378,104 @@ def user_deactivate(
         _fail(err)
         return
     typer.echo(f"{email} deactivated")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2025-12-05") from None
+
+
+def _rate(value: str) -> Decimal:
+    try:
+        rate = Decimal(value.strip().rstrip("%"))
+    except ArithmeticError:
+        raise typer.BadParameter(f"{value!r} is not a number: write the rate in percent, e.g. 5.50") from None
+    if not rate.is_finite():
+        raise typer.BadParameter(f"{value!r} is not a number: write the rate in percent, e.g. 5.50")
+    return rate
+
+
+@msme_rates_app.command("list")
+def msme_rates_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+) -> None:
+    """List the bank rates, newest first, with the interest rate (three times) each gives."""
+    from dues.msme import service
+    from dues.msme.interest import interest_rate
+
+    rates = _in_session(_admin_database_url(), service.bank_rates)
+    rows = [
+        {
+            "effectiveFrom": r.effective_from.isoformat(),
+            "bankRate": f"{r.bank_rate:.2f}",
+            "interestRate": f"{interest_rate(r.bank_rate):.2f}",
+            "note": r.note,
+        }
+        for r in rates
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    if not rows:
+        typer.echo("No bank rates: add one with `dues msme-rates set YYYY-MM-DD RATE`.")
+        return
+    typer.echo(f"{'EFFECTIVE FROM':<15}{'BANK RATE %':>12}{'INTEREST %':>12}  NOTE")
+    for row in rows:
+        line = (
+            f"{row['effectiveFrom']:<15}{row['bankRate']:>12}{row['interestRate']:>12}  {row['note'] or ''}"
+        )
+        typer.echo(line.rstrip())
+
+
+@msme_rates_app.command("set")
+def msme_rates_set(
+    effective_from: Annotated[
+        str, typer.Argument(help="The day the rate takes effect, YYYY-MM-DD.", metavar="YYYY-MM-DD")
+    ],
+    rate: Annotated[
+        str,
+        typer.Argument(
+            help="The RBI bank rate in percent a year, e.g. 5.50 (not the tripled rate).", metavar="RATE"
+        ),
+    ],
+    note: Annotated[
+        str | None, typer.Option("--note", help="Where it comes from, e.g. the RBI press release.")
+    ] = None,
+) -> None:
+    """Set the bank rate in force from a day (replacing the rate of that day, if any). Interest on every
+    company's invoices follows from the next reading on."""
+    from dues.msme import service
+    from dues.msme.interest import interest_rate
+
+    day, value = _day(effective_from), _rate(rate)
+    try:
+        _in_session(_admin_database_url(), lambda s: service.set_bank_rate(s, day, value, note))
+    except DuesError as err:
+        _fail(err)
+        return
+    tripled = interest_rate(value)
+    typer.echo(f"bank rate {value:.2f} % from {day.isoformat()} (interest {tripled:.2f} % a year)")
+
+
+@msme_rates_app.command("remove")
+def msme_rates_remove(
+    effective_from: Annotated[
+        str, typer.Argument(help="The day of the rate to remove, YYYY-MM-DD.", metavar="YYYY-MM-DD")
+    ],
+) -> None:
+    """Remove the rate that took effect on a day (a mistake): the rate before it stays in force until the
+    next one."""
+    from dues.msme import service
+
+    day = _day(effective_from)
+    try:
+        _in_session(_admin_database_url(), lambda s: service.remove_bank_rate(s, day))
+    except DuesError as err:
+        _fail(err)
+        return
+    typer.echo(f"bank rate from {day.isoformat()} removed")
 
 
 def main() -> None:

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = Field(10.0, gt=0, le=300)
 
     db_pool_size: int = 10
+    # A streaming replica of the primary for searches and reports (docs/replica.md). Unset: every read on
+    # the primary. Reads go back to the primary while the replica is down or more than this many seconds
+    # behind it.
+    replica_url: str | None = None
+    replica_max_lag_seconds: float = Field(10.0, ge=0, le=86_400)
     # Longest an API request waits for the database (a new connection, a free pooled one, any answer, a lock
     # included) before it gets a 503; a database that does not answer must not hang requests.
     db_timeout_seconds: float = Field(10.0, gt=0, le=3600)

@@ -385,7 +385,20 @@ def database_trouble(exc: BaseException, timeout: float | None) -> str | None:
         return f"The database did not answer {within}; try again."
     if any(_unreachable(e) for e in chain):
         return "The database is not available right now; try again in a moment."
+    if any(_made_way(e) for e in chain):
+        return "The database stopped this request to let another one finish; try again."
     return None
+
+
+# 40001: a replica cancelled a read that held back its replay (or a serialisation failure); 40P01: two
+# movements of one company met at the reports' summary rows in opposite orders and one was chosen to stop.
+# Either is over when tried again, and neither is the client's mistake.
+_MADE_WAY_STATES = frozenset({"40001", "40P01"})
+
+
+def _made_way(exc: BaseException) -> bool:
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(orig, "sqlstate", None) in _MADE_WAY_STATES
 
 
 def _timed_out(exc: BaseException) -> bool:

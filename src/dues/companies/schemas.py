@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from dues.kit import leniency
+from dues.kit import india, leniency
 from dues.kit.fields import (
     AccountNumber,
     Email,
@@ -66,6 +77,33 @@ class BankAccountInput(BankAccount, CamelInput):
     """The bank account in a settings PATCH, read leniently like every request body."""
 
 
+class MsmeCategory(StrEnum):
+    """The seller's enterprise category under the MSMED Act 2006 (its Udyam registration)."""
+
+    MICRO = "MICRO"
+    SMALL = "SMALL"
+    MEDIUM = "MEDIUM"
+
+
+_UDYAM = re.compile(r"^UDYAM-([A-Z]{2})-[0-9]{2}-[0-9]{7}\Z", re.ASCII)
+
+
+def _udyam(value: str) -> str:
+    found = _UDYAM.match(value)
+    if found is None:
+        raise ValueError(
+            "must be a Udyam registration number: UDYAM-XX-00-0000000 (e.g. UDYAM-MH-19-0001234)"
+        )
+    if found.group(1) not in india.STATE_ABBREVIATIONS:
+        raise ValueError(f"{found.group(1)} is not the code of an Indian state or union territory")
+    return value
+
+
+# The Udyam registration number (MSMED Act s.8, Udyam notification of 26 June 2020): the state's letters,
+# the district's two digits and seven digits.
+UdyamNumber = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_udyam)]
+
+
 # UPI's usual per-transaction limit (NPCI): above it a QR code or intent link would be refused by the app.
 DEFAULT_UPI_MAX_AMOUNT = Decimal("100000.00")
 # No TDS section's rate comes near 10 % of the taxable value but 194J's: more is a typing error (§9.2).
@@ -113,6 +151,14 @@ class CompanyRead(CamelModel):
         None,
         description="image/png or image/svg+xml when the company has a logo (printed on its documents; "
         "GET /api/v0/company/logo), else null",
+    )
+    udyam_number: str | None = Field(
+        None, description="the Udyam registration number (UDYAM-XX-00-0000000), printed on documents; or null"
+    )
+    msme_category: MsmeCategory | None = Field(
+        None,
+        description="MICRO, SMALL or MEDIUM (MSMED Act 2006), or null; a micro or small seller's invoices "
+        "show the MSMED Act s.15 due date and s.16 interest",
     )
     created_on: IstDateTime
     updated_on: IstDateTime
@@ -171,6 +217,16 @@ class CompanyPatch(CamelInput):
         "0, at most 100); null: back to 10",
     )
 
+    udyam_number: UdyamNumber | None = Field(
+        None,
+        description="the Udyam registration number, UDYAM-XX-00-0000000 (state letters, district digits, "
+        "seven digits), printed on documents; null clears it",
+    )
+    msme_category: MsmeCategory | None = Field(
+        None,
+        description="MICRO, SMALL or MEDIUM as the Udyam registration says; MICRO or SMALL makes buyers owe "
+        "MSMED Act s.16 interest on late payment; null clears it",
+    )
     auto_write_off_below: Money | None = Field(
         None,
         ge=0,

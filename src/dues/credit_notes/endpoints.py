@@ -13,6 +13,7 @@ from dues.db import DuesRoute, SessionDep
 from dues.invoices.schemas import ApprovalRequest
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.pagination import Page, Paging
+from dues.replica import ReadSessionDep
 
 router = APIRouter(prefix="/api/v0/credit-note", route_class=DuesRoute, tags=["credit notes"])
 
@@ -55,7 +56,7 @@ async def search_credit_notes(
     paging: Paging,
     principal: CurrentPrincipal,
     company_id: Scope,
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> JSONBody:
     return ok(await queries.search(session, company_id, body, paging))
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from dues.documents.content import render_credit_note
 from dues.documents.model import CreditNoteDocument, InvoiceReference, Logo
-from dues.documents.parties import party, printed_lines
+from dues.documents.parties import party, printed_lines, seller_party
 from dues.models import Company, Customer
 from dues.models.adjustment import CreditNote, CreditNoteInvoice, CreditNoteLine
 
@@ -38,16 +38,7 @@ def document(
     return CreditNoteDocument(
         note_number=note.note_number,
         note_date=note.note_date,
-        seller=party(
-            company.legal_name,
-            company.address,
-            company.pin_code,
-            company.state,
-            company.gstin,
-            company.phone,
-            company.email,
-            logo,
-        ),
+        seller=seller_party(company, logo),
         buyer=party(
             customer.legal_name, customer.address, customer.pin_code, customer.state, customer.pan_or_gstin
         ),

@@ -21,6 +21,7 @@ from dues.customers.schemas import (
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.pagination import Page, Paging
+from dues.replica import ReadSessionDep
 
 router = APIRouter(prefix="/api/v0/customer", route_class=DuesRoute, tags=["customers"])
 
@@ -60,7 +61,11 @@ async def create_customer(
     ),
 )
 async def search_customers(
-    body: CustomerSearch, paging: Paging, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+    body: CustomerSearch,
+    paging: Paging,
+    principal: CurrentPrincipal,
+    company_id: Scope,
+    session: ReadSessionDep,
 ) -> JSONBody:
     return ok(await service.search(session, company_id, body, paging))
 

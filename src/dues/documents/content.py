@@ -359,6 +359,8 @@ def _party(party: Party, heading: str) -> dict[str, Any]:
         registration = f"PAN: {clean(party.pan)}  (GSTIN: Unregistered)"
     else:
         registration = "GSTIN: Unregistered"
+    if party.udyam_number:
+        registration += f"   Udyam: {clean(party.udyam_number)}"
     reach = "   ".join(
         f"{label}: {clean(value)}"
         for label, value in (("Phone", party.phone), ("E-mail", party.email))
@@ -807,6 +809,7 @@ def invoice_data(doc: TaxInvoiceDocument) -> dict[str, Any]:
             "notes": _notes(
                 ("Total in words", [(rupees_in_words(doc.total), True)]),
                 ("PAYMENT DETAILS", _payment_lines(doc.bank, doc.upi_vpa)),
+                ("MSMED ACT 2006", _msme_notice(doc.msme_due_date)),
             ),
             "totals": [
                 ["Taxable Value" if taxed else "Value", format_inr(doc.taxable_value), False],
@@ -816,6 +819,19 @@ def invoice_data(doc: TaxInvoiceDocument) -> dict[str, Any]:
             "signatory": f"For {seller or '-'}",
         },
     }
+
+
+def _msme_notice(due: date | None) -> list[tuple[str, bool]]:
+    """A micro or small seller's notice of s.16 interest (its due date never changes once issued)."""
+    if due is None:
+        return []
+    return [
+        (
+            f"Payment after {_day(due)} attracts compound interest with monthly rests at three times the RBI "
+            "bank rate (MSMED Act 2006, s.16).",
+            False,
+        )
+    ]
 
 
 # GSTR-1's reasons for a note (api.md §9.1), as a document words them.

@@ -63,6 +63,8 @@ class Party:
     email: str | None = None
     # A seller's logo, printed at the top of each of its documents.
     logo: Logo | None = None
+    # A seller's Udyam registration (MSMED Act 2006), printed with its GSTIN.
+    udyam_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ class TaxInvoiceDocument:
     # A debit note's original invoices and why it was raised.
     original_invoices: tuple[InvoiceReference, ...] = ()
     reason: str | None = None
+    # A micro or small seller's: the MSMED Act s.15 due date, after which s.16 interest runs (a notice).
+    msme_due_date: date | None = None
 
 
 @dataclass(frozen=True)

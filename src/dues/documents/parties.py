@@ -18,6 +18,7 @@ def party(
     phone: str | None = None,
     email: str | None = None,
     logo: Logo | None = None,
+    udyam_number: str | None = None,
 ) -> Party:
     """``tax_id`` is a GSTIN (15 characters) or a PAN (10), printed as what it is."""
     gstin = tax_id if tax_id and len(tax_id) == 15 else None
@@ -31,6 +32,35 @@ def party(
         phone=phone,
         email=email,
         logo=logo,
+        udyam_number=udyam_number,
+    )
+
+
+class _Seller(Protocol):
+    """A company as dues stores it (dues.models.Company), as far as its documents print it."""
+
+    legal_name: str
+    address: str | None
+    pin_code: str | None
+    state: str
+    gstin: str | None
+    phone: str | None
+    email: str | None
+    udyam_number: str | None
+
+
+def seller_party(company: _Seller, logo: Logo | None = None) -> Party:
+    """The seller as every one of its documents prints it: name, address, contact, GSTIN and Udyam number."""
+    return party(
+        company.legal_name,
+        company.address,
+        company.pin_code,
+        company.state,
+        company.gstin,
+        company.phone,
+        company.email,
+        logo,
+        company.udyam_number,
     )
 
 

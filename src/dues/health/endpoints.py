@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from dues.health.schemas import Alive, Ready
-from dues.health.service import ReadinessCheck
+from dues.health.schemas import Alive, Ready, ReplicaHealth
+from dues.health.service import ReadinessCheck, replica_state
+from dues.replica import replica_of
 
 # A plain route class: these must answer while every request slot and pooled connection is taken.
 router = APIRouter(tags=["operations"])
@@ -33,19 +36,27 @@ async def healthz() -> JSONResponse:
     summary="Readiness",
     description="200 when the database answers and its schema is at the revision this version needs; 503 "
     "otherwise, saying which. Answers within about 2 s whatever the database does, on a connection of its "
-    "own (never waiting for the request pool). Send traffic to this process only while it answers 200.",
+    "own (never waiting for the request pool). Send traffic to this process only while it answers 200. "
+    "`replica` tells whether searches and reports read on the read replica now, and how far behind it is; "
+    "it does not change the status.",
     responses={503: {"model": Ready, "description": "Not ready: the database or the schema, see `problem`."}},
 )
 async def readyz(request: Request) -> JSONResponse:
     check: ReadinessCheck | None = getattr(request.app.state, "readiness", None)
     if check is None or check.url != request.app.state.db.url:
         check = request.app.state.readiness = ReadinessCheck(request.app.state.db.url)
-    result = await check.check()
+    result, replica = await asyncio.gather(check.check(), replica_state(replica_of(request)))
     body = Ready(
         status="ready" if result.ready else "not ready",
         schemaRevision=result.schema,
         expectedRevision=result.expected,
         problem=result.problem,  # type: ignore[arg-type]
         detail=result.detail,
+        replica=ReplicaHealth(
+            configured=replica.configured,
+            usable=replica.usable,
+            lagSeconds=replica.lag_seconds,
+            detail=replica.detail,
+        ),
     )
     return JSONResponse(body.model_dump(), status_code=200 if result.ready else 503, headers=_NO_STORE)

@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from dues import migrations
 from dues.db import connect_bounded, database_trouble, first_line
 from dues.health import repository
+from dues.replica import NOT_CONFIGURED, ReadReplica, ReplicaState
 
 log = structlog.get_logger("dues.health")
 
@@ -76,3 +77,8 @@ class ReadinessCheck:
             )
             return Readiness(False, schema, expected, "schema", detail)
         return Readiness(True, schema, expected)
+
+
+async def replica_state(replica: ReadReplica | None) -> ReplicaState:
+    """The read replica's state as reads see it (checked again if the last check is over a second old)."""
+    return NOT_CONFIGURED if replica is None else await replica.state()

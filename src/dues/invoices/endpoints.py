@@ -14,6 +14,7 @@ from dues.invoices import service
 from dues.invoices.schemas import ApprovalRequest, InvoiceCreate, InvoicePatch, InvoiceRead, InvoiceSearch
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.pagination import Page, Paging
+from dues.replica import ReadSessionDep
 
 router = APIRouter(prefix="/api/v0/invoice", route_class=DuesRoute, tags=["invoices"])
 
@@ -66,7 +67,11 @@ async def create_invoice(
     ),
 )
 async def search_invoices(
-    body: InvoiceSearch, paging: Paging, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+    body: InvoiceSearch,
+    paging: Paging,
+    principal: CurrentPrincipal,
+    company_id: Scope,
+    session: ReadSessionDep,
 ) -> JSONBody:
     return ok(await service.search(session, company_id, body, paging))
 

@@ -264,6 +264,16 @@ class InvoiceRead(CamelModel):
     created_by: str
     created_on: IstDateTime
     updated_on: IstDateTime
+    msme_due_date: date | None = Field(
+        None,
+        description="MSMED Act s.15: the day payment is due by law (dueDate, at most 45 days after "
+        "invoiceDate), when the seller is a micro or small enterprise and the invoice is issued; else null",
+    )
+    msme_interest: Money | None = Field(
+        None,
+        description="MSMED Act s.16: interest accrued to today (IST) since msmeDueDate, compound with "
+        "monthly rests at three times the RBI bank rate, on what was owed each day; null when msmeDueDate is",
+    )
 
 
 SearchId = Annotated[SearchText, StringConstraints(max_length=100)]

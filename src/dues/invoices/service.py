@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -29,7 +29,7 @@ from dues.documents.model import (
     Party,
     TaxInvoiceDocument,
 )
-from dues.documents.parties import party, printed_lines
+from dues.documents.parties import party, printed_lines, seller_party
 from dues.errors import (
     Forbidden,
     NotFound,
@@ -64,6 +64,8 @@ from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import parse_filter_datetime, today_ist
 from dues.ledger import service as ledger
 from dues.models import Company, Customer, Invoice, InvoiceLine
+from dues.msme import interest as msme_interest
+from dues.msme import service as msme
 
 MIN_BASE_AMOUNT = Decimal("0.10")
 CREATOR_ROLES = frozenset({"ADMIN", "MAKER"})
@@ -284,7 +286,11 @@ async def create(
         # In this request's transaction: a refusal (422 saying why) takes the new invoice back with it.
         await collection.dispatch_now(session, principal, company_id, invoice.invoice_id)
         return await get(session, company_id, invoice.invoice_id)
-    return to_read(invoice, lines, customer.legal_name)
+    read = to_read(invoice, lines, customer.legal_name)
+    if msme_interest.applies(company.msme_category):
+        # Only then: the hottest write path of every other seller pays no query for it.
+        await _with_msme(session, company_id, [read])
+    return read
 
 
 async def _originals(
@@ -548,7 +554,7 @@ async def update(
         await session.flush()
         await collection.dispatch_now(session, principal, company_id, invoice_id)
         await session.refresh(invoice)
-    return to_read(invoice, lines, customer.legal_name)
+    return (await _with_msme(session, company_id, [to_read(invoice, lines, customer.legal_name)]))[0]
 
 
 def _amended(invoice: Invoice, customer_id: str, balance: Decimal) -> list[ledger.Entry]:
@@ -657,7 +663,8 @@ async def act(
         await repository.add_event(session, company_id, "invoice.approved", invoice_id)
     customer = await customers.get_model(session, company_id, invoice.customer_id)
     lines = await repository.lines_of(session, company_id, [invoice_id])
-    return to_read(invoice, lines, customer.legal_name if customer else None)
+    read = to_read(invoice, lines, customer.legal_name if customer else None)
+    return (await _with_msme(session, company_id, [read]))[0]
 
 
 async def pdf(session: AsyncSession, company_id: str, invoice_id: str) -> tuple[str, bytes]:
@@ -685,18 +692,7 @@ async def pdfs(
     # A debit note prints the numbers and dates of the invoices it adds to.
     original_ids = {o for i in invoices for o in i.original_invoice_ids or ()}
     originals = {o.invoice_id: o for o in await repository.get_many(session, company_id, list(original_ids))}
-    seller = replace(
-        party(
-            company.legal_name,
-            company.address,
-            company.pin_code,
-            company.state,
-            company.gstin,
-            company.phone,
-            company.email,
-        ),
-        logo=await companies.logo(session, company_id),
-    )
+    seller = seller_party(company, await companies.logo(session, company_id))
     documents = {
         invoice.invoice_id: (
             _file_name(invoice),
@@ -754,6 +750,11 @@ def _document_of(
             if o in originals
         ),
         reason=invoice.note_reason,
+        msme_due_date=(
+            msme_interest.statutory_due_date(invoice.invoice_date, invoice.due_date)
+            if msme_interest.applies(company.msme_category)
+            else None
+        ),
     )
 
 
@@ -867,6 +868,7 @@ async def search(
     for line in lines:
         by_invoice[line.invoice_id].append(line)
     items = [to_read(invoice, by_invoice[invoice.invoice_id], name) for invoice, name in rows]
+    await _with_msme(session, company_id, items, today)
     return Page[InvoiceRead](items=items, total=total, offset=page.offset, limit=page.limit)
 
 
@@ -876,7 +878,22 @@ async def get(session: AsyncSession, company_id: str, invoice_id: str) -> Invoic
         raise NotFound(f"No invoice {invoice_id}.")
     customer = await customers.get_model(session, company_id, invoice.customer_id)
     lines = await repository.lines_of(session, company_id, [invoice_id])
-    return to_read(invoice, lines, customer.legal_name if customer else None)
+    read = to_read(invoice, lines, customer.legal_name if customer else None)
+    return (await _with_msme(session, company_id, [read]))[0]
+
+
+async def _with_msme(
+    session: AsyncSession, company_id: str, reads: list[InvoiceRead], today: date | None = None
+) -> list[InvoiceRead]:
+    """The answers with their MSMED Act due date and interest as of today (api.md §10), for a micro or
+    small seller's issued invoices: two queries for any number of them (one for any other seller)."""
+    found = await msme.interest_for(session, company_id, [r.invoice_id for r in reads], today or today_ist())
+    for read in reads:
+        owed = found.get(read.invoice_id)
+        if owed is not None:
+            read.msme_due_date = owed.statutory_due_date
+            read.msme_interest = owed.interest
+    return reads
 
 
 # Bulk (invoiceBulkUpload) ------------------------------------------------------------------------------

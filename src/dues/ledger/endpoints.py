@@ -7,10 +7,11 @@ from fastapi import APIRouter, Path, Query
 
 from dues.auth.deps import CurrentPrincipal
 from dues.companies.deps import SellerScope as Scope
-from dues.db import DuesRoute, SessionDep
+from dues.db import DuesRoute
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.ledger import queries
 from dues.ledger.schemas import LedgerRead
+from dues.replica import ReadSessionDep
 
 router = APIRouter(prefix="/api/v0", route_class=DuesRoute, tags=["ledger"])
 
@@ -33,7 +34,7 @@ async def customer_ledger(
     customerId: CustomerIdPath,
     principal: CurrentPrincipal,
     company_id: Scope,
-    session: SessionDep,
+    session: ReadSessionDep,
     date_from: Annotated[
         date | None, Query(alias="from", description="first effective date (yyyy-MM-dd)")
     ] = None,

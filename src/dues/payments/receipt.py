@@ -11,7 +11,7 @@ from dues.companies import service as companies
 from dues.customers import service as customers
 from dues.documents.content import render_receipt
 from dues.documents.model import ReceiptAllocation, ReceiptDocument
-from dues.documents.parties import party
+from dues.documents.parties import party, seller_party
 from dues.errors import NotFound, Unprocessable
 from dues.kit.timefmt import format_ist
 from dues.payments import repository
@@ -37,16 +37,7 @@ async def receipt_pdf(session: AsyncSession, company_id: str, payment_id: str) -
     document = ReceiptDocument(
         receipt_number=payment.payment_id,
         received_on=payment.paid_on,
-        seller=party(
-            company.legal_name,
-            company.address,
-            company.pin_code,
-            company.state,
-            company.gstin,
-            company.phone,
-            company.email,
-            await companies.logo(session, company_id),
-        ),
+        seller=seller_party(company, await companies.logo(session, company_id)),
         payer=party(
             customer.legal_name, customer.address, customer.pin_code, customer.state, customer.pan_or_gstin
         ),

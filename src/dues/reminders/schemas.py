@@ -26,6 +26,7 @@ PLACEHOLDERS = (
     "daysOverdue",
     "paymentLink",
     "amountAfterTds",
+    "msmeInterest",
 )
 
 

@@ -28,6 +28,7 @@ from dues.kit import ids, tds
 from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import IST, now
 from dues.models.reminder import Reminder
+from dues.msme import service as msme
 from dues.reminders import repository
 from dues.reminders.repository import Due, InvoiceState
 from dues.reminders.schemas import (
@@ -305,10 +306,37 @@ def _inr(amount: Decimal) -> str:
     return f"INR {amount:,.2f}"
 
 
+def msme_sentences(owed: msme.MsmeInterest | None, today: date) -> tuple[str, str]:
+    """What a reminder of a micro or small seller says of MSMED Act s.16 interest, in one sentence: in full
+    (e-mail, a template's {msmeInterest}) and short (SMS, WhatsApp). Empty for any other seller."""
+    if owed is None:
+        return "", ""
+    if owed.days_late == 0:
+        return (
+            f"Under the MSMED Act 2006 (s.16), payment after {owed.statutory_due_date:%d %b %Y} attracts "
+            "compound interest with monthly rests at three times the RBI bank rate.",
+            f"Interest runs after {owed.statutory_due_date:%d %b %Y} (MSMED Act s.16).",
+        )
+    return (
+        f"Under the MSMED Act 2006 (s.16), interest of {_inr(owed.interest)} has accrued to {today:%d %b %Y} "
+        f"on the amount unpaid since {owed.statutory_due_date:%d %b %Y}, compounded monthly at three times "
+        "the RBI bank rate.",
+        f"Interest to {today:%d %b %Y}: {_inr(owed.interest)} (MSMED Act s.16, 3x RBI bank rate, "
+        "monthly rests).",
+    )
+
+
 def _texts(
-    seller: str, invoice: InvoiceState, link: str, template: str | None, today: date
+    seller: str,
+    invoice: InvoiceState,
+    link: str,
+    template: str | None,
+    today: date,
+    owed: msme.MsmeInterest | None = None,
 ) -> tuple[str, str, str]:
-    """Subject, e-mail body and short text (SMS, WhatsApp), with the balance as it is now."""
+    """Subject, e-mail body and short text (SMS, WhatsApp), with the balance as it is now (and, for a micro
+    or small seller, the MSMED Act interest accrued to ``today``)."""
+    interest, interest_short = msme_sentences(owed, today)
     overdue = max(0, (today - invoice.due_date).days)
     when = f"overdue since {invoice.due_date:%d %b %Y}" if overdue else f"due {invoice.due_date:%d %b %Y}"
     amount = _inr(invoice.balance_amount)
@@ -332,6 +360,7 @@ def _texts(
             "daysOverdue": str(overdue),
             "paymentLink": link,
             "amountAfterTds": after or "",
+            "msmeInterest": interest,
         }
         text = template.format_map(values)
         return subject, text, text
@@ -340,13 +369,17 @@ def _texts(
         f"Dear {invoice.customer_name},\n\n"
         f"This is a reminder that {_inr(invoice.balance_amount)} is outstanding on invoice "
         f"{invoice.invoice_number} from {seller} (total {_inr(invoice.total_amount)}), due on "
-        f"{invoice.due_date:%d %b %Y}.{lateness}\n" + (f"{after}\n" if after else "") + "\n"
+        f"{invoice.due_date:%d %b %Y}.{lateness}\n"
+        + (f"{after}\n" if after else "")
+        + (f"{interest}\n" if interest else "")
+        + "\n"
         f"Pay online: {link}\n\n"
         "If you have already paid, please ignore this reminder.\n"
     )
     short = (
         f"{seller}: reminder, invoice {invoice.invoice_number} has {_inr(invoice.balance_amount)} {when}. "
-        f"Pay: {link}"
+        + (f"{interest_short} " if interest_short else "")
+        + f"Pay: {link}"
     )
     return subject, body, short
 
@@ -367,6 +400,8 @@ async def _write(
         contacts[customer_id].append((email, mobile, channels))
     sent_on = at
     today = at.astimezone(IST).date()
+    # The whole batch's interest in two queries (one for a seller that is not micro or small).
+    owed = await msme.interest_for(session, company_id, [i.invoice.invoice_id for i in items], today)
     send_ids = ids.many("RS", len(items), 14)
     sends: list[dict[str, Any]] = []
     messages: dict[str, list[dict[str, Any]]] = {}
@@ -376,7 +411,9 @@ async def _write(
         if item.channels is not None:
             to = [r for r in to if r.channel.value in item.channels]
         link = collection.payment_link(invoice.payment_token) if invoice.payment_token else ""
-        subject, body, short = _texts(seller, invoice, link, item.template, today)
+        subject, body, short = _texts(
+            seller, invoice, link, item.template, today, owed.get(invoice.invoice_id)
+        )
         rows = []
         for r, message_id in zip(to, ids.many("MS", len(to), 14), strict=True):
             row: dict[str, Any] = {

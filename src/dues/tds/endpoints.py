@@ -12,6 +12,7 @@ from dues.errors import ValidationFailed
 from dues.kit import files
 from dues.kit.envelope import Envelope, JSONBody, ok
 from dues.kit.pagination import Page, Paging
+from dues.replica import ReadSessionDep
 from dues.tds import service
 from dues.tds.schemas import CertificateIn, StatementResult, TdsEntryRead, TdsSearch
 
@@ -36,7 +37,7 @@ StatementFile = Annotated[
     ),
 )
 async def search_tds(
-    body: TdsSearch, paging: Paging, principal: CurrentPrincipal, company_id: Scope, session: SessionDep
+    body: TdsSearch, paging: Paging, principal: CurrentPrincipal, company_id: Scope, session: ReadSessionDep
 ) -> JSONBody:
     return ok(await service.search(session, company_id, body, paging))
 
