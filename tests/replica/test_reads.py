@@ -99,6 +99,14 @@ def reads(seeded: Seeded) -> list[Read]:
         assert [e["type"] for e in payload["entries"]] == ["INVOICE"]
         assert Decimal(str(payload["closingBalance"])) == Decimal("1180")
 
+    def aging(payload: Any) -> None:
+        [row] = payload["customers"]["items"]
+        assert row["customerId"] == seeded.customer_id
+        assert Decimal(str(row["current"])) == Decimal(str(row["net"])) == Decimal("1180")
+
+    def overview(payload: Any) -> None:
+        assert Decimal(str(payload["outstanding"])) >= Decimal("1180")
+
     customer = seeded.customer_id
     return [
         Read(
@@ -122,6 +130,16 @@ def reads(seeded: Seeded) -> list[Read]:
         ),
         Read("tds", "POST", "/api/v0/tds/search", {"deductorTan": seeded.tan}, seeded.tan, nothing),
         Read("ledger", "GET", f"/api/v0/customer/{customer}/ledger", None, customer, ledger),
+        Read(
+            "aging",
+            "GET",
+            f"/api/v0/reports/aging?customerIds={customer}",
+            None,
+            customer,
+            aging,
+        ),
+        # Only the overview's SQL names the day totals (the triggers that keep them are not logged).
+        Read("overview", "GET", "/api/v0/reports/overview", None, "ledger_day_totals", overview),
     ]
 
 

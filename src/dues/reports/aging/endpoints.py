@@ -7,9 +7,10 @@ from fastapi.responses import Response, StreamingResponse
 
 from dues.auth.deps import CurrentPrincipal
 from dues.companies.deps import SellerScope as Scope
-from dues.db import DuesRoute, SessionDep
+from dues.db import DuesRoute
 from dues.kit.envelope import Envelope, ok
 from dues.kit.pagination import MAX_LIMIT
+from dues.replica import ReadSessionDep
 from dues.reports.aging import export, service
 from dues.reports.aging.schemas import AgingReport, Format, GroupBy
 from dues.reports.summaries import Basis
@@ -50,7 +51,7 @@ router = APIRouter(prefix="/api/v0/reports", route_class=DuesRoute, tags=["repor
 async def aging(
     principal: CurrentPrincipal,
     company_id: Scope,
-    session: SessionDep,
+    session: ReadSessionDep,
     asOf: Annotated[
         str | None, Query(max_length=32, description="The day reported, yyyy-MM-dd; default today (IST)")
     ] = None,
