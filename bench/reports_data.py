@@ -304,7 +304,7 @@ SELECT %(company)s, {_id("PAY", 13, "g", "s")}, customer_id, mode_s, alloc + ove
            || lpad(g::text, 8, '0') || '-' || s,
        paid_on, %(user)s, {_at("paid_on", "13")},
        {_at("coalesce(CASE WHEN s = 1 THEN rev_on END, paid_on)", "13")},
-       CASE WHEN tds_s > 0 THEN tds_section END, CASE WHEN tds_s > 0 THEN '9' || tds_section END,
+       CASE WHEN tds_s > 0 THEN tds_section END, NULL,
        CASE WHEN tds_s > 0 THEN 'MUMK' || lpad(mod(k, 100000)::text, 5, '0') || 'A' END, tds_s,
        CASE WHEN s = 1 AND rev_on IS NOT NULL THEN 'REVERSED' ELSE 'RECORDED' END,
        CASE WHEN s = 1 AND rev_on IS NOT NULL THEN {_at("rev_on", "16")} END,
@@ -338,7 +338,7 @@ SELECT p.company_id, {_id("TD", 14, "p.payment_id")}, p.payment_id, p.customer_i
        {_fy("p.paid_on")} || '-' || lpad(mod({_fy("p.paid_on")} + 1, 100)::text, 2, '0') || '-Q'
            || CASE WHEN extract(month FROM p.paid_on) >= 4
                    THEN (extract(month FROM p.paid_on)::int - 4) / 3 + 1 ELSE 4 END,
-       CASE WHEN p.paid_on < %(today)s - 200 THEN 'MATCHED' ELSE 'AWAITING_CERTIFICATE' END,
+       'AWAITING_CERTIFICATE',
        p.created_on, p.created_on
   FROM payments p JOIN payment_allocations a USING (company_id, payment_id)
  WHERE p.company_id = %(company)s AND p.tds_amount > 0
