@@ -38,6 +38,7 @@ from dues.pay import gateway
 from dues.pay.endpoints import router as pay_router
 from dues.payments.endpoints import router as payment_router
 from dues.reminders.endpoints import router as reminder_router
+from dues.statements.endpoints import router as statement_router
 from dues.tds.endpoints import router as tds_router
 from dues.uploads.endpoints import router as upload_router
 from dues.webhooks.endpoints import router as webhook_router
@@ -245,6 +246,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(credit_note_router)
     app.include_router(adjustment_router)
     app.include_router(ledger_router)
+    app.include_router(statement_router)
     app.include_router(tds_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)

@@ -138,7 +138,9 @@ def _closing_mm(data: dict[str, Any]) -> float:
         1 + _text_lines([line for line, _ in group["lines"]], _NOTE_CHARS) for group in closing["notes"]
     )
     totals = len(closing["totals"]) * 1.2 + (6 if closing["signatory"] else 1)
-    return max(notes, totals) * _TEXT_LINE_MM + 6
+    # Tables under the main one and before the closing (a statement's aging and open invoices).
+    tail = sum(_table_mm(t) for t in data.get("tail", ()))
+    return max(notes, totals) * _TEXT_LINE_MM + 6 + tail
 
 
 def _table_mm(table: dict[str, Any]) -> float:
@@ -994,6 +996,10 @@ def _money_or_blank(amount: Decimal) -> str:
     return format_inr(amount) if amount else ""
 
 
+# The aging strip's headings, by the buckets' names of dues.reports.buckets.
+_AGING_HEADINGS = {"current": "Not Yet Due", "90+": "Over 90 Days"}
+
+
 def statement_data(doc: StatementDocument) -> dict[str, Any]:
     seller = clean(doc.seller.legal_name)
     customer = clean(doc.customer.legal_name)
@@ -1002,8 +1008,7 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
     credits = sum((r.credit for r in doc.rows), ZERO)
     columns = [
         _column("Date"),
-        _column("Type"),
-        _column("Document No.", grow=True),
+        _column("Particulars", grow=True),
         _column("Debit", "right"),
         _column("Credit", "right"),
         _column("Balance", "right"),
@@ -1011,8 +1016,7 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
     rows = [
         [
             _day(r.entry_date),
-            clean(r.kind),
-            clean(r.document_number),
+            clean(r.description or f"{r.kind} {r.document_number}"),
             _money_or_blank(r.debit),
             _money_or_blank(r.credit),
             _balance(r.balance),
@@ -1022,6 +1026,15 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
     closing = doc.closing_balance
     owed = closing >= 0
     words = rupees_in_words(abs(closing))
+    summary = [
+        ("Opening Balance", _balance(doc.opening_balance)),
+        ("Debits", format_inr(debits)),
+        ("Credits", format_inr(credits)),
+        ("Closing Balance", _balance(closing)),
+    ]
+    if doc.unapplied_credit:
+        summary.append(("Unapplied Credit", format_inr(doc.unapplied_credit)))
+    on = _day(doc.period_to)
     return {
         **_frame(
             title=f"Statement of Account {customer} {period}",
@@ -1039,30 +1052,21 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
                 "STATEMENT",
                 [("Period", period), ("Currency", "INR (₹)")],
             ),
-            _section(
-                _party(doc.customer, "TO (CUSTOMER)"),
-                "ACCOUNT SUMMARY",
-                [
-                    ("Opening Balance", _balance(doc.opening_balance)),
-                    ("Debits", format_inr(debits)),
-                    ("Credits", format_inr(credits)),
-                    ("Closing Balance", _balance(closing)),
-                ],
-            ),
+            _section(_party(doc.customer, "TO (CUSTOMER)"), "ACCOUNT SUMMARY", summary),
         ],
         "movements": _table(
             columns,
             rows,
-            opening=[_day(doc.period_from), "", "Opening Balance", "", "", _balance(doc.opening_balance)],
-            total=[
-                _day(doc.period_to),
-                "",
-                "Closing Balance",
-                format_inr(debits),
-                format_inr(credits),
-                _balance(closing),
-            ],
+            opening=[_day(doc.period_from), "Opening Balance", "", "", _balance(doc.opening_balance)],
+            total=[on, "Closing Balance", format_inr(debits), format_inr(credits), _balance(closing)],
         ),
+        # Under the movements, before the closing: what was owed at the end, by age and by invoice.
+        # (Never split over pages by _plan: without the rows it would.)
+        "tail": [
+            {k: v for k, v in t.items() if k != "_rows"}
+            for t in (_aging_table(doc, on), _open_invoices_table(doc, on))
+            if t is not None
+        ],
         "closing": {
             "notes": _notes(
                 ("Balance due in words" if owed else "Balance in credit in words", [(words, True)])
@@ -1076,3 +1080,46 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             "signatory": None,
         },
     }
+
+
+def _aging_table(doc: StatementDocument, on: str) -> dict[str, Any] | None:
+    if not doc.aging:
+        return None
+    columns = [_column(_AGING_HEADINGS.get(label, f"{label} Days"), "right") for label, _ in doc.aging]
+    columns.append(_column("Total", "right"))
+    total = sum((amount for _, amount in doc.aging), ZERO)
+    row = [format_inr(amount) for _, amount in doc.aging] + [format_inr(total)]
+    return _table(columns, [row], caption=f"OWED ON INVOICES ON {on}, BY DAYS PAST DUE")
+
+
+def _open_invoices_table(doc: StatementDocument, on: str) -> dict[str, Any] | None:
+    if not doc.open_invoices:
+        return None
+    columns = [
+        _column("#", "right"),
+        _column("Invoice No.", grow=True),
+        _column("Invoice Date"),
+        _column("Due Date"),
+        _column("Days Past Due", "right"),
+        _column("Invoice Total", "right"),
+        _column("Balance", "right"),
+    ]
+    rows = [
+        [
+            str(n),
+            clean(i.number),
+            _day(i.invoice_date),
+            _day(i.due_date),
+            str(i.days_past_due) if i.days_past_due else "",
+            format_inr(i.total),
+            format_inr(i.balance),
+        ]
+        for n, i in enumerate(doc.open_invoices, start=1)
+    ]
+    owed = sum((i.balance for i in doc.open_invoices), ZERO)
+    return _table(
+        columns,
+        rows,
+        total=["", "Total", "", "", "", "", format_inr(owed)],
+        caption=f"OPEN INVOICES ON {on}",
+    )
