@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import struct
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -28,7 +28,8 @@ from dues.documents.model import (
     StatementDocument,
     TaxInvoiceDocument,
 )
-from dues.documents.render import render, text_widths, wrap
+from dues.documents.render import ascii_widths as _ascii_widths
+from dues.documents.render import render, space_widths, text_widths, wrap
 from dues.kit.india import STATE_CODES
 from dues.kit.money import ZERO, to_paise
 from dues.kit.words import rupees_in_words
@@ -235,6 +236,8 @@ def _rupees(amount: Decimal) -> str:
     return f"{RUPEE} {format_inr(amount)}"
 
 
+# A statement prints the same few hundred days again and again.
+@lru_cache(maxsize=1024)
 def _day(value: date) -> str:
     return value.strftime("%d-%m-%Y")
 
@@ -1054,11 +1057,13 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             ),
             _section(_party(doc.customer, "TO (CUSTOMER)"), "ACCOUNT SUMMARY", summary),
         ],
-        "movements": _table(
-            columns,
-            rows,
-            opening=[_day(doc.period_from), "Opening Balance", "", "", _balance(doc.opening_balance)],
-            total=[on, "Closing Balance", format_inr(debits), format_inr(credits), _balance(closing)],
+        "movements": _as_lines(
+            _table(
+                columns,
+                rows,
+                opening=[_day(doc.period_from), "Opening Balance", "", "", _balance(doc.opening_balance)],
+                total=[on, "Closing Balance", format_inr(debits), format_inr(credits), _balance(closing)],
+            )
         ),
         # Under the movements, before the closing: what was owed at the end, by age and by invoice.
         # (Never split over pages by _plan: without the rows it would.)
@@ -1089,7 +1094,12 @@ def _aging_table(doc: StatementDocument, on: str) -> dict[str, Any] | None:
     columns.append(_column("Total", "right"))
     total = sum((amount for _, amount in doc.aging), ZERO)
     row = [format_inr(amount) for _, amount in doc.aging] + [format_inr(total)]
-    return _table(columns, [row], caption=f"OWED ON INVOICES ON {on}, BY DAYS PAST DUE")
+    table = _table(columns, [row], caption=f"OWED ON INVOICES ON {on}, BY DAYS PAST DUE")
+    # A strip across the page, its buckets of one width (each is wider than any amount it holds).
+    even = (_TEXT_WIDTH - len(columns) * 2 * _CELL_PAD) / len(columns)
+    if even >= max(table["widths"]):
+        table["widths"] = [round(even, 2)] * len(columns)
+    return table
 
 
 def _open_invoices_table(doc: StatementDocument, on: str) -> dict[str, Any] | None:
@@ -1123,3 +1133,105 @@ def _open_invoices_table(doc: StatementDocument, on: str) -> dict[str, Any] | No
         total=["", "Total", "", "", "", "", format_inr(owed)],
         caption=f"OPEN INVOICES ON {on}",
     )
+
+
+# ------------------------------------------------------------------------- a statement's rows as lines
+
+# A statement of a thousand movements spends most of its time on its rows, and Typst's cost there is per run
+# of text it shapes and places more than per character: a row of five boxes is five runs (and five boxes),
+# a row of text with spaces in it one. So a movement is a line of text: the date, spaces up to where the
+# particulars start, the particulars; then `h(1fr)`, which puts the rest flush right; then the amount, spaces
+# up to where the balance column's text starts, the balance. The spaces are Hind's fixed-width ones (em, en,
+# thin, hair ...), chosen to make up each gap to within a few hundredths of a point, from widths measured in
+# the font (dates and amounts are digits and punctuation, which the font does not kern). Two runs a row in
+# place of five, and no box: the columns line up as the boxes' did (the opening, total and heading rows are
+# still boxes, so the two agree). A particulars text over more than one line goes in a box of its own.
+
+
+# A gap is made of em spaces and then at most five narrower ones for the last one to two ems, which gets
+# any width from 300 thousandths of an em up within 10 of it (0.08 pt at 8 pt), most within 2.
+_FINE_RUN = 5
+_FINE_UP_TO = 2000
+
+
+@lru_cache(maxsize=1)
+def _remainders() -> tuple[str, ...]:
+    """For each width up to _FINE_UP_TO thousandths of an em, the run of narrower-than-em spaces (at most
+    _FINE_RUN) closest to it, the shortest of those."""
+    widths = {ch: w for ch, w in space_widths().items() if w < 1000}
+    runs: dict[float, str] = {0.0: ""}
+    frontier = dict(runs)
+    for _ in range(_FINE_RUN):
+        grown: dict[float, str] = {}
+        for total, run in frontier.items():
+            for ch, w in widths.items():
+                wider = total + w
+                if wider not in runs and wider not in grown and wider < _FINE_UP_TO + 300:
+                    grown[wider] = run + ch
+        runs.update(grown)
+        frontier = grown
+    best: list[tuple[float, int, str]] = [(float("inf"), 0, "")] * _FINE_UP_TO
+    for width, run in runs.items():
+        for target in range(max(0, int(width) - 40), min(_FINE_UP_TO, int(width) + 41)):
+            candidate = (abs(width - target), len(run), run)
+            if candidate[:2] < best[target][:2]:
+                best[target] = candidate
+    return tuple(run for _, _, run in best)
+
+
+@lru_cache(maxsize=4096)
+def _spaces_of(units: int) -> str:
+    if units < _FINE_UP_TO:
+        return _remainders()[max(0, units)]
+    ems = units // 1000 - 1
+    return "\u2003" * ems + _remainders()[units - 1000 * ems]
+
+
+def _spaces(points: float) -> str:
+    """About ``points`` of space at the table's size as fixed-width space characters (never negative)."""
+    return _spaces_of(round(points * 1000 / _TABLE_PT))
+
+
+def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
+    """A table of a date, a growing text and right-aligned amounts (a statement's movements) with its rows
+    made lines of text for statement.typ's line rows: ``[left, right]``, or ``[date and spaces, particulars
+    over several lines, right, the particulars' width]``."""
+    date_w, text_w, *amounts_w = table["widths"]
+    start = date_w + 2 * _CELL_PAD
+    # From each amount column's right edge to the balance column's: the columns after it, padding included.
+    after = [sum(w + 2 * _CELL_PAD for w in amounts_w[k + 1 :]) for k in range(len(amounts_w))]
+    width = _widths_at(_TABLE_PT)
+    lines = []
+    for row, height in table["_rows"]:
+        day, text, *amounts = row
+        lead = day + _spaces(start - width(day))
+        right = ""
+        edge = 0.0
+        for figure, to_end in zip(amounts, after, strict=True):
+            if not figure:
+                continue
+            if right:
+                # The room between the last figure's right edge and this one's, less this one's width.
+                right += _spaces(edge - to_end - width(figure))
+            right += figure
+            edge = to_end
+        if "\n" in text:
+            lines.append(([lead, text, right, text_w], height))
+        else:
+            lines.append(([lead + text, right], height))
+    return {**table, "_rows": lines, "chunks": _chunks(lines)}
+
+
+def _widths_at(size: float) -> Callable[[str], float]:
+    """How wide a text of digits, punctuation and Latin letters is at ``size`` points (text_widths for one
+    text, without its generality: a thousand rows ask it a few thousand times)."""
+    known = _ascii_widths()
+    scale = size / 1000
+
+    def width(text: str) -> float:
+        try:
+            return sum(map(known.__getitem__, text)) * scale
+        except KeyError:
+            return text_widths([text], size)
+
+    return width
