@@ -77,13 +77,18 @@ def render_receipt(doc: ReceiptDocument) -> bytes:
 
 
 def render_statement(doc: StatementDocument) -> bytes:
-    return _render("statement", statement_data(doc), "movements")
+    # A statement's pages are mostly rows: each planned page's rows one chunk (a block, a paragraph, a
+    # curve of rules) rather than four, some 4 % of a thousand-row statement's time.
+    return _render("statement", statement_data(doc), "movements", whole_pages=True)
 
 
-def _render(template: str, data: dict[str, Any], table: str | None = None) -> bytes:
+def _render(
+    template: str, data: dict[str, Any], table: str | None = None, *, whole_pages: bool = False
+) -> bytes:
     """The document laid out on the pages worked out here when that can be done (render.render checks it
     came out so, else lets Typst break the pages and count them: a page count, or a table's heading
-    repeated on the pages it runs onto, makes Typst lay a document out twice)."""
+    repeated on the pages it runs onto, makes Typst lay a document out twice). ``whole_pages``: the
+    table's rows on each planned page in one chunk."""
     wired = _wire(data)
     head = _head_mm(data)
     closing = _closing_mm(data)
@@ -93,6 +98,8 @@ def _render(template: str, data: dict[str, Any], table: str | None = None) -> by
     if planned is None:
         return render(template, wired)
     pages, chunks = planned
+    if whole_pages:
+        pages, chunks = _one_chunk_a_page(pages, chunks)
     paged = {**wired, table: {**wired[table], "chunks": chunks}, "pages": pages}
     return render(template, paged, pages=len(pages), otherwise=wired)
 
@@ -513,6 +520,27 @@ def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> li
     if chunk:
         chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
     return chunks
+
+
+def _one_chunk_a_page(
+    pages: list[list[int]], chunks: list[dict[str, Any]]
+) -> tuple[list[list[int]], list[dict[str, Any]]]:
+    """The planned pages again, each page's chunks made one: it fits the page, as they did. (Joined, not
+    worked out again from the rows: the rules of each chunk move down by the chunks above it, and a rule
+    goes where one chunk's bottom edge was.)"""
+    merged: list[dict[str, Any]] = []
+    for first, last in pages:
+        joined: list[Row] = []
+        rules: list[float] = []
+        top = 0.0
+        for c in chunks[first:last]:
+            if joined:
+                rules.append(round(top - _ROW_GAP_PT / 2, 2))
+            joined.extend(c["rows"])
+            rules.extend(round(top + y, 2) for y in c["rules"])
+            top += c["mm"] * _MM
+        merged.append({"rows": joined, "rules": rules, "mm": round(top / _MM, 2)})
+    return [[k, k + 1] for k in range(len(merged))], merged
 
 
 def _notes(*groups: tuple[str, Sequence[tuple[str, bool]]]) -> list[dict[str, Any]]:
@@ -1219,7 +1247,14 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
             lines.append(([lead, text, right, text_w], height))
         else:
             lines.append(([lead + text, right], height))
-    return {**table, "_rows": lines, "chunks": _chunks(lines)}
+    # The rows are as high as they were: the table's chunks stand, with these rows in them.
+    chunks = []
+    start = 0
+    for c in table["chunks"]:
+        end = start + len(c["rows"])
+        chunks.append({**c, "rows": [row for row, _ in lines[start:end]]})
+        start = end
+    return {**table, "_rows": lines, "chunks": chunks}
 
 
 def _widths_at(size: float) -> Callable[[str], float]:
