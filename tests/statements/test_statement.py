@@ -148,6 +148,22 @@ async def test_reversals_refunds_and_credit_applied_read_as_what_they_did(tenant
     assert got["unappliedCredit"] == D("520.00") and got["closingBalance"] == D("-520.00")
 
 
+async def test_an_invoice_corrected_later_shows_the_difference_on_the_day(tenant: Tenant) -> None:
+    buyer = (await tenant.create_customer())["customerId"]
+    bill = await invoice(tenant, buyer, "1000", day(-3), day(27))
+    smaller = {"baseAmount": "800", "cgst": "72", "sgst": "72"}
+    payload(await tenant.patch(f"/api/v0/invoice/{bill['invoiceId']}", json=smaller))
+
+    got = await statement(tenant, buyer, **{"from": day(-3), "to": day(0)})
+
+    number = bill["invoiceNumber"]
+    assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows(got["lines"])] == [
+        (day(-3), f"Invoice {number}", D("1180.00"), D("0.00"), D("1180.00")),
+        (day(0), f"Invoice {number} amended", D("0.00"), D("236.00"), D("944.00")),
+    ]
+    assert [(i["total"], i["balance"]) for i in got["openInvoices"]] == [(D("944.00"), D("944.00"))]
+
+
 async def test_the_period_defaults_to_the_financial_year_so_far(tenant: Tenant) -> None:
     buyer = (await tenant.create_customer())["customerId"]
 
