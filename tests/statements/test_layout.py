@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dues.documents.content import format_inr, render_statement
-from dues.documents.model import StatementRow
+from dues.documents.model import StatementInvoice, StatementRow
 from tests.documents import samples
 from tests.statements.helpers import PDFTOTEXT
 
@@ -22,6 +22,18 @@ from tests.statements.helpers import PDFTOTEXT
 NEAR = 0.15
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>')
 _DATE = re.compile(r"^\d\d-\d\d-\d{4}$")
+
+
+def _text(content: bytes, tmp: Path) -> str:
+    """What pdftotext -layout reads off every page, pages apart by form feeds."""
+    if not PDFTOTEXT.exists():
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    source = tmp / "long.pdf"
+    source.write_bytes(content)
+    read = subprocess.run(  # noqa: S603 (a fixed program on a file of the test's own)
+        [str(PDFTOTEXT), "-layout", str(source), "-"], capture_output=True, check=True, text=True
+    )
+    return read.stdout
 
 
 def _lines(content: bytes, tmp: Path) -> list[list[tuple[float, float, str]]]:
@@ -83,3 +95,31 @@ def test_dates_particulars_and_amounts_line_up_with_the_boxed_rows(tmp_path: Pat
         amount = words[-3]
         assert amount[2] == format_inr(row.debit or row.credit)
         assert abs(amount[1] - (debits_edge if row.debit else credits_edge)) < NEAR, (words, row)
+
+
+def test_a_long_list_of_open_invoices_runs_over_pages_with_its_heading(tmp_path: Path) -> None:
+    owed = tuple(
+        StatementInvoice(
+            f"INV/2026-27/{n:05d}",
+            date(2026, 4, 1),
+            date(2026, 5, 1),
+            Decimal("1180.00"),
+            Decimal("100.00"),
+            200,
+        )
+        for n in range(90)
+    )
+    doc = replace(samples.statement(120), open_invoices=owed)
+
+    pages = [
+        " ".join(page.split()) for page in _text(render_statement(doc), tmp_path).split("\f") if page.strip()
+    ]
+
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+    shown = " ".join(pages)
+    assert [f"{n:05d}" for n in range(90)] == re.findall(r"INV/2026-27/(\d{5}) 01-04-2026", shown)
+    # Every page the open invoices run onto starts with their heading.
+    later = [page for page in pages if "INV/2026-27/00089" in page or "INV/2026-27/00050" in page]
+    assert all("Invoice No. Invoice Date Due Date" in page for page in later)
+    assert "Balance Due" in pages[-1]
