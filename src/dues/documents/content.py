@@ -1149,6 +1149,8 @@ def _aging_table(doc: StatementDocument, on: str) -> dict[str, Any] | None:
 def _open_invoices_table(doc: StatementDocument, on: str) -> dict[str, Any] | None:
     if not doc.open_invoices:
         return None
+    # A micro or small seller's statement claims the MSMED Act s.16 interest on each invoice beside it.
+    interest = any(i.msme_interest is not None for i in doc.open_invoices)
     columns = [
         _column("#", "right"),
         _column("Invoice No.", grow=True),
@@ -1157,26 +1159,26 @@ def _open_invoices_table(doc: StatementDocument, on: str) -> dict[str, Any] | No
         _column("Days Past Due", "right"),
         _column("Invoice Total", "right"),
         _column("Balance", "right"),
+        *([_column("Interest (MSMED s.16)", "right")] if interest else []),
     ]
     rows = [
         [
             str(n),
-            clean(i.number),
+            i.number,
             _day(i.invoice_date),
             _day(i.due_date),
             str(i.days_past_due) if i.days_past_due else "",
             format_inr(i.total),
             format_inr(i.balance),
+            *([format_inr(i.msme_interest) if i.msme_interest else ""] if interest else []),
         ]
         for n, i in enumerate(doc.open_invoices, start=1)
     ]
     owed = sum((i.balance for i in doc.open_invoices), ZERO)
-    return _table(
-        columns,
-        rows,
-        total=["", "Total", "", "", "", "", format_inr(owed)],
-        caption=f"OPEN INVOICES ON {on}",
-    )
+    total = ["", "Total", "", "", "", "", format_inr(owed)]
+    if interest:
+        total.append(format_inr(sum((i.msme_interest or ZERO for i in doc.open_invoices), ZERO)))
+    return _table(columns, rows, total=total, caption=f"OPEN INVOICES ON {on}")
 
 
 # ------------------------------------------------------------------------- a statement's rows as lines

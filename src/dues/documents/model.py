@@ -225,6 +225,8 @@ class StatementInvoice:
     total: Decimal
     balance: Decimal
     days_past_due: int = 0
+    # MSMED Act s.16 interest accrued on it, when the seller is micro or small.
+    msme_interest: Decimal | None = None
 
 
 @dataclass(frozen=True)

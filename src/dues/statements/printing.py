@@ -7,7 +7,7 @@ from datetime import date
 
 from dues.documents.content import render_statement
 from dues.documents.model import Logo, StatementDocument, StatementInvoice, StatementRow
-from dues.documents.parties import party
+from dues.documents.parties import party, seller_party
 from dues.models import Company
 from dues.statements.schemas import StatementRead
 
@@ -27,16 +27,7 @@ def file_name(customer_id: str, date_from: date, date_to: date) -> str:
 def document(statement: StatementRead, company: Company, logo: Logo | None = None) -> StatementDocument:
     customer = statement.customer
     return StatementDocument(
-        seller=party(
-            company.legal_name,
-            company.address,
-            company.pin_code,
-            company.state,
-            company.gstin,
-            company.phone,
-            company.email,
-            logo,
-        ),
+        seller=seller_party(company, logo),
         customer=party(
             customer.legal_name,
             customer.address,
@@ -72,6 +63,7 @@ def document(statement: StatementRead, company: Company, logo: Logo | None = Non
                 total=i.total,
                 balance=i.balance,
                 days_past_due=i.days_past_due,
+                msme_interest=i.msme_interest,
             )
             for i in statement.open_invoices
         ),

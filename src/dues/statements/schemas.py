@@ -85,6 +85,16 @@ class OpenInvoice(CamelModel):
     days_past_due: int = Field(
         description="days from the due date to the period's last day; 0 when not yet due"
     )
+    msme_due_date: date | None = Field(
+        None,
+        description="MSMED Act s.15: the agreed due date capped at 45 days after the invoice date, when the "
+        "seller is a micro or small enterprise; null otherwise (docs/msme.md)",
+    )
+    msme_interest: Money | None = Field(
+        None,
+        description="MSMED Act s.16 interest accrued on it to the period's last day (compound, monthly "
+        "rests, three times the RBI bank rate); null when the seller is not micro or small",
+    )
 
 
 class StatementRead(CamelModel):
@@ -107,6 +117,11 @@ class StatementRead(CamelModel):
     aging: StatementAging = Field(description="what was owed on invoices at the end of the period, by age")
     open_invoices: list[OpenInvoice] = Field(
         description="the invoices still owing at the end of the period, oldest due first"
+    )
+    msme_interest: Money | None = Field(
+        None,
+        description="the open invoices' MSMED Act s.16 interest to the period's last day, summed; null when "
+        "the seller is not a micro or small enterprise",
     )
 
 

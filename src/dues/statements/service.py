@@ -31,6 +31,8 @@ from dues.ledger import repository as ledger
 from dues.ledger.service import EntryType
 from dues.models import Company, Customer
 from dues.models.ledger import LedgerEntry
+from dues.msme import interest as msme_rules
+from dues.msme import service as msme
 from dues.reports import buckets
 from dues.statements import repository
 from dues.statements.repository import OwedInvoice
@@ -198,6 +200,14 @@ async def build(
     named = {i for moves in moved.values() for m in moves for i in (m.document_id, *m.invoice_ids)}
     invoices = await repository.invoice_numbers(session, company_id, sorted(named))
     payments = await repository.payment_kinds(session, company_id, sorted(named))
+    # MSMED Act interest on what is still owed, to the period's last day: one batch for every customer.
+    interest = (
+        await msme.interest_for(
+            session, company_id, [o.invoice_id for found in owed.values() for o in found], date_to
+        )
+        if msme_rules.applies(company.msme_category)
+        else {}
+    )
     seller = company_of(company)
     made: dict[str, StatementRead] = {}
     for customer in buyers:
@@ -240,9 +250,16 @@ async def build(
                     total=o.total,
                     balance=o.balance,
                     days_past_due=max(0, (date_to - o.due_date).days),
+                    msme_due_date=due.statutory_due_date if (due := interest.get(o.invoice_id)) else None,
+                    msme_interest=due.interest if due else None,
                 )
                 for o in mine
             ],
+            msme_interest=(
+                sum((d.interest for o in mine if (d := interest.get(o.invoice_id))), ZERO)
+                if msme_rules.applies(company.msme_category)
+                else None
+            ),
         )
     return made
 
