@@ -42,6 +42,7 @@ from dues.reminders.endpoints import router as reminder_router
 from dues.replica import ReadReplica
 from dues.reports.aging.endpoints import router as aging_router
 from dues.reports.overview.endpoints import router as overview_router
+from dues.statements.endpoints import router as statement_router
 from dues.tds.endpoints import router as tds_router
 from dues.uploads.endpoints import router as upload_router
 from dues.webhooks.endpoints import router as webhook_router
@@ -257,6 +258,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(adjustment_router)
     app.include_router(ledger_router)
     app.include_router(overview_router)
+    app.include_router(statement_router)
     app.include_router(tds_router)
     app.include_router(msme_router)
     app.include_router(aging_router)

@@ -28,6 +28,7 @@ TASK_MODULES = [
     "dues.pay.tasks",
     "dues.invoices.tasks",
     "dues.reminders.tasks",
+    "dues.statements.tasks",
 ]
 
 job_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)

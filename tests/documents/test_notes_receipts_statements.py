@@ -133,7 +133,7 @@ def test_a_statement_runs_from_the_opening_to_the_closing_balance() -> None:
         "01-11-2026 to 30-11-2026",
         "TO (CUSTOMER) Anand Traders LLP",
         "Opening Balance 25,000.00 Dr",
-        "Date Type Document No. Debit Credit Balance",
+        "Date Particulars Debit Credit Balance",
         "01-11-2026 Opening Balance 25,000.00 Dr",
         "01-11-2026 Invoice INV/2026-27/0001 1,180.00 26,180.00 Dr",
         "02-11-2026 Payment PY00000000000001 1,000.00 25,180.00 Dr",
@@ -176,7 +176,7 @@ def test_a_thousand_line_statement_keeps_every_row_in_order_with_its_heading_on_
     for number, page in enumerate(found, start=1):
         assert f"Page {number} of {len(found)}" in page
         if number < len(found):
-            assert page.count("Date Type Document No. Debit Credit Balance") == 1, number
+            assert page.count("Date Particulars Debit Credit Balance") == 1, number
     numbers = re.findall(r"INV/2026-27/(\d{4})", " ".join(found))
     assert numbers == [f"{n:04d}" for n in range(1, 1001, 2)]
     assert "Balance Due ₹ 1,15,000.00" in found[-1]

@@ -104,6 +104,9 @@ def reads(seeded: Seeded) -> list[Read]:
         assert row["customerId"] == seeded.customer_id
         assert Decimal(str(row["current"])) == Decimal(str(row["net"])) == Decimal("1180")
 
+    def statement(payload: Any) -> None:
+        assert Decimal(str(payload["closingBalance"])) == Decimal("1180")
+
     def overview(payload: Any) -> None:
         assert Decimal(str(payload["outstanding"])) >= Decimal("1180")
 
@@ -138,6 +141,7 @@ def reads(seeded: Seeded) -> list[Read]:
             customer,
             aging,
         ),
+        Read("statement", "GET", f"/api/v0/customer/{customer}/statement", None, customer, statement),
         # Only the overview's SQL names the day totals (the triggers that keep them are not logged).
         Read("overview", "GET", "/api/v0/reports/overview", None, "ledger_day_totals", overview),
     ]

@@ -32,6 +32,7 @@ from dues.db import Database
 from dues.invoices import service as invoices
 from dues.kit.mail import wire_email
 from dues.kit.timefmt import now
+from dues.statements import sending as statements
 
 log = structlog.get_logger("dues.collection")
 
@@ -169,18 +170,23 @@ class Sender:
         mails = [m for m in batch if m.channel == "EMAIL" and m.attachments and self.has_provider("EMAIL")]
         wanted = [m.invoice_id for m in mails if m.invoice_id is not None]
         notes = [key for m in mails if m.invoice_id is None and (key := _document_of(m, CREDIT_NOTE))]
+        sheets = [key for m in mails if m.invoice_id is None and (key := statements.key_of(m.attachments))]
         self.pdfs.clear()
-        if wanted or notes:
+        if wanted or notes or sheets:
             async with self.database.sessionmaker() as session:
                 if wanted:
                     self.pdfs = await invoices.pdfs(session, self.company_id, wanted)
                 if notes:
                     self.pdfs.update(await credit_notes.pdfs(session, self.company_id, notes))
+                if sheets:
+                    self.pdfs.update(await statements.pdfs(session, self.company_id, sheets))
 
     def attachments(self, message: Claimed) -> tuple[list[dict[str, Any]], list[tuple[str, bytes]]]:
         """The message's attachment metadata with sizes filled in, and the files themselves. Nothing is drawn
         for the outbox: no one would receive it."""
-        key = message.invoice_id or _document_of(message, CREDIT_NOTE)
+        key = (
+            message.invoice_id or _document_of(message, CREDIT_NOTE) or statements.key_of(message.attachments)
+        )
         if message.channel != "EMAIL" or key is None or not message.attachments:
             return message.attachments, []
         drawn = self.pdfs.get(key)

@@ -295,30 +295,67 @@ async def send_document(
     """E-mail a document that is not an invoice (a credit note) to the customer's invoice recipients (§3.1)
     through the outbox, sent after the commit as dispatch's are. ``attachment``: its metadata, whose
     ``kind`` and ``documentId`` tell the sender which document to draw. To whom it went (none: no address)."""
-    contacts = [
-        (email, mobile, channels)
-        for _, email, mobile, channels in await repository.invoice_contacts(
-            session, company_id, [customer.customer_id]
-        )
-    ]
-    address = _CustomerAddress(customer.email, customer.contact_number)
-    to = [r for r in recipients(address, contacts) if r.channel is Channel.EMAIL]
-    message_ids = ids.many("MS", len(to), 14)
+    mail = DocumentMail(
+        customer.customer_id, customer.email, customer.contact_number, subject, body, attachment
+    )
+    [sent] = await send_documents(session, company_id, [mail])
+    return [r for _, r in sent]
+
+
+@dataclass(frozen=True)
+class DocumentMail:
+    """A document to e-mail to one customer: its invoice recipients, or the ``addresses`` given."""
+
+    customer_id: str
+    customer_email: str | None
+    customer_mobile: str | None
+    subject: str
+    body: str
+    attachment: dict[str, Any]
+    addresses: Sequence[str] = ()
+
+
+async def send_documents(
+    session: AsyncSession, company_id: str, mails: Sequence[DocumentMail], *, enqueue: bool = True
+) -> list[list[tuple[str, Recipient]]]:
+    """send_document for many customers at once (a month's statements): one statement for their contacts,
+    one for the messages. Per mail, the (message id, recipient) of each e-mail written (none: no address).
+    ``enqueue=False`` leaves queueing the send jobs to the caller (enqueue_sending), once for many calls."""
+    looked_up = [m.customer_id for m in mails if not m.addresses]
+    contacts: dict[str, list[tuple[str | None, str | None, list[str]]]] = defaultdict(list)
+    if looked_up:
+        for customer_id, email, mobile, channels in await repository.invoice_contacts(
+            session, company_id, looked_up
+        ):
+            contacts[customer_id].append((email, mobile, channels))
+    targets: list[list[Recipient]] = []
+    for m in mails:
+        if m.addresses:
+            given = _CustomerAddress(None, None)
+            to = recipients(given, [(a, None, [Channel.EMAIL.value]) for a in m.addresses])
+        else:
+            address = _CustomerAddress(m.customer_email, m.customer_mobile)
+            to = [r for r in recipients(address, contacts[m.customer_id]) if r.channel is Channel.EMAIL]
+        targets.append(to)
+    message_ids = iter(ids.many("MS", sum(map(len, targets)), 14))
+    sent = [[(next(message_ids), r) for r in to] for to in targets]
     rows = [
         {
             "message_id": message_id,
             "invoice_id": None,
             "channel": Channel.EMAIL.value,
             "recipient": r.to,
-            "subject": subject,
-            "body": body,
-            "attachments": [attachment],
+            "subject": m.subject,
+            "body": m.body,
+            "attachments": [m.attachment],
         }
-        for message_id, r in zip(message_ids, to, strict=True)
+        for m, made in zip(mails, sent, strict=True)
+        for message_id, r in made
     ]
     await repository.add_messages(session, company_id, rows)
-    await enqueue_sending(session, company_id, len(rows))
-    return to
+    if enqueue:
+        await enqueue_sending(session, company_id, len(rows))
+    return sent
 
 
 async def enqueue_sending(session: AsyncSession, company_id: str, count: int) -> None:

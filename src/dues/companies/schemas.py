@@ -147,6 +147,11 @@ class CompanyRead(CamelModel):
         description="the most TDS a payment may record on an invoice, in percent of its taxable value "
         "(default 10)",
     )
+    statement_day: int | None = Field(
+        None,
+        description="the day of the month (1 to 28) on which last month's statement of account is e-mailed "
+        "to every customer with a balance at its end; null: never",
+    )
     logo_content_type: str | None = Field(
         None,
         description="image/png or image/svg+xml when the company has a logo (printed on its documents; "
@@ -226,6 +231,13 @@ class CompanyPatch(CamelInput):
         None,
         description="MICRO, SMALL or MEDIUM as the Udyam registration says; MICRO or SMALL makes buyers owe "
         "MSMED Act s.16 interest on late payment; null clears it",
+    )
+    statement_day: int | None = Field(
+        None,
+        ge=1,
+        le=28,
+        description="the day of the month (1 to 28) on which last month's statements go out to every "
+        "customer with a balance; null: never",
     )
     auto_write_off_below: Money | None = Field(
         None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import struct
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -28,7 +28,8 @@ from dues.documents.model import (
     StatementDocument,
     TaxInvoiceDocument,
 )
-from dues.documents.render import render, text_widths, wrap
+from dues.documents.render import ascii_widths as _ascii_widths
+from dues.documents.render import render, space_widths, text_widths, wrap
 from dues.kit.india import STATE_CODES
 from dues.kit.money import ZERO, to_paise
 from dues.kit.words import rupees_in_words
@@ -76,13 +77,18 @@ def render_receipt(doc: ReceiptDocument) -> bytes:
 
 
 def render_statement(doc: StatementDocument) -> bytes:
-    return _render("statement", statement_data(doc), "movements")
+    # A statement's pages are mostly rows: each planned page's rows one chunk (a block, a paragraph, a
+    # curve of rules) rather than four, some 4 % of a thousand-row statement's time.
+    return _render("statement", statement_data(doc), "movements", whole_pages=True)
 
 
-def _render(template: str, data: dict[str, Any], table: str | None = None) -> bytes:
+def _render(
+    template: str, data: dict[str, Any], table: str | None = None, *, whole_pages: bool = False
+) -> bytes:
     """The document laid out on the pages worked out here when that can be done (render.render checks it
     came out so, else lets Typst break the pages and count them: a page count, or a table's heading
-    repeated on the pages it runs onto, makes Typst lay a document out twice)."""
+    repeated on the pages it runs onto, makes Typst lay a document out twice). ``whole_pages``: the
+    table's rows on each planned page in one chunk."""
     wired = _wire(data)
     head = _head_mm(data)
     closing = _closing_mm(data)
@@ -92,6 +98,8 @@ def _render(template: str, data: dict[str, Any], table: str | None = None) -> by
     if planned is None:
         return render(template, wired)
     pages, chunks = planned
+    if whole_pages:
+        pages, chunks = _one_chunk_a_page(pages, chunks)
     paged = {**wired, table: {**wired[table], "chunks": chunks}, "pages": pages}
     return render(template, paged, pages=len(pages), otherwise=wired)
 
@@ -138,7 +146,9 @@ def _closing_mm(data: dict[str, Any]) -> float:
         1 + _text_lines([line for line, _ in group["lines"]], _NOTE_CHARS) for group in closing["notes"]
     )
     totals = len(closing["totals"]) * 1.2 + (6 if closing["signatory"] else 1)
-    return max(notes, totals) * _TEXT_LINE_MM + 6
+    # Tables under the main one and before the closing (a statement's aging and open invoices).
+    tail = sum(_table_mm(t) for t in data.get("tail", ()))
+    return max(notes, totals) * _TEXT_LINE_MM + 6 + tail
 
 
 def _table_mm(table: dict[str, Any]) -> float:
@@ -233,6 +243,8 @@ def _rupees(amount: Decimal) -> str:
     return f"{RUPEE} {format_inr(amount)}"
 
 
+# A statement prints the same few hundred days again and again.
+@lru_cache(maxsize=1024)
 def _day(value: date) -> str:
     return value.strftime("%d-%m-%Y")
 
@@ -510,6 +522,27 @@ def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> li
     if chunk:
         chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
     return chunks
+
+
+def _one_chunk_a_page(
+    pages: list[list[int]], chunks: list[dict[str, Any]]
+) -> tuple[list[list[int]], list[dict[str, Any]]]:
+    """The planned pages again, each page's chunks made one: it fits the page, as they did. (Joined, not
+    worked out again from the rows: the rules of each chunk move down by the chunks above it, and a rule
+    goes where one chunk's bottom edge was.)"""
+    merged: list[dict[str, Any]] = []
+    for first, last in pages:
+        joined: list[Row] = []
+        rules: list[float] = []
+        top = 0.0
+        for c in chunks[first:last]:
+            if joined:
+                rules.append(round(top - _ROW_GAP_PT / 2, 2))
+            joined.extend(c["rows"])
+            rules.extend(round(top + y, 2) for y in c["rules"])
+            top += c["mm"] * _MM
+        merged.append({"rows": joined, "rules": rules, "mm": round(top / _MM, 2)})
+    return [[k, k + 1] for k in range(len(merged))], merged
 
 
 def _notes(*groups: tuple[str, Sequence[tuple[str, bool]]]) -> list[dict[str, Any]]:
@@ -1010,6 +1043,10 @@ def _money_or_blank(amount: Decimal) -> str:
     return format_inr(amount) if amount else ""
 
 
+# The aging strip's headings, by the buckets' names of dues.reports.buckets.
+_AGING_HEADINGS = {"current": "Not Yet Due", "90+": "Over 90 Days"}
+
+
 def statement_data(doc: StatementDocument) -> dict[str, Any]:
     seller = clean(doc.seller.legal_name)
     customer = clean(doc.customer.legal_name)
@@ -1018,8 +1055,7 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
     credits = sum((r.credit for r in doc.rows), ZERO)
     columns = [
         _column("Date"),
-        _column("Type"),
-        _column("Document No.", grow=True),
+        _column("Particulars", grow=True),
         _column("Debit", "right"),
         _column("Credit", "right"),
         _column("Balance", "right"),
@@ -1027,8 +1063,7 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
     rows = [
         [
             _day(r.entry_date),
-            clean(r.kind),
-            clean(r.document_number),
+            clean(r.description or f"{r.kind} {r.document_number}"),
             _money_or_blank(r.debit),
             _money_or_blank(r.credit),
             _balance(r.balance),
@@ -1038,6 +1073,15 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
     closing = doc.closing_balance
     owed = closing >= 0
     words = rupees_in_words(abs(closing))
+    summary = [
+        ("Opening Balance", _balance(doc.opening_balance)),
+        ("Debits", format_inr(debits)),
+        ("Credits", format_inr(credits)),
+        ("Closing Balance", _balance(closing)),
+    ]
+    if doc.unapplied_credit:
+        summary.append(("Unapplied Credit", format_inr(doc.unapplied_credit)))
+    on = _day(doc.period_to)
     return {
         **_frame(
             title=f"Statement of Account {customer} {period}",
@@ -1055,30 +1099,23 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
                 "STATEMENT",
                 [("Period", period), ("Currency", "INR (₹)")],
             ),
-            _section(
-                _party(doc.customer, "TO (CUSTOMER)"),
-                "ACCOUNT SUMMARY",
-                [
-                    ("Opening Balance", _balance(doc.opening_balance)),
-                    ("Debits", format_inr(debits)),
-                    ("Credits", format_inr(credits)),
-                    ("Closing Balance", _balance(closing)),
-                ],
-            ),
+            _section(_party(doc.customer, "TO (CUSTOMER)"), "ACCOUNT SUMMARY", summary),
         ],
-        "movements": _table(
-            columns,
-            rows,
-            opening=[_day(doc.period_from), "", "Opening Balance", "", "", _balance(doc.opening_balance)],
-            total=[
-                _day(doc.period_to),
-                "",
-                "Closing Balance",
-                format_inr(debits),
-                format_inr(credits),
-                _balance(closing),
-            ],
+        "movements": _as_lines(
+            _table(
+                columns,
+                rows,
+                opening=[_day(doc.period_from), "Opening Balance", "", "", _balance(doc.opening_balance)],
+                total=[on, "Closing Balance", format_inr(debits), format_inr(credits), _balance(closing)],
+            )
         ),
+        # Under the movements, before the closing: what was owed at the end, by age and by invoice.
+        # (Never split over pages by _plan: without the rows it would.)
+        "tail": [
+            {k: v for k, v in t.items() if k != "_rows"}
+            for t in (_aging_table(doc, on), _open_invoices_table(doc, on))
+            if t is not None
+        ],
         "closing": {
             "notes": _notes(
                 ("Balance due in words" if owed else "Balance in credit in words", [(words, True)])
@@ -1092,3 +1129,169 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             "signatory": None,
         },
     }
+
+
+def _aging_table(doc: StatementDocument, on: str) -> dict[str, Any] | None:
+    if not doc.aging:
+        return None
+    columns = [_column(_AGING_HEADINGS.get(label, f"{label} Days"), "right") for label, _ in doc.aging]
+    columns.append(_column("Total", "right"))
+    total = sum((amount for _, amount in doc.aging), ZERO)
+    row = [format_inr(amount) for _, amount in doc.aging] + [format_inr(total)]
+    table = _table(columns, [row], caption=f"OWED ON INVOICES ON {on}, BY DAYS PAST DUE")
+    # A strip across the page, its buckets of one width (each is wider than any amount it holds).
+    even = (_TEXT_WIDTH - len(columns) * 2 * _CELL_PAD) / len(columns)
+    if even >= max(table["widths"]):
+        table["widths"] = [round(even, 2)] * len(columns)
+    return table
+
+
+def _open_invoices_table(doc: StatementDocument, on: str) -> dict[str, Any] | None:
+    if not doc.open_invoices:
+        return None
+    # A micro or small seller's statement claims the MSMED Act s.16 interest on each invoice beside it.
+    interest = any(i.msme_interest is not None for i in doc.open_invoices)
+    columns = [
+        _column("#", "right"),
+        _column("Invoice No.", grow=True),
+        _column("Invoice Date"),
+        _column("Due Date"),
+        _column("Days Past Due", "right"),
+        _column("Invoice Total", "right"),
+        _column("Balance", "right"),
+        *([_column("Interest (MSMED s.16)", "right")] if interest else []),
+    ]
+    rows = [
+        [
+            str(n),
+            i.number,
+            _day(i.invoice_date),
+            _day(i.due_date),
+            str(i.days_past_due) if i.days_past_due else "",
+            format_inr(i.total),
+            format_inr(i.balance),
+            *([format_inr(i.msme_interest) if i.msme_interest else ""] if interest else []),
+        ]
+        for n, i in enumerate(doc.open_invoices, start=1)
+    ]
+    owed = sum((i.balance for i in doc.open_invoices), ZERO)
+    total = ["", "Total", "", "", "", "", format_inr(owed)]
+    if interest:
+        total.append(format_inr(sum((i.msme_interest or ZERO for i in doc.open_invoices), ZERO)))
+    return _table(columns, rows, total=total, caption=f"OPEN INVOICES ON {on}")
+
+
+# ------------------------------------------------------------------------- a statement's rows as lines
+
+# A statement of a thousand movements spends most of its time on its rows, and Typst's cost there is per run
+# of text it shapes and places more than per character: a row of five boxes is five runs (and five boxes),
+# a row of text with spaces in it one. So a movement is a line of text: the date, spaces up to where the
+# particulars start, the particulars; then `h(1fr)`, which puts the rest flush right; then the amount, spaces
+# up to where the balance column's text starts, the balance. The spaces are Hind's fixed-width ones (em, en,
+# thin, hair ...), chosen to make up each gap to within a few hundredths of a point, from widths measured in
+# the font (dates and amounts are digits and punctuation, which the font does not kern). Two runs a row in
+# place of five, and no box: the columns line up as the boxes' did (the opening, total and heading rows are
+# still boxes, so the two agree). A particulars text over more than one line goes in a box of its own.
+
+
+# A gap is made of em spaces and then at most five narrower ones for the last one to two ems, which gets
+# any width from 300 thousandths of an em up within 10 of it (0.08 pt at 8 pt), most within 2. Of runs
+# within _CLOSE of the width, the shortest: every character is one more for Typst to shape and place.
+_FINE_RUN = 5
+_FINE_UP_TO = 2000
+_CLOSE = 4
+
+
+@lru_cache(maxsize=1)
+def _remainders() -> tuple[str, ...]:
+    """For each width up to _FINE_UP_TO thousandths of an em, the run of narrower-than-em spaces (at most
+    _FINE_RUN) closest to it, the shortest of those."""
+    widths = {ch: w for ch, w in space_widths().items() if w < 1000}
+    runs: dict[float, str] = {0.0: ""}
+    frontier = dict(runs)
+    for _ in range(_FINE_RUN):
+        grown: dict[float, str] = {}
+        for total, run in frontier.items():
+            for ch, w in widths.items():
+                wider = total + w
+                if wider not in runs and wider not in grown and wider < _FINE_UP_TO + 300:
+                    grown[wider] = run + ch
+        runs.update(grown)
+        frontier = grown
+    best: list[tuple[float, int, str]] = [(float("inf"), 0, "")] * _FINE_UP_TO
+    for width, run in runs.items():
+        for target in range(max(0, int(width) - 40), min(_FINE_UP_TO, int(width) + 41)):
+            miss = abs(width - target)
+            candidate = (max(miss, _CLOSE), len(run), run)
+            if candidate[:2] < best[target][:2]:
+                best[target] = candidate
+    return tuple(run for _, _, run in best)
+
+
+@lru_cache(maxsize=4096)
+def _spaces_of(units: int) -> str:
+    if units < _FINE_UP_TO:
+        return _remainders()[max(0, units)]
+    # The last one to two ems fine, or the last one: whichever is as close in fewer characters.
+    fine = _remainders()
+    ems = units // 1000 - 1
+    runs = ["\u2003" * ems + fine[units - 1000 * ems], "\u2003" * (ems + 1) + fine[units - 1000 * (ems + 1)]]
+    widths = space_widths()
+    return min(runs, key=lambda run: (max(abs(sum(map(widths.__getitem__, run)) - units), _CLOSE), len(run)))
+
+
+def _spaces(points: float) -> str:
+    """About ``points`` of space at the table's size as fixed-width space characters (never negative)."""
+    return _spaces_of(round(points * 1000 / _TABLE_PT))
+
+
+def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
+    """A table of a date, a growing text and right-aligned amounts (a statement's movements) with its rows
+    made lines of text for statement.typ's line rows: ``[left, right]``, or ``[date and spaces, particulars
+    over several lines, right, the particulars' width]``."""
+    date_w, text_w, *amounts_w = table["widths"]
+    start = date_w + 2 * _CELL_PAD
+    # From each amount column's right edge to the balance column's: the columns after it, padding included.
+    after = [sum(w + 2 * _CELL_PAD for w in amounts_w[k + 1 :]) for k in range(len(amounts_w))]
+    width = _widths_at(_TABLE_PT)
+    lines = []
+    for row, height in table["_rows"]:
+        day, text, *amounts = row
+        lead = day + _spaces(start - width(day))
+        right = ""
+        edge = 0.0
+        for figure, to_end in zip(amounts, after, strict=True):
+            if not figure:
+                continue
+            if right:
+                # The room between the last figure's right edge and this one's, less this one's width.
+                right += _spaces(edge - to_end - width(figure))
+            right += figure
+            edge = to_end
+        if "\n" in text:
+            lines.append(([lead, text, right, text_w], height))
+        else:
+            lines.append(([lead + text, right], height))
+    # The rows are as high as they were: the table's chunks stand, with these rows in them.
+    chunks = []
+    start = 0
+    for c in table["chunks"]:
+        end = start + len(c["rows"])
+        chunks.append({**c, "rows": [row for row, _ in lines[start:end]]})
+        start = end
+    return {**table, "_rows": lines, "chunks": chunks}
+
+
+def _widths_at(size: float) -> Callable[[str], float]:
+    """How wide a text of digits, punctuation and Latin letters is at ``size`` points (text_widths for one
+    text, without its generality: a thousand rows ask it a few thousand times)."""
+    known = _ascii_widths()
+    scale = size / 1000
+
+    def width(text: str) -> float:
+        try:
+            return sum(map(known.__getitem__, text)) * scale
+        except KeyError:
+            return text_widths([text], size)
+
+    return width

@@ -26,6 +26,7 @@ __all__ = [
     "ReceiptAllocation",
     "ReceiptDocument",
     "StatementDocument",
+    "StatementInvoice",
     "StatementRow",
     "TaxInvoiceDocument",
 ]
@@ -210,6 +211,22 @@ class StatementRow:
     credit: Decimal = ZERO
     # What the customer owes after this movement (negative: in credit).
     balance: Decimal = ZERO
+    # What happened, in words ("Payment received — UTR ..."); None: the kind and the document number.
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementInvoice:
+    """An invoice with something still owed on it at the end of a statement's period."""
+
+    number: str
+    invoice_date: date
+    due_date: date
+    total: Decimal
+    balance: Decimal
+    days_past_due: int = 0
+    # MSMED Act s.16 interest accrued on it, when the seller is micro or small.
+    msme_interest: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -223,3 +240,8 @@ class StatementDocument:
     opening_balance: Decimal
     closing_balance: Decimal
     rows: tuple[StatementRow, ...] = ()
+    # Payments and credit notes not yet set against an invoice at the end of the period.
+    unapplied_credit: Decimal = ZERO
+    # What was owed on invoices at the end of the period by days past due: (bucket, amount), in order.
+    aging: tuple[tuple[str, Decimal], ...] = ()
+    open_invoices: tuple[StatementInvoice, ...] = ()

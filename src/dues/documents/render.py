@@ -34,7 +34,7 @@ from typing import Any
 import orjson
 import typst
 
-__all__ = ["TEMPLATES", "render", "text_widths", "wrap"]
+__all__ = ["SPACES", "TEMPLATES", "ascii_widths", "render", "space_widths", "text_widths", "wrap"]
 
 _TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATES = frozenset(p.stem for p in _TEMPLATE_DIR.glob("*.typ") if p.stem != "lib")
@@ -44,9 +44,17 @@ _FONT_PACKAGES = ("fontpkg_hind", "fontpkg_noto_sans")
 # fonts set it: measured by Typst itself, once per process.
 _METRICS = b"""
 #set text(font: ("Hind", "Noto Sans"), size: 1000pt)
-#let widths(weight) = range(32, 127).map(c => measure(text(weight: weight, str.from-unicode(c))).width / 1pt)
-#context [#metadata((regular: widths("regular"), bold: widths("bold"))) <metrics>]
+#let widths(weight, codes) = codes.map(c => measure(text(weight: weight, str.from-unicode(c))).width / 1pt)
+#let spaces = (0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A)
+#context [#metadata((
+  regular: widths("regular", range(32, 127)),
+  bold: widths("bold", range(32, 127)),
+  spaces: widths("regular", spaces),
+)) <metrics>]
 """
+# The spaces of fixed widths Hind has (en, em, three-, four- and six-per-em, figure, punctuation, thin, hair),
+# measured with the rest: a line of text can be spaced out to a point without an element between its words.
+SPACES = "\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
 # Wider than any character of the fonts' Latin: what a character outside ASCII is taken to be, so a column
 # sized by text_widths is never too narrow for it.
 _WIDEST = 1100.0
@@ -93,6 +101,7 @@ class _Warm:
             regular, bold = (
                 {chr(32 + k): w for k, w in enumerate(measured[key])} for key in ("regular", "bold")
             )
+            regular.update(zip(SPACES, measured["spaces"], strict=True))
             self._widths = regular, bold
         return self._widths
 
@@ -111,6 +120,18 @@ def _compiler() -> _Warm:
                 _warm = _Warm()
             warm = _warm
     return warm
+
+
+def ascii_widths() -> dict[str, float]:
+    """The width of each printable ASCII character (and of SPACES) in the documents' regular font, in
+    thousandths of an em."""
+    return _compiler().widths()[0]
+
+
+def space_widths() -> dict[str, float]:
+    """The width of each of SPACES in the documents' regular font, in thousandths of an em."""
+    regular, _ = _compiler().widths()
+    return {ch: regular[ch] for ch in SPACES}
 
 
 def text_widths(texts: Iterable[str], size: float, *, bold: bool = False) -> float:

@@ -109,3 +109,37 @@ _OPENING = text(
 async def balance_before(session: AsyncSession, company_id: str, customer_id: str, before: date) -> Decimal:
     params = {"company_id": company_id, "customer_id": customer_id, "before": before}
     return Decimal((await session.execute(_OPENING, params)).scalar_one())
+
+
+async def entries_of_customers(
+    session: AsyncSession, company_id: str, customer_ids: Sequence[str], date_from: date, date_to: date
+) -> list[LedgerEntry]:
+    """entries_of for several customers at once (statements drawn in a batch), by customer, then as
+    entries_of orders them."""
+    stmt = (
+        select(LedgerEntry)
+        .where(
+            LedgerEntry.company_id == company_id,
+            LedgerEntry.customer_id.in_(list(customer_ids)),
+            LedgerEntry.effective_date >= date_from,
+            LedgerEntry.effective_date <= date_to,
+        )
+        .order_by(LedgerEntry.customer_id, LedgerEntry.effective_date, LedgerEntry.entry_id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+_OPENINGS = text(
+    "SELECT customer_id, sum(amount) FROM ledger_entries "
+    "WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[])) "
+    "AND effective_date < :before GROUP BY customer_id"
+)
+
+
+async def balances_before(
+    session: AsyncSession, company_id: str, customer_ids: Sequence[str], before: date
+) -> dict[str, Decimal]:
+    """balance_before for several customers at once; a customer with no entry before the day is left out
+    (it owed nothing)."""
+    params = {"company_id": company_id, "customer_ids": list(customer_ids), "before": before}
+    return {r[0]: Decimal(r[1]) for r in (await session.execute(_OPENINGS, params)).all()}
