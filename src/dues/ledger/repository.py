@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,22 +112,37 @@ async def balance_before(session: AsyncSession, company_id: str, customer_id: st
     return Decimal((await session.execute(_OPENING, params)).scalar_one())
 
 
+class EntryRow(NamedTuple):
+    """An entry as a statement reads it: plain values, no ORM object to build or track."""
+
+    customer_id: str
+    effective_date: date
+    entry_type: str
+    document_id: str
+    document_number: str | None
+    invoice_id: str | None
+    amount: Decimal
+
+
+_ENTRIES_OF_CUSTOMERS = text(
+    "SELECT customer_id, effective_date, entry_type, document_id, document_number, invoice_id, amount "
+    "FROM ledger_entries WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[])) "
+    "AND effective_date BETWEEN :date_from AND :date_to ORDER BY customer_id, effective_date, entry_id"
+)
+
+
 async def entries_of_customers(
     session: AsyncSession, company_id: str, customer_ids: Sequence[str], date_from: date, date_to: date
-) -> list[LedgerEntry]:
-    """entries_of for several customers at once (statements drawn in a batch), by customer, then as
-    entries_of orders them."""
-    stmt = (
-        select(LedgerEntry)
-        .where(
-            LedgerEntry.company_id == company_id,
-            LedgerEntry.customer_id.in_(list(customer_ids)),
-            LedgerEntry.effective_date >= date_from,
-            LedgerEntry.effective_date <= date_to,
-        )
-        .order_by(LedgerEntry.customer_id, LedgerEntry.effective_date, LedgerEntry.entry_id)
-    )
-    return list((await session.execute(stmt)).scalars())
+) -> list[EntryRow]:
+    """The entries of several customers dated within the period (statements drawn in a batch), by customer,
+    then in date and posting order."""
+    params = {
+        "company_id": company_id,
+        "customer_ids": list(customer_ids),
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    return [EntryRow(*r) for r in (await session.execute(_ENTRIES_OF_CUSTOMERS, params)).all()]
 
 
 _OPENINGS = text(

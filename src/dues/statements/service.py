@@ -30,7 +30,6 @@ from dues.kit.timefmt import today_ist
 from dues.ledger import repository as ledger
 from dues.ledger.service import EntryType
 from dues.models import Company, Customer
-from dues.models.ledger import LedgerEntry
 from dues.msme import interest as msme_rules
 from dues.msme import service as msme
 from dues.reports import buckets
@@ -79,7 +78,7 @@ class _Movement:
     invoice_ids: list[str] = field(default_factory=list)
 
 
-def movements(entries: Sequence[LedgerEntry]) -> list[_Movement]:
+def movements(entries: Sequence[ledger.EntryRow]) -> list[_Movement]:
     """Entries (in date and posting order) gathered per day, type and document, in the order each first
     appears; those that sum to zero (credit applied: the invoice falls as the credit does) are left out."""
     found: dict[tuple[date, str, str], _Movement] = {}
@@ -189,7 +188,7 @@ async def build(
         return {}
     company_id = company.company_id
     openings = await ledger.balances_before(session, company_id, ids, date_from)
-    entries: dict[str, list[LedgerEntry]] = defaultdict(list)
+    entries: dict[str, list[ledger.EntryRow]] = defaultdict(list)
     for entry in await ledger.entries_of_customers(session, company_id, ids, date_from, date_to):
         entries[entry.customer_id].append(entry)
     owed: dict[str, list[OwedInvoice]] = defaultdict(list)
@@ -216,8 +215,10 @@ async def build(
         lines: list[StatementLine] = []
         for move in moved.get(customer.customer_id, []):
             running += move.amount
+            # Built without validation: every value comes from the ledger, and checking a thousand lines'
+            # amounts again took as long as reading them.
             lines.append(
-                StatementLine(
+                StatementLine.model_construct(
                     line_date=move.on,
                     type=move.kind,
                     document_id=move.document_id,
