@@ -5,41 +5,42 @@ opening balances are read through dues.ledger.repository. Every statement is sco
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_INVOICES = text(
-    "SELECT invoice_id, invoice_number, invoice_date FROM invoices "
-    "WHERE company_id = :company_id AND invoice_id = ANY(CAST(:ids AS text[]))"
+# The invoices and payments a statement's entries name, in one round trip: numbers and dates of the first,
+# modes and TDS sections of the second.
+_NAMES = text(
+    """
+    SELECT true, invoice_id, invoice_number, invoice_date, NULL, NULL FROM invoices
+     WHERE company_id = :company_id AND invoice_id = ANY(CAST(:invoice_ids AS text[]))
+    UNION ALL
+    SELECT false, payment_id, NULL, NULL, mode, tds_section FROM payments
+     WHERE company_id = :company_id AND payment_id = ANY(CAST(:payment_ids AS text[]))
+    """
 )
-_PAYMENTS = text(
-    "SELECT payment_id, mode, tds_section FROM payments "
-    "WHERE company_id = :company_id AND payment_id = ANY(CAST(:ids AS text[]))"
-)
 
 
-async def invoice_numbers(
-    session: AsyncSession, company_id: str, invoice_ids: Sequence[str]
-) -> dict[str, tuple[str, date]]:
-    """invoiceId → (number, invoice date), for the invoices the entries of a statement name."""
-    if not invoice_ids:
-        return {}
-    rows = await session.execute(_INVOICES, {"company_id": company_id, "ids": list(invoice_ids)})
-    return {r[0]: (r[1], r[2]) for r in rows.all()}
-
-
-async def payment_kinds(
-    session: AsyncSession, company_id: str, payment_ids: Sequence[str]
-) -> dict[str, tuple[str, str | None]]:
-    """paymentId → (mode, TDS section or None), for the payments the entries of a statement came from."""
-    if not payment_ids:
-        return {}
-    rows = await session.execute(_PAYMENTS, {"company_id": company_id, "ids": list(payment_ids)})
-    return {r[0]: (r[1], r[2]) for r in rows.all()}
+async def names_of(
+    session: AsyncSession, company_id: str, invoice_ids: Sequence[str], payment_ids: Sequence[str]
+) -> tuple[dict[str, tuple[str, date]], dict[str, tuple[str, str | None]]]:
+    """invoiceId → (number, invoice date), and paymentId → (mode, TDS section or None), of the invoices and
+    payments a statement's entries name (each id looked up only where it can be)."""
+    invoices: dict[str, tuple[str, date]] = {}
+    payments: dict[str, tuple[str, str | None]] = {}
+    if not invoice_ids and not payment_ids:
+        return invoices, payments
+    params = {"company_id": company_id, "invoice_ids": list(invoice_ids), "payment_ids": list(payment_ids)}
+    for is_invoice, key, number, on, mode, section in (await session.execute(_NAMES, params)).all():
+        if is_invoice:
+            invoices[key] = (number, on)
+        else:
+            payments[key] = (mode, section)
+    return invoices, payments
 
 
 @dataclass(frozen=True)
@@ -53,51 +54,60 @@ class OwedInvoice:
     balance: Decimal
 
 
-# What each invoice still owed at the end of the day: its entries dated on or before it (not its balance now,
-# which later payments moved).
-_OPEN_AS_OF = text(
+@dataclass
+class Balances:
+    """Per customer: what it owed before the period, each invoice still owing at its end (oldest due first)
+    and the credit it held then."""
+
+    openings: dict[str, Decimal] = field(default_factory=dict)
+    owed: dict[str, list[OwedInvoice]] = field(default_factory=dict)
+    credit: dict[str, Decimal] = field(default_factory=dict)
+
+
+# One pass over the customers' entries up to the period's end, summed per invoice (and per customer's credit):
+# before the first day for the opening, to the last for what each invoice still owed then (not its balance
+# now, which later payments moved) and the credit held; invoices are read only for those still owing.
+_BALANCES = text(
     """
-    WITH owed AS (
-        SELECT customer_id, invoice_id, sum(amount) AS balance
+    WITH sums AS (
+        SELECT customer_id, invoice_id,
+               COALESCE(sum(amount) FILTER (WHERE effective_date < :date_from), 0) AS before,
+               sum(amount) AS at_end
           FROM ledger_entries
          WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[]))
-           AND invoice_id IS NOT NULL AND effective_date <= :as_of
+           AND effective_date <= :date_to
          GROUP BY customer_id, invoice_id
-        HAVING sum(amount) <> 0
     )
-    SELECT o.customer_id, o.invoice_id, i.invoice_number, i.invoice_date, i.due_date, i.total_amount,
-           o.balance
-      FROM owed o
-      JOIN invoices i ON i.company_id = :company_id AND i.invoice_id = o.invoice_id
-     ORDER BY o.customer_id, i.due_date, i.invoice_date, i.invoice_number
+    SELECT s.customer_id, s.invoice_id, s.before, s.at_end, i.invoice_number, i.invoice_date, i.due_date,
+           i.total_amount
+      FROM sums s
+      LEFT JOIN invoices i ON i.company_id = :company_id AND i.invoice_id = s.invoice_id AND s.at_end <> 0
+     ORDER BY s.customer_id, i.due_date, i.invoice_date, i.invoice_number
     """
 )
 
 
-async def owed_on_invoices(
-    session: AsyncSession, company_id: str, customer_ids: Sequence[str], as_of: date
-) -> list[OwedInvoice]:
-    """The customers' invoices with something owed at the end of ``as_of``, oldest due first."""
-    params = {"company_id": company_id, "customer_ids": list(customer_ids), "as_of": as_of}
-    return [
-        OwedInvoice(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), Decimal(r[6]))
-        for r in (await session.execute(_OPEN_AS_OF, params)).all()
-    ]
-
-
-_CREDIT_AS_OF = text(
-    "SELECT customer_id, -sum(amount) FROM ledger_entries "
-    "WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[])) "
-    "AND invoice_id IS NULL AND effective_date <= :as_of GROUP BY customer_id"
-)
-
-
-async def credit_as_of(
-    session: AsyncSession, company_id: str, customer_ids: Sequence[str], as_of: date
-) -> dict[str, Decimal]:
-    """Each customer's unapplied credit at the end of ``as_of``: minus its entries on no invoice."""
-    params = {"company_id": company_id, "customer_ids": list(customer_ids), "as_of": as_of}
-    return {r[0]: Decimal(r[1]) for r in (await session.execute(_CREDIT_AS_OF, params)).all()}
+async def balances(
+    session: AsyncSession, company_id: str, customer_ids: Sequence[str], date_from: date, date_to: date
+) -> Balances:
+    params = {
+        "company_id": company_id,
+        "customer_ids": list(customer_ids),
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    found = Balances()
+    for customer_id, invoice_id, before, at_end, number, invoice_date, due_date, total in (
+        await session.execute(_BALANCES, params)
+    ).all():
+        found.openings[customer_id] = found.openings.get(customer_id, Decimal(0)) + before
+        if invoice_id is None:
+            found.credit[customer_id] = -at_end
+        elif at_end != 0:
+            found.owed.setdefault(customer_id, []).append(
+                OwedInvoice(customer_id, invoice_id, number, invoice_date, due_date, total, at_end)
+            )
+    return found
 
 
 # ------------------------------------------------------------------------------------------- monthly run
