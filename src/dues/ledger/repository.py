@@ -124,27 +124,6 @@ class EntryRow(NamedTuple):
     amount: Decimal
 
 
-_ENTRIES_OF_CUSTOMERS = text(
-    "SELECT customer_id, effective_date, entry_type, document_id, document_number, invoice_id, amount "
-    "FROM ledger_entries WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[])) "
-    "AND effective_date BETWEEN :date_from AND :date_to ORDER BY customer_id, effective_date, entry_id"
-)
-
-
-async def entries_of_customers(
-    session: AsyncSession, company_id: str, customer_ids: Sequence[str], date_from: date, date_to: date
-) -> list[EntryRow]:
-    """The entries of several customers dated within the period (statements drawn in a batch), by customer,
-    then in date and posting order."""
-    params = {
-        "company_id": company_id,
-        "customer_ids": list(customer_ids),
-        "date_from": date_from,
-        "date_to": date_to,
-    }
-    return [EntryRow(*r) for r in (await session.execute(_ENTRIES_OF_CUSTOMERS, params)).all()]
-
-
 _OPENINGS = text(
     "SELECT customer_id, sum(amount) FROM ledger_entries "
     "WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[])) "

@@ -12,35 +12,57 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# The invoices and payments a statement's entries name, in one round trip: numbers and dates of the first,
-# modes and TDS sections of the second.
-_NAMES = text(
+from dues.ledger.repository import EntryRow
+
+# The customers' entries of the period with what the statement says of the documents they name: the number
+# and date of the invoice an entry moved (not read for cash, TDS and refunds, whose lines name no invoice),
+# and the mode and TDS section of the payment behind cash, TDS or a
+# reversal. Joined per entry (two primary-key probes each, in the entries' own order) rather than looked up
+# afterwards by lists of ids, which the planner ran as parallel scans whose start-up cost more than the work.
+_ENTRIES = text(
     """
-    SELECT true, invoice_id, invoice_number, invoice_date, NULL, NULL FROM invoices
-     WHERE company_id = :company_id AND invoice_id = ANY(CAST(:invoice_ids AS text[]))
-    UNION ALL
-    SELECT false, payment_id, NULL, NULL, mode, tds_section FROM payments
-     WHERE company_id = :company_id AND payment_id = ANY(CAST(:payment_ids AS text[]))
+    SELECT e.customer_id, e.effective_date, e.entry_type, e.document_id, e.document_number, e.invoice_id,
+           e.amount, i.invoice_number, i.invoice_date, p.mode, p.tds_section, p.payment_id IS NOT NULL
+      FROM ledger_entries e
+      LEFT JOIN invoices i ON i.company_id = e.company_id AND i.invoice_id = e.invoice_id
+                          AND e.entry_type NOT IN ('PAYMENT', 'TDS', 'REFUND')
+      LEFT JOIN payments p ON p.company_id = e.company_id AND p.payment_id = e.document_id
+                          AND e.entry_type IN ('PAYMENT', 'TDS', 'REVERSAL')
+     WHERE e.company_id = :company_id AND e.customer_id = ANY(CAST(:customer_ids AS text[]))
+       AND e.effective_date BETWEEN :date_from AND :date_to
+     ORDER BY e.customer_id, e.effective_date, e.entry_id
     """
 )
 
 
-async def names_of(
-    session: AsyncSession, company_id: str, invoice_ids: Sequence[str], payment_ids: Sequence[str]
-) -> tuple[dict[str, tuple[str, date]], dict[str, tuple[str, str | None]]]:
-    """invoiceId → (number, invoice date), and paymentId → (mode, TDS section or None), of the invoices and
-    payments a statement's entries name (each id looked up only where it can be)."""
-    invoices: dict[str, tuple[str, date]] = {}
-    payments: dict[str, tuple[str, str | None]] = {}
-    if not invoice_ids and not payment_ids:
-        return invoices, payments
-    params = {"company_id": company_id, "invoice_ids": list(invoice_ids), "payment_ids": list(payment_ids)}
-    for is_invoice, key, number, on, mode, section in (await session.execute(_NAMES, params)).all():
-        if is_invoice:
-            invoices[key] = (number, on)
-        else:
-            payments[key] = (mode, section)
-    return invoices, payments
+@dataclass
+class Entries:
+    """The period's entries, in order, and what they name: invoiceId → (number, invoice date), paymentId →
+    (mode, TDS section or None)."""
+
+    rows: list[EntryRow] = field(default_factory=list)
+    invoices: dict[str, tuple[str, date]] = field(default_factory=dict)
+    payments: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+
+async def entries_of(
+    session: AsyncSession, company_id: str, customer_ids: Sequence[str], date_from: date, date_to: date
+) -> Entries:
+    params = {
+        "company_id": company_id,
+        "customer_ids": list(customer_ids),
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    found = Entries()
+    for row in (await session.execute(_ENTRIES, params)).all():
+        entry = EntryRow(*row[:7])
+        found.rows.append(entry)
+        if entry.invoice_id is not None and row[7] is not None:
+            found.invoices[entry.invoice_id] = (row[7], row[8])
+        if row[11]:
+            found.payments[entry.document_id] = (row[9], row[10])
+    return found
 
 
 @dataclass(frozen=True)

@@ -78,13 +78,6 @@ class _Movement:
     invoice_ids: list[str] = field(default_factory=list)
 
 
-# What describe() looks up for each kind of entry: the invoice itself (to tell an amendment), the invoices
-# a note, write-off or application settled, and the payment behind cash, TDS or a reversal.
-_ISSUES = frozenset({EntryType.INVOICE, EntryType.DEBIT_NOTE, EntryType.REVERSAL})
-_NAME_INVOICES = frozenset({EntryType.CREDIT_NOTE, EntryType.WRITE_OFF, EntryType.CREDIT_APPLIED})
-_PAID = frozenset({EntryType.PAYMENT, EntryType.TDS, EntryType.REVERSAL})
-
-
 def movements(entries: Sequence[ledger.EntryRow]) -> list[_Movement]:
     """Entries (in date and posting order) gathered per day, type and document, in the order each first
     appears; those that sum to zero (credit applied: the invoice falls as the credit does) are left out."""
@@ -194,25 +187,14 @@ async def build(
     if not ids:
         return {}
     company_id = company.company_id
+    found = await repository.entries_of(session, company_id, ids, date_from, date_to)
     entries: dict[str, list[ledger.EntryRow]] = defaultdict(list)
-    for entry in await ledger.entries_of_customers(session, company_id, ids, date_from, date_to):
+    for entry in found.rows:
         entries[entry.customer_id].append(entry)
+    invoices, payments = found.invoices, found.payments
     books = await repository.balances(session, company_id, ids, date_from, date_to)
     openings, owed, credit = books.openings, books.owed, books.credit
-    moved = {customer_id: movements(found) for customer_id, found in entries.items()}
-    named_invoices: set[str] = set()
-    named_payments: set[str] = set()
-    for moves in moved.values():
-        for m in moves:
-            if m.kind in _ISSUES:
-                named_invoices.add(m.document_id)
-            elif m.kind in _NAME_INVOICES:
-                named_invoices.update(m.invoice_ids)
-            if m.kind in _PAID:
-                named_payments.add(m.document_id)
-    invoices, payments = await repository.names_of(
-        session, company_id, sorted(named_invoices), sorted(named_payments)
-    )
+    moved = {customer_id: movements(rows) for customer_id, rows in entries.items()}
     # MSMED Act interest on what is still owed, to the period's last day: one batch for every customer.
     interest = (
         await msme.interest_for(
