@@ -82,6 +82,11 @@ def financial_year(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+def financial_year_start(day: date) -> date:
+    """1 April of the Indian financial year ``day`` falls in: 2027-03-31 → 2026-04-01."""
+    return date(financial_year(day), 4, 1)
+
+
 def financial_year_label(start_year: int) -> str:
     """2026 → '2026-27'."""
     return f"{start_year}-{(start_year + 1) % 100:02d}"

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dues.companies import service as companies
 from dues.customers import service as customers
 from dues.errors import NotFound, ValidationFailed
-from dues.kit.gst import financial_year
+from dues.kit.gst import financial_year_start
 from dues.kit.money import ZERO
 from dues.kit.timefmt import today_ist
 from dues.ledger import repository as ledger
@@ -45,11 +45,6 @@ from dues.statements.schemas import (
 )
 
 EDGES = buckets.DEFAULT_EDGES
-
-
-def financial_year_start(day: date) -> date:
-    """1 April of the Indian financial year ``day`` falls in."""
-    return date(financial_year(day), 4, 1)
 
 
 def period(date_from: date | None, date_to: date | None, today: date | None = None) -> tuple[date, date]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from dues.kit.gst import financial_year_start as financial_year_start
 from dues.kit.money import ZERO
 
 TENTH = Decimal("0.1")
@@ -22,11 +23,6 @@ MONTHS = 12
 
 def one_decimal(value: Decimal) -> Decimal:
     return value.quantize(TENTH, rounding=ROUND_HALF_UP)
-
-
-def financial_year_start(day: date) -> date:
-    """1 April of the Indian financial year the day belongs to: 2027-03-31 → 2026-04-01."""
-    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
 
 
 def countback_dso(receivables: Decimal, daily_sales: Sequence[Decimal]) -> Decimal | None:
