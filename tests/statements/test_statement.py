@@ -3,10 +3,13 @@ balance, the closing balance, and what was owed at the end by age, on credit and
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
+from dues.kit.envelope import dumps
 from dues.kit.timefmt import today_ist
+from dues.statements.schemas import StatementRead
 from tests.adjustments.helpers import write_off
 from tests.credit_notes.helpers import note, part
 from tests.customers.helpers import assert_error, assert_invalid, payload
@@ -203,3 +206,43 @@ async def test_another_companys_customer_is_not_found(tenant: Tenant, tenants: T
         assert_error(answer, 404, "RECORD_NOT_FOUND")
     viewer = await tenants.user(other, "VIEWER")
     assert (await statement(viewer, theirs))["closingBalance"] == D("1180.00")
+
+
+async def test_the_answer_is_exactly_the_documented_model(tenant: Tenant, tenants: TenantFactory) -> None:
+    # The statement is written from plain tuples, not the model: what it writes must be what the model says.
+    made = await _history(tenant, tenants)
+    response = await tenant.get(path(made["buyer"]["id"]), params={"from": day(-60), "to": day(0)})
+    written = json.loads(response.text, parse_float=Decimal)["payload"]
+
+    model = StatementRead.model_validate(written)
+
+    assert len(model.lines) == len(written["lines"]) > 5
+    assert dumps(model.model_dump(mode="python", by_alias=True)) == dumps(written)
+    assert list(written["lines"][0]) == [
+        "date",
+        "type",
+        "documentId",
+        "documentNumber",
+        "description",
+        "debit",
+        "credit",
+        "runningBalance",
+    ]
+
+
+async def test_a_payment_of_an_earlier_period_reversed_in_this_one_is_named(tenant: Tenant) -> None:
+    buyer = (await tenant.create_customer())["customerId"]
+    bill = await invoice(tenant, buyer, "1000", day(-30), day(0))
+    cheque = await pay(
+        tenant, buyer, "1180", day(-20), "CHQ000777", [(bill["invoiceId"], "1180")], mode="CHEQUE"
+    )
+    bounced = {"reason": "CHEQUE_BOUNCED"}
+    payload(await tenant.post(f"/api/v0/payment/{cheque['paymentId']}/reverse", json=bounced))
+
+    got = await statement(tenant, buyer, **{"from": day(-5), "to": day(0)})
+
+    assert got["openingBalance"] == D("0.00")
+    assert rows(got["lines"]) == [
+        (day(0), "REVERSAL", "Payment reversed — cheque CHQ000777", D("1180.00"), D("0.00"), D("1180.00")),
+    ]
+    assert [i["invoiceNumber"] for i in got["openInvoices"]] == [bill["invoiceNumber"]]

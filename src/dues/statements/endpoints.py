@@ -61,7 +61,7 @@ async def customer_statement(
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{name}"'},
         )
-    return ok(await service.statement(session, company_id, customerId, date_from, date_to))
+    return ok((await service.statement(session, company_id, customerId, date_from, date_to)).wire())
 
 
 @router.post(

@@ -9,7 +9,7 @@ from dues.documents.content import render_statement
 from dues.documents.model import Logo, StatementDocument, StatementInvoice, StatementRow
 from dues.documents.parties import party, seller_party
 from dues.models import Company
-from dues.statements.schemas import StatementRead
+from dues.statements.schemas import Statement
 
 # The kind an outbox attachment names, so the sender draws this document for it.
 KIND = "STATEMENT"
@@ -24,7 +24,7 @@ def file_name(customer_id: str, date_from: date, date_to: date) -> str:
     return f"statement-{safe}-{date_from.isoformat()}-{date_to.isoformat()}.pdf"
 
 
-def document(statement: StatementRead, company: Company, logo: Logo | None = None) -> StatementDocument:
+def document(statement: Statement, company: Company, logo: Logo | None = None) -> StatementDocument:
     customer = statement.customer
     return StatementDocument(
         seller=seller_party(company, logo),
@@ -70,7 +70,7 @@ def document(statement: StatementRead, company: Company, logo: Logo | None = Non
     )
 
 
-def render(statement: StatementRead, company: Company, logo: Logo | None = None) -> tuple[str, bytes]:
+def render(statement: Statement, company: Company, logo: Logo | None = None) -> tuple[str, bytes]:
     """The statement's file name and PDF."""
     name = file_name(statement.customer.customer_id, statement.date_from, statement.date_to)
     return name, render_statement(document(statement, company, logo))

@@ -1,6 +1,6 @@
-"""SQL of statements of account: what the ledger's entries name (invoice numbers, payment modes), what was
-owed on invoices and on credit at the end of a period, and the monthly run. The entries themselves and the
-opening balances are read through dues.ledger.repository. Every statement is scoped by company."""
+"""SQL of statements of account: the ledger's entries of a period and what they name (invoice numbers, payment
+modes), what was owed before it, on invoices and on credit at its end, and the monthly run. Every statement
+is scoped by company."""
 
 from __future__ import annotations
 
@@ -8,26 +8,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.ledger.repository import EntryRow
 
-# The customers' entries of the period with what the statement says of the documents they name: the number
-# and date of the invoice an entry moved (not read for cash, TDS and refunds, whose lines name no invoice),
-# and the mode and TDS section of the payment behind cash, TDS or a
-# reversal. Joined per entry (two primary-key probes each, in the entries' own order) rather than looked up
-# afterwards by lists of ids, which the planner ran as parallel scans whose start-up cost more than the work.
+class EntryRow(NamedTuple):
+    """An entry as a statement reads it, with the number of the invoice it moved when the statement names it
+    (a credit note's, write-off's or applied credit's)."""
+
+    customer_id: str
+    effective_date: date
+    entry_type: str
+    document_id: str
+    document_number: str | None
+    invoice_id: str | None
+    amount: Decimal
+    entry_id: int
+    invoice_number: str | None
+
+
+# The customers' entries of the period, in order. The invoice's number is looked up only for the entries whose
+# line names it: a scalar subquery under CASE runs only when its branch is taken, where a join (or a lateral
+# one, which the planner flattens into a join) probes the invoices for every entry.
 _ENTRIES = text(
     """
     SELECT e.customer_id, e.effective_date, e.entry_type, e.document_id, e.document_number, e.invoice_id,
-           e.amount, i.invoice_number, i.invoice_date, p.mode, p.tds_section, p.payment_id IS NOT NULL
+           e.amount, e.entry_id,
+           CASE WHEN e.entry_type IN ('CREDIT_NOTE', 'WRITE_OFF', 'CREDIT_APPLIED') THEN
+                (SELECT i.invoice_number FROM invoices i
+                  WHERE i.company_id = e.company_id AND i.invoice_id = e.invoice_id) END
       FROM ledger_entries e
-      LEFT JOIN invoices i ON i.company_id = e.company_id AND i.invoice_id = e.invoice_id
-                          AND e.entry_type NOT IN ('PAYMENT', 'TDS', 'REFUND')
-      LEFT JOIN payments p ON p.company_id = e.company_id AND p.payment_id = e.document_id
-                          AND e.entry_type IN ('PAYMENT', 'TDS', 'REVERSAL')
      WHERE e.company_id = :company_id AND e.customer_id = ANY(CAST(:customer_ids AS text[]))
        AND e.effective_date BETWEEN :date_from AND :date_to
      ORDER BY e.customer_id, e.effective_date, e.entry_id
@@ -35,33 +47,60 @@ _ENTRIES = text(
 )
 
 
-@dataclass
-class Entries:
-    """The period's entries, in order, and what they name: invoiceId → (number, invoice date), paymentId →
-    (mode, TDS section or None)."""
-
-    rows: list[EntryRow] = field(default_factory=list)
-    invoices: dict[str, tuple[str, date]] = field(default_factory=dict)
-    payments: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-
-
 async def entries_of(
     session: AsyncSession, company_id: str, customer_ids: Sequence[str], date_from: date, date_to: date
-) -> Entries:
+) -> list[EntryRow]:
     params = {
         "company_id": company_id,
         "customer_ids": list(customer_ids),
         "date_from": date_from,
         "date_to": date_to,
     }
-    found = Entries()
-    for row in (await session.execute(_ENTRIES, params)).all():
-        entry = EntryRow(*row[:7])
-        found.rows.append(entry)
-        if entry.invoice_id is not None and row[7] is not None:
-            found.invoices[entry.invoice_id] = (row[7], row[8])
-        if row[11]:
-            found.payments[entry.document_id] = (row[9], row[10])
+    return [EntryRow._make(row) for row in (await session.execute(_ENTRIES, params)).all()]
+
+
+# The payments the customers' cash, TDS and reversal lines name (mode, TDS section): first those paid in the
+# period, in one range scan of the customers' payments; then, by id, any other (a payment of an earlier period
+# reversed in this one). Probing every payment by its key read seven times the pages.
+_PAYMENTS_PAID = text(
+    """
+    SELECT payment_id, mode, tds_section FROM payments
+     WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[]))
+       AND paid_on BETWEEN :date_from AND :date_to
+    """
+)
+_PAYMENTS_BY_ID = text(
+    "SELECT payment_id, mode, tds_section FROM payments "
+    "WHERE company_id = :company_id AND payment_id = ANY(CAST(:payment_ids AS text[]))"
+)
+
+
+async def payments_named(
+    session: AsyncSession,
+    company_id: str,
+    customer_ids: Sequence[str],
+    date_from: date,
+    date_to: date,
+    document_ids: set[str],
+) -> dict[str, tuple[str, str | None]]:
+    """paymentId → (mode, TDS section or None) for those of document_ids that are payments."""
+    if not document_ids:
+        return {}
+    params = {
+        "company_id": company_id,
+        "customer_ids": list(customer_ids),
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    found = {
+        payment_id: (mode, section)
+        for payment_id, mode, section in (await session.execute(_PAYMENTS_PAID, params)).all()
+        if payment_id in document_ids
+    }
+    missing = sorted(document_ids - found.keys())
+    if missing:
+        rows = await session.execute(_PAYMENTS_BY_ID, {"company_id": company_id, "payment_ids": missing})
+        found.update((payment_id, (mode, section)) for payment_id, mode, section in rows.all())
     return found
 
 
@@ -78,33 +117,41 @@ class OwedInvoice:
 
 @dataclass
 class Balances:
-    """Per customer: what it owed before the period, each invoice still owing at its end (oldest due first)
-    and the credit it held then."""
+    """Per customer: what it owed before the period, each invoice still owing at its end (oldest due first),
+    the credit it held then, and the first entry of each invoice it was ever charged (customerId, invoiceId →
+    entry id: a later charge of the invoice is a correction)."""
 
     openings: dict[str, Decimal] = field(default_factory=dict)
     owed: dict[str, list[OwedInvoice]] = field(default_factory=dict)
     credit: dict[str, Decimal] = field(default_factory=dict)
+    first_entries: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 # One pass over the customers' entries up to the period's end, summed per invoice (and per customer's credit):
 # before the first day for the opening, to the last for what each invoice still owed then (not its balance
-# now, which later payments moved) and the credit held; invoices are read only for those still owing.
+# now, which later payments moved) and the credit held. Invoices are read only for those still owing (the
+# sums materialised once, then joined twice, rather than a probe per invoice or per entry).
 _BALANCES = text(
     """
-    WITH sums AS (
+    WITH sums AS MATERIALIZED (
         SELECT customer_id, invoice_id,
                COALESCE(sum(amount) FILTER (WHERE effective_date < :date_from), 0) AS before,
-               sum(amount) AS at_end
+               sum(amount) AS at_end,
+               min(entry_id) AS first_entry
           FROM ledger_entries
          WHERE company_id = :company_id AND customer_id = ANY(CAST(:customer_ids AS text[]))
            AND effective_date <= :date_to
          GROUP BY customer_id, invoice_id
+    ), owing AS (
+        SELECT s.invoice_id, i.invoice_number, i.invoice_date, i.due_date, i.total_amount
+          FROM sums s
+          JOIN invoices i ON i.company_id = :company_id AND i.invoice_id = s.invoice_id
+         WHERE s.at_end <> 0
     )
-    SELECT s.customer_id, s.invoice_id, s.before, s.at_end, i.invoice_number, i.invoice_date, i.due_date,
-           i.total_amount
+    SELECT s.customer_id, s.invoice_id, s.before, s.at_end, s.first_entry, o.invoice_number, o.invoice_date,
+           o.due_date, o.total_amount
       FROM sums s
-      LEFT JOIN invoices i ON i.company_id = :company_id AND i.invoice_id = s.invoice_id AND s.at_end <> 0
-     ORDER BY s.customer_id, i.due_date, i.invoice_date, i.invoice_number
+      LEFT JOIN owing o ON o.invoice_id = s.invoice_id
     """
 )
 
@@ -119,16 +166,20 @@ async def balances(
         "date_to": date_to,
     }
     found = Balances()
-    for customer_id, invoice_id, before, at_end, number, invoice_date, due_date, total in (
+    for customer_id, invoice_id, before, at_end, first, number, invoice_date, due_date, total in (
         await session.execute(_BALANCES, params)
     ).all():
         found.openings[customer_id] = found.openings.get(customer_id, Decimal(0)) + before
         if invoice_id is None:
             found.credit[customer_id] = -at_end
-        elif at_end != 0:
+            continue
+        found.first_entries[customer_id, invoice_id] = first
+        if at_end != 0:
             found.owed.setdefault(customer_id, []).append(
                 OwedInvoice(customer_id, invoice_id, number, invoice_date, due_date, total, at_end)
             )
+    for owed in found.owed.values():
+        owed.sort(key=lambda o: (o.due_date, o.invoice_date, o.invoice_number))
     return found
 
 

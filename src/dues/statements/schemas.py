@@ -3,8 +3,11 @@ takes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any, NamedTuple
 
 from pydantic import Field, field_validator
 
@@ -123,6 +126,53 @@ class StatementRead(CamelModel):
         description="the open invoices' MSMED Act s.16 interest to the period's last day, summed; null when "
         "the seller is not a micro or small enterprise",
     )
+
+
+class Line(NamedTuple):
+    """A StatementLine as a statement is built and written: a statement has a thousand of them, and a pydantic
+    model each took longer to make and to write than the ledger took to read (5 µs and 2 µs a line)."""
+
+    line_date: date
+    type: EntryType
+    document_id: str
+    document_number: str | None
+    description: str
+    debit: Decimal
+    credit: Decimal
+    running_balance: Decimal
+
+
+# A line's wire names, in Line's order, from the model that documents them.
+_LINE_KEYS = tuple(StatementLine.model_fields[name].alias or name for name in Line._fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A statement of account as the service builds it: StatementRead's fields, its lines plain tuples."""
+
+    customer: StatementCustomer
+    company: StatementCompany
+    date_from: date
+    date_to: date
+    opening_balance: Decimal
+    lines: list[Line]
+    closing_balance: Decimal
+    total_debits: Decimal
+    total_credits: Decimal
+    unapplied_credit: Decimal
+    aging: StatementAging
+    open_invoices: list[OpenInvoice]
+    msme_interest: Decimal | None
+
+    def wire(self) -> dict[str, Any]:
+        """The answer as StatementRead writes it: wire names, Python values for the envelope to write, each
+        line's date already as text (a third of the time the envelope took to write the lines)."""
+        head = {name: getattr(self, name) for name in self.__slots__ if name != "lines"}
+        found = StatementRead.model_construct(**head, lines=[]).model_dump(mode="python", by_alias=True)
+        found["lines"] = [
+            dict(zip(_LINE_KEYS, (line[0].isoformat(), *line[1:]), strict=True)) for line in self.lines
+        ]
+        return found
 
 
 class StatementSend(CamelInput):
