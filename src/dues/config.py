@@ -82,6 +82,17 @@ class Settings(BaseSettings):
     gateways: str | None = None
     # Tests and demos: the sandbox records the payer's choice but never sends its callback, as if lost.
     sandbox_drop_callbacks: bool = False
+    # The Bharat Connect B2B network (api.md §8, docs/bharat-connect.md): "sandbox" (the built-in network
+    # simulator, test mode: it moves no money) or "enkash" (EnKash's B2B API). Unset: the sandbox outside
+    # production and none in production, where the sandbox runs only when named here.
+    bharat_connect: str | None = None
+    # The network's base URL. Unset with the sandbox: the one `dues serve` mounts, {public_url}/bc-sandbox.
+    bharat_connect_url: str | None = None
+    # The secret both sides sign messages with (X-BC-Signature). Unset with the sandbox: derived from the JWT
+    # key; required with enkash, as are EnKash's client id and secret.
+    bharat_connect_secret: str | None = None
+    bharat_connect_client_id: str | None = None
+    bharat_connect_client_secret: str | None = None
 
     @property
     def embedded(self) -> bool:
