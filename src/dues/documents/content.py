@@ -229,14 +229,17 @@ def format_inr(amount: Decimal) -> str:
     if not amount.is_finite():
         raise ValueError(f"not an amount: {amount}")
     rounded = to_paise(amount)
-    rupees, paise = f"{abs(rounded):f}".split(".")
-    if len(rupees) > 3:
-        head, groups = rupees[:-3], [rupees[-3:]]
-        while head:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        rupees = ",".join(groups)
-    return f"{'-' if rounded < 0 else ''}{rupees}.{paise}"
+    if not rounded:
+        return "0.00"
+    # Decimal's own formatting groups in thousands, in C; below a lakh that is the Indian grouping too, and
+    # above it only the digits before the last thousand are grouped again, by twos (a statement formats a
+    # few thousand amounts, most of them once).
+    text = format(abs(rounded), ",.2f")
+    if len(text) > 9:
+        head = text[:-7].replace(",", "")
+        cut = 2 - len(head) % 2
+        text = ",".join([head[:cut], *(head[k : k + 2] for k in range(cut, len(head), 2))]) + text[-7:]
+    return "-" + text if rounded < 0 else text
 
 
 def _rupees(amount: Decimal) -> str:
