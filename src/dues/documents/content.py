@@ -1035,11 +1035,20 @@ def receipt_data(doc: ReceiptDocument) -> dict[str, Any]:
     }
 
 
-def _balance(amount: Decimal) -> str:
+def _balance(amount: Decimal, space: str = " ") -> str:
     """What the customer owes as a statement prints it: Dr owed, Cr in credit."""
     if not to_paise(amount):
         return format_inr(ZERO)
-    return f"{format_inr(abs(amount))} {'Dr' if amount > 0 else 'Cr'}"
+    return f"{format_inr(abs(amount))}{space}{'Dr' if amount > 0 else 'Cr'}"
+
+
+# Before Dr or Cr in the movements table: a fixed-width space (Hind's four-per-em, as wide as its plain space
+# to 0.05 pt at 8 pt), as a row's plain space is the gap before its balance, set as wide as that gap is.
+_SIDE_SPACE = "\u2005"
+
+
+def _table_balance(amount: Decimal) -> str:
+    return _balance(amount, _SIDE_SPACE)
 
 
 def _money_or_blank(amount: Decimal) -> str:
@@ -1069,7 +1078,7 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             clean(r.description or f"{r.kind} {r.document_number}"),
             _money_or_blank(r.debit),
             _money_or_blank(r.credit),
-            _balance(r.balance),
+            _table_balance(r.balance),
         ]
         for r in doc.rows
     ]
@@ -1108,8 +1117,20 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             _table(
                 columns,
                 rows,
-                opening=[_day(doc.period_from), "Opening Balance", "", "", _balance(doc.opening_balance)],
-                total=[on, "Closing Balance", format_inr(debits), format_inr(credits), _balance(closing)],
+                opening=[
+                    _day(doc.period_from),
+                    "Opening Balance",
+                    "",
+                    "",
+                    _table_balance(doc.opening_balance),
+                ],
+                total=[
+                    on,
+                    "Closing Balance",
+                    format_inr(debits),
+                    format_inr(credits),
+                    _table_balance(closing),
+                ],
             )
         ),
         # Under the movements, before the closing: what was owed at the end, by age and by invoice.
@@ -1189,12 +1210,15 @@ def _open_invoices_table(doc: StatementDocument, on: str) -> dict[str, Any] | No
 # A statement of a thousand movements spends most of its time on its rows, and Typst's cost there is per run
 # of text it shapes and places more than per character: a row of five boxes is five runs (and five boxes),
 # a row of text with spaces in it one. So a movement is a line of text: the date, spaces up to where the
-# particulars start, the particulars; then `h(1fr)`, which puts the rest flush right; then the amount, spaces
-# up to where the balance column's text starts, the balance. The spaces are Hind's fixed-width ones (em, en,
-# thin, hair ...), chosen to make up each gap to within a few hundredths of a point, from widths measured in
-# the font (dates and amounts are digits and punctuation, which the font does not kern). Two runs a row in
-# place of five, and no box: the columns line up as the boxes' did (the opening, total and heading rows are
-# still boxes, so the two agree). A particulars text over more than one line goes in a box of its own.
+# particulars start, the particulars; then `h(1fr)`, which puts the rest flush right; then the amount, one
+# plain space, the balance. That space is as wide as the gap up to where the balance column's text starts:
+# the row's `text(spacing: ...)` (each glyph is work for Typst to shape, place and write into the PDF, and a
+# gap of fixed-width spaces was some ten of them). The gap after the date is Hind's fixed-width spaces (em,
+# en, thin, hair ...), chosen to make it up to within a few hundredths of a point: the particulars have
+# plain spaces of their own, which must keep their width. Widths are measured in the font (dates and
+# amounts are digits and punctuation, which the font does not kern). Two runs a row in place of five, and
+# no box: the columns line up as the boxes' did (the opening, total and heading rows are still boxes, so
+# the two agree). A particulars text over more than one line goes in a box of its own.
 
 
 # A gap is made of em spaces and then at most five narrower ones for the last one to two ems, which gets
@@ -1250,8 +1274,10 @@ def _spaces(points: float) -> str:
 
 def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
     """A table of a date, a growing text and right-aligned amounts (a statement's movements) with its rows
-    made lines of text for statement.typ's line rows: ``[left, right]``, or ``[date and spaces, particulars
-    over several lines, right, the particulars' width]``."""
+    made lines of text for statement.typ's line rows: ``[left, right, gap]``, or ``[date and spaces,
+    particulars over several lines, right, the particulars' width, gap]``; gap is how wide, in points, the
+    plain space in right is set (the last gap of right: any before it, in a row of more amounts than one, is
+    fixed-width spaces)."""
     date_w, text_w, *amounts_w = table["widths"]
     start = date_w + 2 * _CELL_PAD
     # From each amount column's right edge to the balance column's: the columns after it, padding included.
@@ -1261,20 +1287,31 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
     for row, height in table["_rows"]:
         day, text, *amounts = row
         lead = day + _spaces(start - width(day))
-        right = ""
+        # Each figure, and between two the room from the one's right edge to the next's, less its width.
+        parts: list[Any] = []
         edge = 0.0
         for figure, to_end in zip(amounts, after, strict=True):
-            if not figure:
-                continue
-            if right:
-                # The room between the last figure's right edge and this one's, less this one's width.
-                right += _spaces(edge - to_end - width(figure))
-            right += figure
-            edge = to_end
-        if "\n" in text:
-            lines.append(([lead, text, right, text_w], height))
+            if figure:
+                if parts:
+                    parts.append(edge - to_end - width(figure))
+                parts.append(figure)
+                edge = to_end
+        gap = 0.0
+        if len(parts) == 3:
+            right = f"{parts[0]} {parts[2]}"
+            gap = round(parts[1], 3)
+        elif len(parts) == 1:
+            right = parts[0]
+        elif parts:
+            gap = round(parts[-2], 3)
+            right = "".join(p if k % 2 == 0 else _spaces(p) for k, p in enumerate(parts[:-2]))
+            right += " " + parts[-1]
         else:
-            lines.append(([lead + text, right], height))
+            right = ""
+        if "\n" in text:
+            lines.append(([lead, text, right, text_w, gap], height))
+        else:
+            lines.append(([lead + text, right, gap], height))
     # The rows are as high as they were: the table's chunks stand, with these rows in them.
     chunks = []
     start = 0

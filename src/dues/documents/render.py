@@ -50,10 +50,12 @@ _METRICS = b"""
   regular: widths("regular", range(32, 127)),
   bold: widths("bold", range(32, 127)),
   spaces: widths("regular", spaces),
+  bold-spaces: widths("bold", spaces),
 )) <metrics>]
 """
 # The spaces of fixed widths Hind has (en, em, three-, four- and six-per-em, figure, punctuation, thin, hair),
-# measured with the rest: a line of text can be spaced out to a point without an element between its words.
+# measured with the rest, regular and bold: a line of text can be spaced out to a point without an element
+# between its words.
 SPACES = "\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
 # Wider than any character of the fonts' Latin: what a character outside ASCII is taken to be, so a column
 # sized by text_widths is never too narrow for it.
@@ -102,6 +104,7 @@ class _Warm:
                 {chr(32 + k): w for k, w in enumerate(measured[key])} for key in ("regular", "bold")
             )
             regular.update(zip(SPACES, measured["spaces"], strict=True))
+            bold.update(zip(SPACES, measured["bold-spaces"], strict=True))
             self._widths = regular, bold
         return self._widths
 
