@@ -1047,8 +1047,20 @@ def _balance(amount: Decimal, space: str = " ") -> str:
 _SIDE_SPACE = "\u2005"
 
 
-def _table_balance(amount: Decimal) -> str:
-    return _balance(amount, _SIDE_SPACE)
+def _one_side(balances: Sequence[Decimal]) -> str | None:
+    """Dr when no balance is in credit and one is owed, Cr the other way round; None when they are on both
+    sides (or all nil)."""
+    if min(balances) >= 0 < max(balances):
+        return "Dr"
+    if max(balances) <= 0 > min(balances):
+        return "Cr"
+    return None
+
+
+def _table_balance(amount: Decimal, side: str | None) -> str:
+    """A balance in the movements table: with its Dr or Cr, unless the whole table is on one side (and its
+    heading says which)."""
+    return _balance(amount, _SIDE_SPACE) if side is None else format_inr(abs(amount))
 
 
 def _money_or_blank(amount: Decimal) -> str:
@@ -1065,12 +1077,15 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
     period = f"{_day(doc.period_from)} to {_day(doc.period_to)}"
     debits = sum((r.debit for r in doc.rows), ZERO)
     credits = sum((r.credit for r in doc.rows), ZERO)
+    # An account that stayed on one side all period (as most do: owed throughout) says so once, in the
+    # balance column's heading, rather than on every line: fewer characters a row for the eye and for Typst.
+    side = _one_side([doc.opening_balance, doc.closing_balance, *(r.balance for r in doc.rows)])
     columns = [
         _column("Date"),
         _column("Particulars", grow=True),
         _column("Debit", "right"),
         _column("Credit", "right"),
-        _column("Balance", "right"),
+        _column("Balance" if side is None else f"Balance ({side})", "right"),
     ]
     rows = [
         [
@@ -1078,7 +1093,7 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             clean(r.description or f"{r.kind} {r.document_number}"),
             _money_or_blank(r.debit),
             _money_or_blank(r.credit),
-            _table_balance(r.balance),
+            _table_balance(r.balance, side),
         ]
         for r in doc.rows
     ]
@@ -1122,14 +1137,14 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
                     "Opening Balance",
                     "",
                     "",
-                    _table_balance(doc.opening_balance),
+                    _table_balance(doc.opening_balance, side),
                 ],
                 total=[
                     on,
                     "Closing Balance",
                     format_inr(debits),
                     format_inr(credits),
-                    _table_balance(closing),
+                    _table_balance(closing, side),
                 ],
             )
         ),
