@@ -77,29 +77,30 @@ def render_receipt(doc: ReceiptDocument) -> bytes:
 
 
 def render_statement(doc: StatementDocument) -> bytes:
-    # A statement's pages are mostly rows: each planned page's rows one chunk (a block, a paragraph, a
-    # curve of rules) rather than four, some 4 % of a thousand-row statement's time.
-    return _render("statement", statement_data(doc), "movements", whole_pages=True)
+    return _render("statement", statement_data(doc), "movements", chunk_rows=_LINE_CHUNK_ROWS, ruled=False)
 
 
 def _render(
-    template: str, data: dict[str, Any], table: str | None = None, *, whole_pages: bool = False
+    template: str,
+    data: dict[str, Any],
+    table: str | None = None,
+    *,
+    chunk_rows: int | None = None,
+    ruled: bool = True,
 ) -> bytes:
     """The document laid out on the pages worked out here when that can be done (render.render checks it
     came out so, else lets Typst break the pages and count them: a page count, or a table's heading
-    repeated on the pages it runs onto, makes Typst lay a document out twice). ``whole_pages``: the
-    table's rows on each planned page in one chunk."""
+    repeated on the pages it runs onto, makes Typst lay a document out twice). ``chunk_rows``, ``ruled``:
+    how the table's rows are chunked (_chunks)."""
     wired = _wire(data)
     head = _head_mm(data)
     closing = _closing_mm(data)
     if _fits_one_page(data, head, closing):
         return render(template, {**wired, "one-page": True}, pages=1, otherwise=wired)
-    planned = _plan(data[table], head, closing) if table is not None else None
+    planned = _plan(data[table], head, closing, most=chunk_rows, ruled=ruled) if table is not None else None
     if planned is None:
         return render(template, wired)
     pages, chunks = planned
-    if whole_pages:
-        pages, chunks = _one_chunk_a_page(pages, chunks)
     paged = {**wired, table: {**wired[table], "chunks": chunks}, "pages": pages}
     return render(template, paged, pages=len(pages), otherwise=wired)
 
@@ -166,7 +167,12 @@ def _fits_one_page(data: dict[str, Any], head: float, closing: float) -> bool:
 
 
 def _plan(
-    table: dict[str, Any], head: float, closing: float
+    table: dict[str, Any],
+    head: float,
+    closing: float,
+    *,
+    most: int | None = None,
+    ruled: bool = True,
 ) -> tuple[list[list[int]], list[dict[str, Any]]] | None:
     """The table's rows in chunks that each fit on a page, and the chunks on each page (from, to): the
     first page under the heading and sections, the last with the closing (and as many of the last rows as
@@ -199,7 +205,7 @@ def _plan(
         if k >= len(rows) or _HEADING_MM + carried + _AFTER_TABLE_MM + closing > _PAGE_MM:
             return None
         breaks.append(k)
-    chunks = _chunks(rows, breaks)
+    chunks = _chunks(rows, breaks, most=most, ruled=ruled)
     # Which chunk each page starts with: chunks never run across a break.
     firsts = [0]
     row = 0
@@ -445,6 +451,9 @@ _ROW_GAP_PT = 3 * _MM
 # chunks; on pages planned here (_plan), at any row.
 _CHUNK_ROWS = 12
 _CHUNK_PT = 90 * _MM
+# A statement's movements (lines of text, statement.typ) come in chunks of so many, without rules between
+# their rows: a rule under each chunk guides the eye across.
+_LINE_CHUNK_ROWS = 8
 
 
 def _table(
@@ -504,18 +513,25 @@ def _wrapped(rows: Sequence[Row], grow: int | None, room: float) -> list[tuple[R
     return out
 
 
-def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> list[dict[str, Any]]:
-    """Rows in chunks of at most _CHUNK_ROWS rows and _CHUNK_PT high (a chunk never breaks across pages),
-    none across a break (a page's first row): for each, its rows, where the rules between them go (points
-    down from the chunk's first line), and its height in mm."""
+def _chunks(
+    rows: Sequence[tuple[Row, float]],
+    breaks: Iterable[int] = (),
+    *,
+    most: int | None = None,
+    ruled: bool = True,
+) -> list[dict[str, Any]]:
+    """Rows in chunks of at most ``most`` rows (_CHUNK_ROWS unless given) and _CHUNK_PT high (a chunk never
+    breaks across pages), none across a break (a page's first row): for each, its rows, where the rules
+    between them go (points down from the chunk's first line; ``ruled`` only), and its height in mm."""
+    most = most or _CHUNK_ROWS
     stops = set(breaks)
     chunks: list[dict[str, Any]] = []
     chunk: list[Row] = []
     rules: list[float] = []
     y = 0.0
     for k, (row, height) in enumerate(rows):
-        if chunk and (k in stops or len(chunk) >= _CHUNK_ROWS or y + _ROW_GAP_PT + height > _CHUNK_PT):
-            chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
+        if chunk and (k in stops or len(chunk) >= most or y + _ROW_GAP_PT + height > _CHUNK_PT):
+            chunks.append(_chunk(chunk, rules if ruled else None, y))
             chunk, rules, y = [], [], 0.0
         if chunk:
             rules.append(round(y + _ROW_GAP_PT / 2, 2))
@@ -523,29 +539,15 @@ def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> li
         chunk.append(row)
         y += height
     if chunk:
-        chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
+        chunks.append(_chunk(chunk, rules if ruled else None, y))
     return chunks
 
 
-def _one_chunk_a_page(
-    pages: list[list[int]], chunks: list[dict[str, Any]]
-) -> tuple[list[list[int]], list[dict[str, Any]]]:
-    """The planned pages again, each page's chunks made one: it fits the page, as they did. (Joined, not
-    worked out again from the rows: the rules of each chunk move down by the chunks above it, and a rule
-    goes where one chunk's bottom edge was.)"""
-    merged: list[dict[str, Any]] = []
-    for first, last in pages:
-        joined: list[Row] = []
-        rules: list[float] = []
-        top = 0.0
-        for c in chunks[first:last]:
-            if joined:
-                rules.append(round(top - _ROW_GAP_PT / 2, 2))
-            joined.extend(c["rows"])
-            rules.extend(round(top + y, 2) for y in c["rules"])
-            top += c["mm"] * _MM
-        merged.append({"rows": joined, "rules": rules, "mm": round(top / _MM, 2)})
-    return [[k, k + 1] for k in range(len(merged))], merged
+def _chunk(rows: list[Row], rules: list[float] | None, height: float) -> dict[str, Any]:
+    chunk: dict[str, Any] = {"rows": rows, "mm": round((height + _ROW_GAP_PT) / _MM, 2)}
+    if rules is not None:
+        chunk["rules"] = rules
+    return chunk
 
 
 def _notes(*groups: tuple[str, Sequence[tuple[str, bool]]]) -> list[dict[str, Any]]:
@@ -1327,14 +1329,7 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
             lines.append(([lead, text, right, text_w, gap], height))
         else:
             lines.append(([lead + text, right, gap], height))
-    # The rows are as high as they were: the table's chunks stand, with these rows in them.
-    chunks = []
-    start = 0
-    for c in table["chunks"]:
-        end = start + len(c["rows"])
-        chunks.append({**c, "rows": [row for row, _ in lines[start:end]]})
-        start = end
-    return {**table, "_rows": lines, "chunks": chunks}
+    return {**table, "_rows": lines, "chunks": _chunks(lines, most=_LINE_CHUNK_ROWS, ruled=False)}
 
 
 def _widths_at(size: float) -> Callable[[str], float]:
