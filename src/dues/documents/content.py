@@ -255,7 +255,7 @@ def _rupees(amount: Decimal) -> str:
 # A statement prints the same few hundred days again and again.
 @lru_cache(maxsize=1024)
 def _day(value: date) -> str:
-    return value.strftime("%d-%m-%Y")
+    return f"{value.day:02}-{value.month:02}-{value.year:04}"
 
 
 @lru_cache(maxsize=1024)
@@ -463,6 +463,8 @@ def _table(
     total: Row | None = None,
     opening: Row | None = None,
     caption: str | None = None,
+    chunk_rows: int | None = None,
+    ruled: bool = True,
 ) -> dict[str, Any]:
     """A table as the template lays it out: each column but the growing one as wide, in points, as its
     widest text (headings, the opening and the total row in bold); the growing one takes the rest, and its
@@ -490,7 +492,7 @@ def _table(
         "headings": [c["heading"] for c in columns],
         "right": [c["align"] == "right" for c in columns],
         "widths": widths,
-        "chunks": _chunks(wrapped),
+        "chunks": _chunks(wrapped, most=chunk_rows, ruled=ruled),
         # Taken out before the template sees it (_wire): for _plan, which chunks them again by page.
         "_rows": wrapped,
         "total": total,
@@ -1148,6 +1150,8 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
                     format_inr(credits),
                     _table_balance(closing, side),
                 ],
+                chunk_rows=_LINE_CHUNK_ROWS,
+                ruled=False,
             )
         ),
         # Under the movements, before the closing: what was owed at the end, by age and by invoice.
@@ -1303,7 +1307,7 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
     lines = []
     for row, height in table["_rows"]:
         day, text, *amounts = row
-        lead = day + _spaces(start - width(day))
+        lead = _lead(day, start)
         # Each figure, and between two the room from the one's right edge to the next's, less its width.
         parts: list[Any] = []
         edge = 0.0
@@ -1313,23 +1317,36 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
                     parts.append(edge - to_end - width(figure))
                 parts.append(figure)
                 edge = to_end
-        gap = 0.0
         if len(parts) == 3:
             right = f"{parts[0]} {parts[2]}"
             gap = round(parts[1], 3)
         elif len(parts) == 1:
-            right = parts[0]
+            right, gap = parts[0], 0.0
         elif parts:
             gap = round(parts[-2], 3)
             right = "".join(p if k % 2 == 0 else _spaces(p) for k, p in enumerate(parts[:-2]))
             right += " " + parts[-1]
         else:
-            right = ""
+            right, gap = "", 0.0
         if "\n" in text:
             lines.append(([lead, text, right, text_w, gap], height))
         else:
             lines.append(([lead + text, right, gap], height))
-    return {**table, "_rows": lines, "chunks": _chunks(lines, most=_LINE_CHUNK_ROWS, ruled=False)}
+    # The rows are as high as they were: the table's chunks stand, with these rows in them.
+    chunks = []
+    start = 0
+    for c in table["chunks"]:
+        end = start + len(c["rows"])
+        chunks.append({**c, "rows": [row for row, _ in lines[start:end]]})
+        start = end
+    return {**table, "_rows": lines, "chunks": chunks}
+
+
+# The statements of a period (a month's run) print the same days, in a date column as wide.
+@lru_cache(maxsize=4096)
+def _lead(day: str, start: float) -> str:
+    """day and the fixed-width spaces up to start points, where the particulars start."""
+    return day + _spaces(start - _widths_at(_TABLE_PT)(day))
 
 
 def _widths_at(size: float) -> Callable[[str], float]:

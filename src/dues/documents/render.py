@@ -160,6 +160,10 @@ def wrap(text: str, width: float, size: float) -> tuple[str, ...]:
     it again (which would put a table's columns out of step)."""
     regular, _ = _compiler().widths()
     room = width * 1000 / size
+    # No character is taken as wider than _WIDEST: a text that short fits, whatever it is (a statement's
+    # particulars are a thousand such).
+    if len(text) * _WIDEST <= room:
+        return (text,)
     try:
         if sum(map(regular.__getitem__, text)) <= room:
             return (text,)
