@@ -66,14 +66,19 @@ def test_dates_particulars_and_amounts_line_up_with_the_boxed_rows(tmp_path: Pat
     for n, text in enumerate(amounts * 3):
         amount = Decimal(text.replace(",", ""))
         debit = n % 3 != 1
-        balance += amount if debit else -amount
+        # The model allows a line of both a debit and a credit, and one of neither: a line each.
+        both, neither = n == 9, n == 13
+        credit = amount if not debit else Decimal("7.25") if both else Decimal("0.00")
+        debit_amount = Decimal("0.00") if not debit or neither else amount
+        credit = Decimal("0.00") if neither else credit
+        balance += debit_amount - credit
         rows.append(
             StatementRow(
                 date(2026, 11 - n % 2, 1 + (n * 7) % 28),
                 "Invoice" if debit else "Payment",
                 f"DOC-{n}",
-                debit=amount if debit else Decimal("0.00"),
-                credit=Decimal("0.00") if debit else amount,
+                debit=debit_amount,
+                credit=credit,
                 balance=balance,
                 description=("Invoice INV/2026-27/" if debit else "Payment received — UTR ") + f"{n:05d}",
             )
@@ -81,6 +86,7 @@ def test_dates_particulars_and_amounts_line_up_with_the_boxed_rows(tmp_path: Pat
     doc = replace(samples.statement(0), opening_balance=opening, rows=tuple(rows), closing_balance=balance)
     marked = opening == 0
     assert marked == any(row.balance < 0 for row in rows)
+    assert any(row.debit and row.credit for row in rows) and any(not row.debit + row.credit for row in rows)
 
     found = _lines(render_statement(doc), tmp_path)
     heading = next(k for k, words in enumerate(found) if [w[2] for w in words[:2]] == ["Date", "Particulars"])
@@ -107,9 +113,13 @@ def test_dates_particulars_and_amounts_line_up_with_the_boxed_rows(tmp_path: Pat
             assert abs(words[-1][0] - words[-2][1] - SIDE_GAP) < NEAR, words
         else:
             assert abs(words[-1][1] - balance_edge) < NEAR, words
-        amount = words[-2 - suffix]
-        assert amount[2] == format_inr(row.debit or row.credit)
-        assert abs(amount[1] - (debits_edge if row.debit else credits_edge)) < NEAR, (words, row)
+        figures = [(a, edge) for a, edge in ((row.debit, debits_edge), (row.credit, credits_edge)) if a]
+        shown = words[-1 - suffix - len(figures) : -1 - suffix]
+        assert [w[2] for w in shown] == [format_inr(a) for a, _ in figures], words
+        for word, (_, edge) in zip(shown, figures, strict=True):
+            assert abs(word[1] - edge) < NEAR, (words, row)
+        # Nothing between the particulars and the figures.
+        assert row.description and words[-2 - suffix - len(figures)][2] == row.description.split()[-1]
 
 
 def test_a_long_list_of_open_invoices_runs_over_pages_with_its_heading(tmp_path: Path) -> None:

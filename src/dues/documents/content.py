@@ -1311,26 +1311,14 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
     for row, height in table["_rows"]:
         day, text, *amounts = row
         lead = _lead(day, start)
-        # Each figure, and between two the room from the one's right edge to the next's, less its width.
-        parts: list[Any] = []
-        edge = 0.0
-        for figure, to_end in zip(amounts, after, strict=True):
-            if figure:
-                if parts:
-                    parts.append(edge - to_end - width(figure))
-                parts.append(figure)
-                edge = to_end
-        if len(parts) == 3:
-            right = f"{parts[0]} {parts[2]}"
-            gap = round(parts[1], 3)
-        elif len(parts) == 1:
-            right, gap = parts[0], 0.0
-        elif parts:
-            gap = round(parts[-2], 3)
-            right = "".join(p if k % 2 == 0 else _spaces(p) for k, p in enumerate(parts[:-2]))
-            right += " " + parts[-1]
+        if len(amounts) == 3 and amounts[2] and bool(amounts[0]) != bool(amounts[1]):
+            # A debit or a credit, and the balance (as every movement of a statement is): the gap from the
+            # one's column's right edge to where the balance starts.
+            debit, credit, balance = amounts
+            right = f"{debit or credit} {balance}"
+            gap = round((after[0] if debit else after[1]) - width(balance), 3)
         else:
-            right, gap = "", 0.0
+            right, gap = _right(amounts, after, width)
         if "\n" in text:
             lines.append(([lead, text, right, text_w, gap], height))
         else:
@@ -1343,6 +1331,26 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
         chunks.append({**c, "rows": [row for row, _ in lines[start:end]]})
         start = end
     return {**table, "_rows": lines, "chunks": chunks}
+
+
+def _right(
+    amounts: Sequence[str], after: Sequence[float], width: Callable[[str], float]
+) -> tuple[str, float]:
+    """A row's figures as one text, and how wide its plain space (before the last) is set: each gap is the
+    room from one figure's right edge to the next's less that one's width, the last a plain space, any
+    before it fixed-width spaces."""
+    parts: list[Any] = []
+    edge = 0.0
+    for figure, to_end in zip(amounts, after, strict=True):
+        if figure:
+            if parts:
+                parts.append(edge - to_end - width(figure))
+            parts.append(figure)
+            edge = to_end
+    if len(parts) < 3:
+        return (parts[0] if parts else ""), 0.0
+    right = "".join(p if k % 2 == 0 else _spaces(p) for k, p in enumerate(parts[:-2]))
+    return f"{right} {parts[-1]}", round(parts[-2], 3)
 
 
 # The statements of a period (a month's run) print the same days, in a date column as wide.
