@@ -158,12 +158,12 @@ def wrap(text: str, width: float, size: float) -> tuple[str, ...]:
     break places of clean(), a word wider than a line where it must (never inside a cluster). Each character
     outside ASCII is taken as wider than any the fonts have, so Typst never finds a line too long and breaks
     it again (which would put a table's columns out of step)."""
-    regular, _ = _compiler().widths()
     room = width * 1000 / size
     # No character is taken as wider than _WIDEST: a text that short fits, whatever it is (a statement's
     # particulars are a thousand such).
     if len(text) * _WIDEST <= room:
         return (text,)
+    regular, _ = _compiler().widths()
     try:
         if sum(map(regular.__getitem__, text)) <= room:
             return (text,)
