@@ -133,11 +133,11 @@ def test_a_statement_runs_from_the_opening_to_the_closing_balance() -> None:
         "01-11-2026 to 30-11-2026",
         "TO (CUSTOMER) Anand Traders LLP",
         "Opening Balance 25,000.00 Dr",
-        "Date Particulars Debit Credit Balance",
-        "01-11-2026 Opening Balance 25,000.00 Dr",
-        "01-11-2026 Invoice INV/2026-27/0001 1,180.00 26,180.00 Dr",
-        "02-11-2026 Payment PY00000000000001 1,000.00 25,180.00 Dr",
-        "30-11-2026 Closing Balance 3,540.00 3,000.00 25,540.00 Dr",
+        # Owed all period: Dr once, in the balance column's heading, and on no row.
+        "Date Particulars Debit Credit Balance (Dr) 01-11-2026 Opening Balance 25,000.00 01-11-2026 Invoice",
+        "01-11-2026 Invoice INV/2026-27/0001 1,180.00 26,180.00 02-11-2026 Payment",
+        "02-11-2026 Payment PY00000000000001 1,000.00 25,180.00 03-11-2026 Invoice",
+        "30-11-2026 Closing Balance 3,540.00 3,000.00 25,540.00 Balance due in words",
         "Balance Due ₹ 25,540.00",
         "Rupees Twenty-Five Thousand Five Hundred Forty Only",
         "This is a computer-generated statement of account.",
@@ -164,9 +164,45 @@ def test_a_customer_in_credit_has_a_cr_balance() -> None:
 
     shown = text(render_statement(doc))
 
-    assert "03-11-2026 Payment PY1 5,000.00 5,000.00 Cr" in shown
+    assert (
+        "Balance (Cr) 01-11-2026 Opening Balance 0.00 03-11-2026 Payment PY1 5,000.00 5,000.00 30-11-2026"
+        in shown
+    )
+    assert "Closing Balance 5,000.00 Cr" in shown
     assert "Balance in Credit ₹ 5,000.00" in shown
     assert "Opening Balance 0.00" in shown
+
+
+def test_a_balance_that_changes_sides_is_marked_on_every_line() -> None:
+    doc = replace(
+        samples.statement(0),
+        opening_balance=Decimal("500.00"),
+        rows=(
+            StatementRow(
+                samples.date(2026, 11, 3),
+                "Payment",
+                "PY1",
+                credit=Decimal("800.00"),
+                balance=Decimal("-300.00"),
+            ),
+            StatementRow(
+                samples.date(2026, 11, 9),
+                "Invoice",
+                "INV1",
+                debit=Decimal("300.00"),
+                balance=Decimal("0.00"),
+            ),
+        ),
+        closing_balance=Decimal("0.00"),
+    )
+
+    shown = text(render_statement(doc))
+
+    assert (
+        "Date Particulars Debit Credit Balance 01-11-2026 Opening Balance 500.00 Dr "
+        "03-11-2026 Payment PY1 800.00 300.00 Cr 09-11-2026 Invoice INV1 300.00 0.00 "
+        "30-11-2026 Closing Balance 300.00 800.00 0.00 "
+    ) in shown
 
 
 def test_a_thousand_line_statement_keeps_every_row_in_order_with_its_heading_on_each_page() -> None:
@@ -176,7 +212,7 @@ def test_a_thousand_line_statement_keeps_every_row_in_order_with_its_heading_on_
     for number, page in enumerate(found, start=1):
         assert f"Page {number} of {len(found)}" in page
         if number < len(found):
-            assert page.count("Date Particulars Debit Credit Balance") == 1, number
+            assert page.count("Date Particulars Debit Credit Balance (Dr)") == 1, number
     numbers = re.findall(r"INV/2026-27/(\d{4})", " ".join(found))
     assert numbers == [f"{n:04d}" for n in range(1, 1001, 2)]
     assert "Balance Due ₹ 1,15,000.00" in found[-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from datetime import timedelta
 from decimal import Decimal
@@ -104,3 +105,14 @@ def pdf_text(content: bytes, tmp: Path) -> str:
         [str(PDFTOTEXT), "-layout", str(source), "-"], capture_output=True, check=True, text=True
     )
     return " ".join(read.stdout.split())
+
+
+# What follows a line of the movements table in pdf_text: the next line's date, the aging strip, or the
+# closing's words.
+_AFTER_ROW = r" (?:\d\d-\d\d-\d{4} |OWED ON INVOICES|Balance (?:due|in credit) in words)"
+
+
+def has_row(text: str, row: str) -> bool:
+    """Whether text (pdf_text's) has row as a whole line of the movements table: nothing, such as a Dr or
+    Cr, after its last figure."""
+    return re.search(re.escape(row) + _AFTER_ROW, text) is not None

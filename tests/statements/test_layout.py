@@ -20,6 +20,8 @@ from tests.statements.helpers import PDFTOTEXT
 
 # A hundredth of a millimetre is 0.03 pt: closer than the eye can tell, and the spaces land within 0.08.
 NEAR = 0.15
+# Between a balance and its Dr or Cr: a four-per-em space at the table's 8 pt.
+SIDE_GAP = 0.25 * 8
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>')
 _DATE = re.compile(r"^\d\d-\d\d-\d{4}$")
 
@@ -54,47 +56,70 @@ def _lines(content: bytes, tmp: Path) -> list[list[tuple[float, float, str]]]:
     return [sorted(words) for _, words in sorted(by_line.items())]
 
 
-def test_dates_particulars_and_amounts_line_up_with_the_boxed_rows(tmp_path: Path) -> None:
+# From nothing the balance crosses sides (each line marked Dr or Cr); from two crores it is owed throughout
+# (Dr once, in the heading).
+@pytest.mark.parametrize("opening", [Decimal("0.00"), Decimal("20000000.00")], ids=["both-sides", "owed"])
+def test_dates_particulars_and_amounts_line_up_with_the_boxed_rows(tmp_path: Path, opening: Decimal) -> None:
     amounts = ["1.00", "12,345.67", "1,11,111.11", "7.50", "98,76,543.21", "300.00", "4,444.44", "10.10"]
-    balance = Decimal("0.00")
+    balance = opening
     rows = []
     for n, text in enumerate(amounts * 3):
         amount = Decimal(text.replace(",", ""))
         debit = n % 3 != 1
-        balance += amount if debit else -amount
+        # The model allows a line of both a debit and a credit, and one of neither: a line each.
+        both, neither = n == 9, n == 13
+        credit = amount if not debit else Decimal("7.25") if both else Decimal("0.00")
+        debit_amount = Decimal("0.00") if not debit or neither else amount
+        credit = Decimal("0.00") if neither else credit
+        balance += debit_amount - credit
         rows.append(
             StatementRow(
                 date(2026, 11 - n % 2, 1 + (n * 7) % 28),
                 "Invoice" if debit else "Payment",
                 f"DOC-{n}",
-                debit=amount if debit else Decimal("0.00"),
-                credit=Decimal("0.00") if debit else amount,
+                debit=debit_amount,
+                credit=credit,
                 balance=balance,
                 description=("Invoice INV/2026-27/" if debit else "Payment received — UTR ") + f"{n:05d}",
             )
         )
-    doc = replace(
-        samples.statement(0), opening_balance=Decimal("0.00"), rows=tuple(rows), closing_balance=balance
-    )
+    doc = replace(samples.statement(0), opening_balance=opening, rows=tuple(rows), closing_balance=balance)
+    marked = opening == 0
+    assert marked == any(row.balance < 0 for row in rows)
+    assert any(row.debit and row.credit for row in rows) and any(not row.debit + row.credit for row in rows)
 
     found = _lines(render_statement(doc), tmp_path)
     heading = next(k for k, words in enumerate(found) if [w[2] for w in words[:2]] == ["Date", "Particulars"])
+    assert [w[2] for w in found[heading][-2:]] == (["Credit", "Balance"] if marked else ["Balance", "(Dr)"])
     lines = [words for words in found[heading + 1 :] if _DATE.match(words[0][2])]
 
-    opening, *movements, closing = lines
-    assert [w[2] for w in opening[1:3]] == ["Opening", "Balance"]
+    opening_row, *movements, closing = lines
+    assert [w[2] for w in opening_row[1:3]] == ["Opening", "Balance"]
     assert [w[2] for w in closing[1:3]] == ["Closing", "Balance"]
     assert len(movements) == len(rows)
-    debits_edge, credits_edge = closing[-4][1], closing[-3][1]
-    suffixes = {"Dr", "Cr"}
+    # The closing row's figures, and its Dr or Cr after them when the lines are marked.
+    suffix = 1 if marked else 0
+    debits_edge, credits_edge = closing[-3 - suffix][1], closing[-2 - suffix][1]
+    balance_edge = closing[-1 - suffix][1]
     for words, row in zip(movements, rows, strict=True):
-        assert abs(words[0][0] - opening[0][0]) < NEAR, words
-        assert abs(words[1][0] - opening[1][0]) < NEAR, words
-        # The balance, "Dr" or "Cr" last, ends where the closing balance does.
-        assert words[-1][2] in suffixes and abs(words[-1][1] - closing[-1][1]) < NEAR, words
-        amount = words[-3]
-        assert amount[2] == format_inr(row.debit or row.credit)
-        assert abs(amount[1] - (debits_edge if row.debit else credits_edge)) < NEAR, (words, row)
+        assert abs(words[0][0] - opening_row[0][0]) < NEAR, words
+        assert abs(words[1][0] - opening_row[1][0]) < NEAR, words
+        assert words[-1 - suffix][2] == format_inr(abs(row.balance)), words
+        if marked:
+            # "Dr" or "Cr" last, ending where the closing balance's does, a four-per-em space after the
+            # figure (so the figures end short of it by as much as Dr or Cr is wide, bold in the closing row).
+            assert words[-1][2] == ("Dr" if row.balance > 0 else "Cr"), words
+            assert abs(words[-1][1] - closing[-1][1]) < NEAR, words
+            assert abs(words[-1][0] - words[-2][1] - SIDE_GAP) < NEAR, words
+        else:
+            assert abs(words[-1][1] - balance_edge) < NEAR, words
+        figures = [(a, edge) for a, edge in ((row.debit, debits_edge), (row.credit, credits_edge)) if a]
+        shown = words[-1 - suffix - len(figures) : -1 - suffix]
+        assert [w[2] for w in shown] == [format_inr(a) for a, _ in figures], words
+        for word, (_, edge) in zip(shown, figures, strict=True):
+            assert abs(word[1] - edge) < NEAR, (words, row)
+        # Nothing between the particulars and the figures.
+        assert row.description and words[-2 - suffix - len(figures)][2] == row.description.split()[-1]
 
 
 def test_a_long_list_of_open_invoices_runs_over_pages_with_its_heading(tmp_path: Path) -> None:

@@ -77,29 +77,30 @@ def render_receipt(doc: ReceiptDocument) -> bytes:
 
 
 def render_statement(doc: StatementDocument) -> bytes:
-    # A statement's pages are mostly rows: each planned page's rows one chunk (a block, a paragraph, a
-    # curve of rules) rather than four, some 4 % of a thousand-row statement's time.
-    return _render("statement", statement_data(doc), "movements", whole_pages=True)
+    return _render("statement", statement_data(doc), "movements", chunk_rows=_LINE_CHUNK_ROWS, ruled=False)
 
 
 def _render(
-    template: str, data: dict[str, Any], table: str | None = None, *, whole_pages: bool = False
+    template: str,
+    data: dict[str, Any],
+    table: str | None = None,
+    *,
+    chunk_rows: int | None = None,
+    ruled: bool = True,
 ) -> bytes:
     """The document laid out on the pages worked out here when that can be done (render.render checks it
     came out so, else lets Typst break the pages and count them: a page count, or a table's heading
-    repeated on the pages it runs onto, makes Typst lay a document out twice). ``whole_pages``: the
-    table's rows on each planned page in one chunk."""
+    repeated on the pages it runs onto, makes Typst lay a document out twice). ``chunk_rows``, ``ruled``:
+    how the table's rows are chunked (_chunks)."""
     wired = _wire(data)
     head = _head_mm(data)
     closing = _closing_mm(data)
     if _fits_one_page(data, head, closing):
         return render(template, {**wired, "one-page": True}, pages=1, otherwise=wired)
-    planned = _plan(data[table], head, closing) if table is not None else None
+    planned = _plan(data[table], head, closing, most=chunk_rows, ruled=ruled) if table is not None else None
     if planned is None:
         return render(template, wired)
     pages, chunks = planned
-    if whole_pages:
-        pages, chunks = _one_chunk_a_page(pages, chunks)
     paged = {**wired, table: {**wired[table], "chunks": chunks}, "pages": pages}
     return render(template, paged, pages=len(pages), otherwise=wired)
 
@@ -166,7 +167,12 @@ def _fits_one_page(data: dict[str, Any], head: float, closing: float) -> bool:
 
 
 def _plan(
-    table: dict[str, Any], head: float, closing: float
+    table: dict[str, Any],
+    head: float,
+    closing: float,
+    *,
+    most: int | None = None,
+    ruled: bool = True,
 ) -> tuple[list[list[int]], list[dict[str, Any]]] | None:
     """The table's rows in chunks that each fit on a page, and the chunks on each page (from, to): the
     first page under the heading and sections, the last with the closing (and as many of the last rows as
@@ -199,7 +205,7 @@ def _plan(
         if k >= len(rows) or _HEADING_MM + carried + _AFTER_TABLE_MM + closing > _PAGE_MM:
             return None
         breaks.append(k)
-    chunks = _chunks(rows, breaks)
+    chunks = _chunks(rows, breaks, most=most, ruled=ruled)
     # Which chunk each page starts with: chunks never run across a break.
     firsts = [0]
     row = 0
@@ -229,14 +235,17 @@ def format_inr(amount: Decimal) -> str:
     if not amount.is_finite():
         raise ValueError(f"not an amount: {amount}")
     rounded = to_paise(amount)
-    rupees, paise = f"{abs(rounded):f}".split(".")
-    if len(rupees) > 3:
-        head, groups = rupees[:-3], [rupees[-3:]]
-        while head:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        rupees = ",".join(groups)
-    return f"{'-' if rounded < 0 else ''}{rupees}.{paise}"
+    if not rounded:
+        return "0.00"
+    # Decimal's own formatting groups in thousands, in C; below a lakh that is the Indian grouping too, and
+    # above it only the digits before the last thousand are grouped again, by twos (a statement formats a
+    # few thousand amounts, most of them once).
+    text = format(abs(rounded), ",.2f")
+    if len(text) > 9:
+        head = text[:-7].replace(",", "")
+        cut = 2 - len(head) % 2
+        text = ",".join([head[:cut], *(head[k : k + 2] for k in range(cut, len(head), 2))]) + text[-7:]
+    return "-" + text if rounded < 0 else text
 
 
 def _rupees(amount: Decimal) -> str:
@@ -246,7 +255,7 @@ def _rupees(amount: Decimal) -> str:
 # A statement prints the same few hundred days again and again.
 @lru_cache(maxsize=1024)
 def _day(value: date) -> str:
-    return value.strftime("%d-%m-%Y")
+    return f"{value.day:02}-{value.month:02}-{value.year:04}"
 
 
 @lru_cache(maxsize=1024)
@@ -442,6 +451,9 @@ _ROW_GAP_PT = 3 * _MM
 # chunks; on pages planned here (_plan), at any row.
 _CHUNK_ROWS = 12
 _CHUNK_PT = 90 * _MM
+# A statement's movements (lines of text, statement.typ) come in chunks of so many, without rules between
+# their rows: a rule under each chunk guides the eye across.
+_LINE_CHUNK_ROWS = 8
 
 
 def _table(
@@ -451,6 +463,8 @@ def _table(
     total: Row | None = None,
     opening: Row | None = None,
     caption: str | None = None,
+    chunk_rows: int | None = None,
+    ruled: bool = True,
 ) -> dict[str, Any]:
     """A table as the template lays it out: each column but the growing one as wide, in points, as its
     widest text (headings, the opening and the total row in bold); the growing one takes the rest, and its
@@ -478,7 +492,7 @@ def _table(
         "headings": [c["heading"] for c in columns],
         "right": [c["align"] == "right" for c in columns],
         "widths": widths,
-        "chunks": _chunks(wrapped),
+        "chunks": _chunks(wrapped, most=chunk_rows, ruled=ruled),
         # Taken out before the template sees it (_wire): for _plan, which chunks them again by page.
         "_rows": wrapped,
         "total": total,
@@ -501,18 +515,25 @@ def _wrapped(rows: Sequence[Row], grow: int | None, room: float) -> list[tuple[R
     return out
 
 
-def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> list[dict[str, Any]]:
-    """Rows in chunks of at most _CHUNK_ROWS rows and _CHUNK_PT high (a chunk never breaks across pages),
-    none across a break (a page's first row): for each, its rows, where the rules between them go (points
-    down from the chunk's first line), and its height in mm."""
+def _chunks(
+    rows: Sequence[tuple[Row, float]],
+    breaks: Iterable[int] = (),
+    *,
+    most: int | None = None,
+    ruled: bool = True,
+) -> list[dict[str, Any]]:
+    """Rows in chunks of at most ``most`` rows (_CHUNK_ROWS unless given) and _CHUNK_PT high (a chunk never
+    breaks across pages), none across a break (a page's first row): for each, its rows, where the rules
+    between them go (points down from the chunk's first line; ``ruled`` only), and its height in mm."""
+    most = most or _CHUNK_ROWS
     stops = set(breaks)
     chunks: list[dict[str, Any]] = []
     chunk: list[Row] = []
     rules: list[float] = []
     y = 0.0
     for k, (row, height) in enumerate(rows):
-        if chunk and (k in stops or len(chunk) >= _CHUNK_ROWS or y + _ROW_GAP_PT + height > _CHUNK_PT):
-            chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
+        if chunk and (k in stops or len(chunk) >= most or y + _ROW_GAP_PT + height > _CHUNK_PT):
+            chunks.append(_chunk(chunk, rules if ruled else None, y))
             chunk, rules, y = [], [], 0.0
         if chunk:
             rules.append(round(y + _ROW_GAP_PT / 2, 2))
@@ -520,29 +541,15 @@ def _chunks(rows: Sequence[tuple[Row, float]], breaks: Iterable[int] = ()) -> li
         chunk.append(row)
         y += height
     if chunk:
-        chunks.append({"rows": chunk, "rules": rules, "mm": round((y + _ROW_GAP_PT) / _MM, 2)})
+        chunks.append(_chunk(chunk, rules if ruled else None, y))
     return chunks
 
 
-def _one_chunk_a_page(
-    pages: list[list[int]], chunks: list[dict[str, Any]]
-) -> tuple[list[list[int]], list[dict[str, Any]]]:
-    """The planned pages again, each page's chunks made one: it fits the page, as they did. (Joined, not
-    worked out again from the rows: the rules of each chunk move down by the chunks above it, and a rule
-    goes where one chunk's bottom edge was.)"""
-    merged: list[dict[str, Any]] = []
-    for first, last in pages:
-        joined: list[Row] = []
-        rules: list[float] = []
-        top = 0.0
-        for c in chunks[first:last]:
-            if joined:
-                rules.append(round(top - _ROW_GAP_PT / 2, 2))
-            joined.extend(c["rows"])
-            rules.extend(round(top + y, 2) for y in c["rules"])
-            top += c["mm"] * _MM
-        merged.append({"rows": joined, "rules": rules, "mm": round(top / _MM, 2)})
-    return [[k, k + 1] for k in range(len(merged))], merged
+def _chunk(rows: list[Row], rules: list[float] | None, height: float) -> dict[str, Any]:
+    chunk: dict[str, Any] = {"rows": rows, "mm": round((height + _ROW_GAP_PT) / _MM, 2)}
+    if rules is not None:
+        chunk["rules"] = rules
+    return chunk
 
 
 def _notes(*groups: tuple[str, Sequence[tuple[str, bool]]]) -> list[dict[str, Any]]:
@@ -1032,11 +1039,32 @@ def receipt_data(doc: ReceiptDocument) -> dict[str, Any]:
     }
 
 
-def _balance(amount: Decimal) -> str:
+def _balance(amount: Decimal, space: str = " ") -> str:
     """What the customer owes as a statement prints it: Dr owed, Cr in credit."""
     if not to_paise(amount):
         return format_inr(ZERO)
-    return f"{format_inr(abs(amount))} {'Dr' if amount > 0 else 'Cr'}"
+    return f"{format_inr(abs(amount))}{space}{'Dr' if amount > 0 else 'Cr'}"
+
+
+# Before Dr or Cr in the movements table: a fixed-width space (Hind's four-per-em, as wide as its plain space
+# to 0.05 pt at 8 pt), as a row's plain space is the gap before its balance, set as wide as that gap is.
+_SIDE_SPACE = "\u2005"
+
+
+def _one_side(balances: Sequence[Decimal]) -> str | None:
+    """Dr when no balance is in credit and one is owed, Cr the other way round; None when they are on both
+    sides (or all nil)."""
+    if min(balances) >= 0 < max(balances):
+        return "Dr"
+    if max(balances) <= 0 > min(balances):
+        return "Cr"
+    return None
+
+
+def _table_balance(amount: Decimal, side: str | None) -> str:
+    """A balance in the movements table: with its Dr or Cr, unless the whole table is on one side (and its
+    heading says which)."""
+    return _balance(amount, _SIDE_SPACE) if side is None else format_inr(abs(amount))
 
 
 def _money_or_blank(amount: Decimal) -> str:
@@ -1053,12 +1081,15 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
     period = f"{_day(doc.period_from)} to {_day(doc.period_to)}"
     debits = sum((r.debit for r in doc.rows), ZERO)
     credits = sum((r.credit for r in doc.rows), ZERO)
+    # An account that stayed on one side all period (as most do: owed throughout) says so once, in the
+    # balance column's heading, rather than on every line: fewer characters a row for the eye and for Typst.
+    side = _one_side([doc.opening_balance, doc.closing_balance, *(r.balance for r in doc.rows)])
     columns = [
         _column("Date"),
         _column("Particulars", grow=True),
         _column("Debit", "right"),
         _column("Credit", "right"),
-        _column("Balance", "right"),
+        _column("Balance" if side is None else f"Balance ({side})", "right"),
     ]
     rows = [
         [
@@ -1066,7 +1097,7 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             clean(r.description or f"{r.kind} {r.document_number}"),
             _money_or_blank(r.debit),
             _money_or_blank(r.credit),
-            _balance(r.balance),
+            _table_balance(r.balance, side),
         ]
         for r in doc.rows
     ]
@@ -1105,8 +1136,22 @@ def statement_data(doc: StatementDocument) -> dict[str, Any]:
             _table(
                 columns,
                 rows,
-                opening=[_day(doc.period_from), "Opening Balance", "", "", _balance(doc.opening_balance)],
-                total=[on, "Closing Balance", format_inr(debits), format_inr(credits), _balance(closing)],
+                opening=[
+                    _day(doc.period_from),
+                    "Opening Balance",
+                    "",
+                    "",
+                    _table_balance(doc.opening_balance, side),
+                ],
+                total=[
+                    on,
+                    "Closing Balance",
+                    format_inr(debits),
+                    format_inr(credits),
+                    _table_balance(closing, side),
+                ],
+                chunk_rows=_LINE_CHUNK_ROWS,
+                ruled=False,
             )
         ),
         # Under the movements, before the closing: what was owed at the end, by age and by invoice.
@@ -1186,20 +1231,26 @@ def _open_invoices_table(doc: StatementDocument, on: str) -> dict[str, Any] | No
 # A statement of a thousand movements spends most of its time on its rows, and Typst's cost there is per run
 # of text it shapes and places more than per character: a row of five boxes is five runs (and five boxes),
 # a row of text with spaces in it one. So a movement is a line of text: the date, spaces up to where the
-# particulars start, the particulars; then `h(1fr)`, which puts the rest flush right; then the amount, spaces
-# up to where the balance column's text starts, the balance. The spaces are Hind's fixed-width ones (em, en,
-# thin, hair ...), chosen to make up each gap to within a few hundredths of a point, from widths measured in
-# the font (dates and amounts are digits and punctuation, which the font does not kern). Two runs a row in
-# place of five, and no box: the columns line up as the boxes' did (the opening, total and heading rows are
-# still boxes, so the two agree). A particulars text over more than one line goes in a box of its own.
+# particulars start, the particulars; then `h(1fr)`, which puts the rest flush right; then the amount, one
+# plain space, the balance. That space is as wide as the gap up to where the balance column's text starts:
+# the row's `text(spacing: ...)` (each glyph is work for Typst to shape, place and write into the PDF, and a
+# gap of fixed-width spaces was some ten of them). The gap after the date is Hind's fixed-width spaces (em,
+# en, thin, hair ...), chosen to make it up to within a few hundredths of a point: the particulars have
+# plain spaces of their own, which must keep their width. Widths are measured in the font (dates and
+# amounts are digits and punctuation, which the font does not kern). Two runs a row in place of five, and
+# no box: the columns line up as the boxes' did (the opening, total and heading rows are still boxes, so
+# the two agree). A particulars text over more than one line goes in a box of its own.
 
 
 # A gap is made of em spaces and then at most five narrower ones for the last one to two ems, which gets
-# any width from 300 thousandths of an em up within 10 of it (0.08 pt at 8 pt), most within 2. Of runs
-# within _CLOSE of the width, the shortest: every character is one more for Typst to shape and place.
+# any width from 300 thousandths of an em up within 10 of it (0.08 pt at 8 pt). Of runs within _CLOSE of the
+# width, the shortest: every character is one more for Typst to shape and place, and each of these spaces is
+# written into the PDF as a text span of its own (Hind has no glyphs for them: the shaper draws its space
+# glyph, set as wide as each should be, and the PDF says which space it stands for). Within 10 a date's gap
+# is some 3.1 of them, within 4 some 3.7.
 _FINE_RUN = 5
 _FINE_UP_TO = 2000
-_CLOSE = 4
+_CLOSE = 10
 
 
 @lru_cache(maxsize=1)
@@ -1247,8 +1298,10 @@ def _spaces(points: float) -> str:
 
 def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
     """A table of a date, a growing text and right-aligned amounts (a statement's movements) with its rows
-    made lines of text for statement.typ's line rows: ``[left, right]``, or ``[date and spaces, particulars
-    over several lines, right, the particulars' width]``."""
+    made lines of text for statement.typ's line rows: ``[left, right, gap]``, or ``[date and spaces,
+    particulars over several lines, right, the particulars' width, gap]``; gap is how wide, in points, the
+    plain space in right is set (the last gap of right: any before it, in a row of more amounts than one, is
+    fixed-width spaces)."""
     date_w, text_w, *amounts_w = table["widths"]
     start = date_w + 2 * _CELL_PAD
     # From each amount column's right edge to the balance column's: the columns after it, padding included.
@@ -1257,21 +1310,19 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
     lines = []
     for row, height in table["_rows"]:
         day, text, *amounts = row
-        lead = day + _spaces(start - width(day))
-        right = ""
-        edge = 0.0
-        for figure, to_end in zip(amounts, after, strict=True):
-            if not figure:
-                continue
-            if right:
-                # The room between the last figure's right edge and this one's, less this one's width.
-                right += _spaces(edge - to_end - width(figure))
-            right += figure
-            edge = to_end
-        if "\n" in text:
-            lines.append(([lead, text, right, text_w], height))
+        lead = _lead(day, start)
+        if len(amounts) == 3 and amounts[2] and bool(amounts[0]) != bool(amounts[1]):
+            # A debit or a credit, and the balance (as every movement of a statement is): the gap from the
+            # one's column's right edge to where the balance starts.
+            debit, credit, balance = amounts
+            right = f"{debit or credit} {balance}"
+            gap = round((after[0] if debit else after[1]) - width(balance), 3)
         else:
-            lines.append(([lead + text, right], height))
+            right, gap = _right(amounts, after, width)
+        if "\n" in text:
+            lines.append(([lead, text, right, text_w, gap], height))
+        else:
+            lines.append(([lead + text, right, gap], height))
     # The rows are as high as they were: the table's chunks stand, with these rows in them.
     chunks = []
     start = 0
@@ -1280,6 +1331,33 @@ def _as_lines(table: dict[str, Any]) -> dict[str, Any]:
         chunks.append({**c, "rows": [row for row, _ in lines[start:end]]})
         start = end
     return {**table, "_rows": lines, "chunks": chunks}
+
+
+def _right(
+    amounts: Sequence[str], after: Sequence[float], width: Callable[[str], float]
+) -> tuple[str, float]:
+    """A row's figures as one text, and how wide its plain space (before the last) is set: each gap is the
+    room from one figure's right edge to the next's less that one's width, the last a plain space, any
+    before it fixed-width spaces."""
+    parts: list[Any] = []
+    edge = 0.0
+    for figure, to_end in zip(amounts, after, strict=True):
+        if figure:
+            if parts:
+                parts.append(edge - to_end - width(figure))
+            parts.append(figure)
+            edge = to_end
+    if len(parts) < 3:
+        return (parts[0] if parts else ""), 0.0
+    right = "".join(p if k % 2 == 0 else _spaces(p) for k, p in enumerate(parts[:-2]))
+    return f"{right} {parts[-1]}", round(parts[-2], 3)
+
+
+# The statements of a period (a month's run) print the same days, in a date column as wide.
+@lru_cache(maxsize=4096)
+def _lead(day: str, start: float) -> str:
+    """day and the fixed-width spaces up to start points, where the particulars start."""
+    return day + _spaces(start - _widths_at(_TABLE_PT)(day))
 
 
 def _widths_at(size: float) -> Callable[[str], float]:

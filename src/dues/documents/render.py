@@ -50,10 +50,12 @@ _METRICS = b"""
   regular: widths("regular", range(32, 127)),
   bold: widths("bold", range(32, 127)),
   spaces: widths("regular", spaces),
+  bold-spaces: widths("bold", spaces),
 )) <metrics>]
 """
 # The spaces of fixed widths Hind has (en, em, three-, four- and six-per-em, figure, punctuation, thin, hair),
-# measured with the rest: a line of text can be spaced out to a point without an element between its words.
+# measured with the rest, regular and bold: a line of text can be spaced out to a point without an element
+# between its words.
 SPACES = "\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
 # Wider than any character of the fonts' Latin: what a character outside ASCII is taken to be, so a column
 # sized by text_widths is never too narrow for it.
@@ -102,6 +104,7 @@ class _Warm:
                 {chr(32 + k): w for k, w in enumerate(measured[key])} for key in ("regular", "bold")
             )
             regular.update(zip(SPACES, measured["spaces"], strict=True))
+            bold.update(zip(SPACES, measured["bold-spaces"], strict=True))
             self._widths = regular, bold
         return self._widths
 
@@ -155,8 +158,12 @@ def wrap(text: str, width: float, size: float) -> tuple[str, ...]:
     break places of clean(), a word wider than a line where it must (never inside a cluster). Each character
     outside ASCII is taken as wider than any the fonts have, so Typst never finds a line too long and breaks
     it again (which would put a table's columns out of step)."""
-    regular, _ = _compiler().widths()
     room = width * 1000 / size
+    # No character is taken as wider than _WIDEST: a text that short fits, whatever it is (a statement's
+    # particulars are a thousand such).
+    if len(text) * _WIDEST <= room:
+        return (text,)
+    regular, _ = _compiler().widths()
     try:
         if sum(map(regular.__getitem__, text)) <= room:
             return (text,)
