@@ -137,7 +137,7 @@ async def by_req_msg_id(
     session: AsyncSession, direction: str, req_msg_id: str, *, for_update: bool = False
 ) -> BcMessage | None:
     """The message with this network id, of any company (the network names none)."""
-    stmt = select(BcMessage, cast(BcMessage.body, Text)).where(
+    stmt = select(BcMessage, cast(BcMessage.body, Text).label("body_text")).where(
         BcMessage.direction == direction, BcMessage.req_msg_id == req_msg_id
     )
     if for_update:
