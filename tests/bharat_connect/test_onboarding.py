@@ -93,7 +93,9 @@ async def test_search_by_gstin_fills_the_customers_b2b_id(committed: Database, s
     shown = payload(await seller.get(f"/api/v0/customer/{customer['customerId']}"))
     assert shown["bharatConnectB2BId"] == b2b_id_of(buyer_gstin)
     # Audited as any edit of the customer: who, what changed.
-    history = payload(await seller.get(f"/api/v0/audit?entityType=customer&entityId={customer['customerId']}"))
+    history = payload(
+        await seller.get(f"/api/v0/audit?entityType=customer&entityId={customer['customerId']}")
+    )
     changes = [entry for entry in history["items"] if entry["action"] == "UPDATE"]
     assert changes and list(changes[0]["after"].values()) == [b2b_id_of(buyer_gstin)]
     assert changes[0]["actor"] != "bharat-connect"  # the user who searched
@@ -114,7 +116,9 @@ async def test_search_by_pan_and_by_a_malformed_gstin(seller: Tenant, http: http
 
     # Searching with a customer but several (or no) entities found fills nothing.
     customer = await seller.create_customer()
-    none = payload(await seller.post(SEARCH, json={"name": "Nobody Such", "customerId": customer["customerId"]}))
+    none = payload(
+        await seller.post(SEARCH, json={"name": "Nobody Such", "customerId": customer["customerId"]})
+    )
     assert none == {**none, "entities": [], "filled": False}
     unknown = await seller.post(SEARCH, json={"pan": pan, "customerId": "KCNOSUCHCUSTOMER"})
     assert_error(unknown, 404, "RECORD_NOT_FOUND")
