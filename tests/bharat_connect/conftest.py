@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from dues.bharat_connect import messages
 from dues.config import get_settings
 from dues.db import Database
 from tests.customers.helpers import cheap_password_hashes
+from tests.bharat_connect.wire_schemas import problems
 from tests.support import Tenant, TenantFactory, served
 
 
@@ -56,7 +58,13 @@ async def network(
                 task.cancel()
     get_settings.cache_clear()
     async with committed.engine.begin() as conn:
+        rows = (
+            await conn.execute(text("SELECT path, body::text FROM bcs_messages ORDER BY message_no"))
+        ).all()
         await conn.execute(text("TRUNCATE bcs_messages, bcs_invoices, bcs_rules"))
+    # Every body dues and the sandbox sent each other in the test keeps the wire format's schemas.
+    broken = [problem for path, body in rows for problem in problems(path, json.loads(body))]
+    assert not broken, "\n".join(broken)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
