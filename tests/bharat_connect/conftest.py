@@ -18,8 +18,8 @@ from dues import jobs
 from dues.bharat_connect import messages
 from dues.config import get_settings
 from dues.db import Database
-from tests.customers.helpers import cheap_password_hashes
 from tests.bharat_connect.wire_schemas import problems
+from tests.customers.helpers import cheap_password_hashes
 from tests.support import Tenant, TenantFactory, served
 
 
