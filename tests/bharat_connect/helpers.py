@@ -11,10 +11,14 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.bharat_connect import messages, wire
+from dues.audit import service as audit
+from dues.bharat_connect import inbound, messages, wire
 from dues.db import Database
+from dues.errors import Unprocessable
 from tests.customers.helpers import payload
 from tests.support import Tenant, gstin_for
 
@@ -166,3 +170,23 @@ async def sandbox_invoice(http: httpx.AsyncClient, object_id: str) -> dict[str, 
 
 def soon(seconds: float = 0) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+class Calls:
+    """A handler for the test: records each call, and writes an audit row in the message's transaction."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.refuse = refuse
+        self.bodies: list[tuple[str, dict[str, Any]]] = []
+
+    async def __call__(self, session: AsyncSession, company_id: str, body: dict[str, Any]) -> None:
+        self.bodies.append((company_id, body))
+        await audit.record(session, company_id, "test", "bc_test", "X", "HANDLED", None, {"n": 1})
+        if self.refuse:
+            raise Unprocessable(self.refuse)
+
+
+def handle(monkeypatch: pytest.MonkeyPatch, path: str, calls: Calls) -> None:
+    # The real handler modules first, so that none of their registrations replaces the test's later.
+    inbound.load_handlers()
+    monkeypatch.setitem(inbound.HANDLERS, path, calls)

@@ -12,34 +12,25 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.audit import service as audit
 from dues.bharat_connect import inbound, signing, wire
 from dues.bharat_connect.network import secret_of
 from dues.config import Settings, get_settings
 from dues.db import Database
-from dues.errors import Unprocessable
 from dues.kit.envelope import dumps
-from tests.bharat_connect.helpers import control, invoice_body, present, register, sandbox_invoice
+from tests.bharat_connect.helpers import (
+    Calls,
+    control,
+    handle,
+    invoice_body,
+    present,
+    register,
+    sandbox_invoice,
+)
 from tests.customers.helpers import assert_error
 from tests.support import Tenant
 
 OK = {"response_code": 0, "response_message": "SUCCESS", "payload": None}
-
-
-class Calls:
-    """A handler for the test: records each call, and writes an audit row in the message's transaction."""
-
-    def __init__(self, refuse: str | None = None) -> None:
-        self.refuse = refuse
-        self.bodies: list[tuple[str, dict[str, Any]]] = []
-
-    async def __call__(self, session: AsyncSession, company_id: str, body: dict[str, Any]) -> None:
-        self.bodies.append((company_id, body))
-        await audit.record(session, company_id, "test", "bc_test", "X", "HANDLED", None, {"n": 1})
-        if self.refuse:
-            raise Unprocessable(self.refuse)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -52,12 +43,6 @@ async def presented(
     body = invoice_body(supplier, "BCBUYER0000000009")
     await present(committed, seller.company_id, body)
     yield supplier, await sandbox_invoice(http, body["invoice"]["objectId"])
-
-
-def handle(monkeypatch: pytest.MonkeyPatch, path: str, calls: Calls) -> None:
-    # The real handler modules first, so that none of their registrations replaces the test's later.
-    inbound.load_handlers()
-    monkeypatch.setitem(inbound.HANDLERS, path, calls)
 
 
 async def stored(database: Database, req_msg_id: str) -> list[dict[str, Any]]:
