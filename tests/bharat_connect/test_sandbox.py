@@ -20,6 +20,7 @@ from tests.bharat_connect.helpers import (
     eventually,
     handle,
     invoice_body,
+    out_message,
     present,
     register,
     sandbox_invoice,
@@ -239,3 +240,41 @@ async def test_cd_notes_purchase_orders_and_search_by_name(
         json={**order, "lines": [{"description": "x", "unitPrice": "-1"}]},
     )
     assert refused.status_code == 422 and "unitPrice" in refused.json()["errorResponse"]["errorMessage"]
+
+
+async def test_a_message_sent_again_is_taken_once(
+    committed: Database, seller: Tenant, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dues sends a message again when it did not hear the answer (a worker died mid-send): the network
+    keeps it by its reqMsgId, so the buyer does not act on the invoice a second time."""
+    from sqlalchemy import text
+
+    from dues.bharat_connect import repository
+
+    confirmations = Calls()
+    handle(monkeypatch, wire.CONFIRM_INVOICE, confirmations)
+    supplier = await register(seller)
+    await control(http, "POST", "/rules", json={"action": "accept"})
+    body = invoice_body(supplier, "BCBUYER0000000041", number="INV/2026/41")
+    message_id = await present(committed, seller.company_id, body)
+    await _status(http, body["invoice"]["objectId"], "ACCEPTED")
+    assert len(confirmations.bodies) == 1
+
+    async with committed.sessionmaker() as session:
+        await session.execute(
+            text("UPDATE bc_messages SET state = 'QUEUED', next_attempt_at = now() WHERE message_id = :m"),
+            {"m": message_id},
+        )
+        await repository.schedule_send(session, None)
+        await session.commit()
+
+    async def sent_again() -> dict[str, Any] | None:
+        shown = await out_message(committed, message_id)
+        return shown if shown["attempt_count"] == 2 else None
+
+    assert (await eventually(sent_again, what="the message sent again"))["state"] == "SENT"
+
+    seen = await control(http, "GET", "/messages?direction=IN&path=/api/v0/invoice/req-send-invoice")
+    assert [(m["reqMsgId"], m["statusCode"]) for m in seen] == [(body["reqMsgId"], 200)] * 2
+    assert (await sandbox_invoice(http, body["invoice"]["objectId"]))["status"] == "ACCEPTED"
+    assert len(confirmations.bodies) == 1

@@ -54,7 +54,7 @@ def _network() -> Network:
     return network
 
 
-def _read(registration: BcRegistration, network: Network) -> RegistrationRead:
+def _read(registration: BcRegistration, network: Network | None) -> RegistrationRead:
     return RegistrationRead(
         status=registration.status,
         pan=registration.pan,
@@ -62,8 +62,8 @@ def _read(registration: BcRegistration, network: Network) -> RegistrationRead:
         registered_name=registration.registered_name,
         b2b_id=registration.b2b_id,
         detail=registration.detail,
-        network=network.name,
-        test_mode=network.test_mode,
+        network=network.name if network is not None else "off",
+        test_mode=network.test_mode if network is not None else False,
         created_on=registration.created_on,
         updated_on=registration.updated_on,
     )
@@ -117,7 +117,8 @@ async def get(session: AsyncSession, company_id: str) -> RegistrationRead:
             "The company has not asked to register on Bharat Connect: "
             "POST /api/v0/bharat-connect/registration."
         )
-    return _read(registration, _network())
+    # Shown even while Bharat Connect is off: what the network once said stays true.
+    return _read(registration, network_of(get_settings()))
 
 
 # The chain, one step per resp-*.

@@ -46,7 +46,7 @@ class RegistrationRead(CamelModel):
         alias="b2bId", description="The company's B2B id on the network (its supplierB2BId), once REGISTERED"
     )
     detail: str | None = Field(description="Where the registration stands, or why it failed, for a person")
-    network: str = Field(description="The network dues talks to: sandbox (test mode) or enkash")
+    network: str = Field(description="The network dues talks to: sandbox (test mode), enkash, or off")
     test_mode: bool = Field(description="true on the sandbox network: no real business is registered")
     created_on: IstDateTime = Field(description="When the registration was first asked for (IST)")
     updated_on: IstDateTime = Field(description="When it last changed (IST)")

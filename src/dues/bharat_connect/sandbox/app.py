@@ -109,6 +109,13 @@ async def network_request(rest: str, request: Request) -> Response:
             await store.add_message(session, "IN", path, req_msg_id, supplier, raw.decode(), 503)
             await session.commit()
             return _refusal(503, "The sandbox network is failing on purpose (a fail-next rule); try again.")
+        resend = req_msg_id is not None and path != wire.SEARCH_ENTITY
+        if resend and await store.taken_before(session, path, req_msg_id):  # type: ignore[arg-type]
+            # A resend (the supplier did not hear the first answer): taken again, applied once, as a real
+            # network keeps messages by their id; its resp-* went out the first time.
+            await store.add_message(session, "IN", path, req_msg_id, supplier, raw.decode(), 200)
+            await session.commit()
+            return JSONBody(wire.ok(None))
         try:
             outcome = await peer.take(session, path, body)
         except SandboxError as exc:

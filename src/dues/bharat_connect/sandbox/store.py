@@ -106,6 +106,18 @@ async def messages(
     return [_message(row) for row in rows.all()]
 
 
+async def taken_before(session: AsyncSession, path: str, req_msg_id: str) -> bool:
+    """Whether the sandbox already took a supplier's message with this id at this path (a resend)."""
+    row = await session.execute(
+        text(
+            "SELECT 1 FROM bcs_messages WHERE direction = 'IN' AND path = :path AND req_msg_id = :id"
+            " AND status_code = 200 LIMIT 1"
+        ),
+        {"path": path, "id": req_msg_id},
+    )
+    return row.first() is not None
+
+
 async def sent_payment(session: AsyncSession, payment_object_id: str) -> Message | None:
     """The req-pay the sandbox sent (and the supplier took) with this payment objectId."""
     row = (
