@@ -11,6 +11,7 @@ from dues.bharat_connect.schemas import EntitySearch, RegistrationCreate, Regist
 from dues.companies.deps import CompanyScope
 from dues.db import DuesRoute, SessionDep
 from dues.kit.envelope import Envelope, JSONBody, ok
+from dues.kit.openapi import errors
 
 router = APIRouter(prefix="/api/v0/bharat-connect", route_class=DuesRoute, tags=["bharat-connect"])
 
@@ -36,6 +37,7 @@ async def register(
     "/registration",
     response_model=Envelope[RegistrationRead],
     summary="The company's Bharat Connect registration",
+    responses=errors({404: "RECORD_NOT_FOUND: the company never asked to register on the network"}),
     description=(
         "Where the company's registration on the network stands: PENDING, REGISTERED (with its b2bId) or "
         "FAILED (with the reason). 404 when it was never asked for."
@@ -51,6 +53,13 @@ async def registration(
     "/search",
     response_model=Envelope[SearchResult],
     summary="Search the Bharat Connect network's businesses",
+    responses=errors(
+        {
+            404: "RECORD_NOT_FOUND: no customer with the customerId given",
+            503: "SYSTEM_ERROR: the network (or the database) did not answer in time, or cannot take the "
+            "search now; retry later",
+        }
+    ),
     description=(
         "The businesses the network knows by GSTIN, PAN or name (exactly one), with their B2B ids. With "
         "customerId and exactly one business found, that customer's bharatConnectB2BId is set to its B2B "
