@@ -21,6 +21,9 @@ from dues.adjustments.endpoints import router as adjustment_router
 from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
 from dues.auth.pages import router as login_pages
+from dues.bharat_connect import network as bharat_connect
+from dues.bharat_connect.endpoints import router as bharat_connect_router
+from dues.bharat_connect.inbound import router as bharat_connect_inbound
 from dues.collection.endpoints import router as collection_router
 from dues.collection.pages import router as outbox_pages
 from dues.companies.endpoints import router as company_router
@@ -184,6 +187,7 @@ def _early_answer(scope: Scope) -> Response | None:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     gateway.configured_names(settings)  # an unknown name in DUES_GATEWAYS stops the start, with the reason
+    bharat_connect.network_of(settings)  # so does a Bharat Connect setting that cannot work
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -263,7 +267,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(msme_router)
     app.include_router(aging_router)
     app.include_router(webhook_router)
+    app.include_router(bharat_connect_router)
     app.include_router(pay_router)
+    # What the Bharat Connect network sends dues (its webhooks and the resp-* of dues's messages): signed by
+    # the network, outside /api/, in EnKash's envelope.
+    app.include_router(bharat_connect_inbound)
+    if bharat_connect.sandbox_served_here(settings):
+        # The sandbox network (test mode), at the URL dues's own adapter sends to by default.
+        from dues.bharat_connect.sandbox import app as bc_sandbox
+
+        app.state.bc_sandbox = bc_sandbox.Peer()
+        app.include_router(bc_sandbox.router)
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.
     app.include_router(login_pages)
     app.include_router(outbox_pages)

@@ -41,9 +41,14 @@ msme_rates_app = typer.Typer(
     "announces.",
     no_args_is_help=True,
 )
+bharat_connect_app = typer.Typer(
+    help="Bharat Connect B2B (the network invoices are presented on and paid through; api.md §8).",
+    no_args_is_help=True,
+)
 app.add_typer(company_app, name="company")
 app.add_typer(user_app, name="user")
 app.add_typer(msme_rates_app, name="msme-rates")
+app.add_typer(bharat_connect_app, name="bharat-connect")
 
 log = structlog.get_logger("dues.cli")
 
@@ -476,6 +481,51 @@ def msme_rates_remove(
         _fail(err)
         return
     typer.echo(f"bank rate from {day.isoformat()} removed")
+
+
+@bharat_connect_app.command("sandbox")
+def bharat_connect_sandbox(
+    supplier_url: Annotated[
+        str,
+        typer.Option(
+            "--supplier-url",
+            help="Where the supplier (a dues server) is, e.g. http://127.0.0.1:8000: the sandbox sends it "
+            "the network's messages at this URL + /bharat-connect + EnKash's path.",
+        ),
+    ],
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8100,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run the sandbox Bharat Connect network on its own (TEST MODE: it moves no money).
+
+    It plays NBBL and every buyer: it answers the supplier's requests at once and sends their resp-* shortly
+    after, keeps every message (bcs_ tables of the database DATABASE_URL names, migrated first), and serves
+    the buyer's page at http://HOST:PORT/bc-sandbox/buyer (accept, reject, return, pay on or off platform,
+    confirm notes, send purchase orders) and a JSON control API for tests at /bc-sandbox/control/.
+
+    Point the supplier at it: start dues with DUES_BHARAT_CONNECT=sandbox and
+    DUES_BHARAT_CONNECT_URL=http://HOST:PORT/bc-sandbox; both sides sign with DUES_BHARAT_CONNECT_SECRET
+    (unset: derived from DUES_JWT_SECRET, which must then be the same for both). A `dues serve` with no
+    DUES_BHARAT_CONNECT_URL runs its own sandbox at its own /bc-sandbox instead, and needs none of this."""
+    import uvicorn
+
+    from dues.bharat_connect.network import SANDBOX, adapter_name
+    from dues.bharat_connect.sandbox.app import standalone
+
+    settings = get_settings()
+    configure(settings.log_level, settings.log_json)
+    if settings.env == "production" and adapter_name(settings) != SANDBOX:
+        typer.secho(
+            "error: the sandbox network lets anyone play any buyer; in production it runs only when "
+            "DUES_BHARAT_CONNECT=sandbox names it.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    url = _database_url()
+    _migrate(url)
+    typer.echo(f"Bharat Connect sandbox network (TEST MODE): {served_url(host, port)}/bc-sandbox/buyer")
+    uvicorn.run(standalone(supplier_url, url), host=host, port=port, log_config=None)
 
 
 def main() -> None:

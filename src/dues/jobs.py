@@ -29,6 +29,7 @@ TASK_MODULES = [
     "dues.invoices.tasks",
     "dues.reminders.tasks",
     "dues.statements.tasks",
+    "dues.bharat_connect.tasks",
 ]
 
 job_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)

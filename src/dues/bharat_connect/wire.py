@@ -453,6 +453,24 @@ class Entity(Part):
     pan: str | None = None
 
 
+class EntityRegistration(Part):
+    """Onboarding, reg-entity's object (ours: EnKash publishes the call, not its body): the business as it
+    registers, by PAN and, where it has one, the GSTIN its B2B id will belong to."""
+
+    legalName: str
+    pan: str
+    gstin: str | None = None
+    registeredName: str | None = None
+
+
+class EntityQuery(Part):
+    """search-entity's object (ours): one of gstin, pan or name."""
+
+    gstin: str | None = None
+    pan: str | None = None
+    name: str | None = None
+
+
 # --------------------------------------------------------------------------------------------- envelopes
 
 
@@ -506,11 +524,51 @@ class ConfirmPurchaseOrder(Request):
     poConfirmation: PoConfirmation
 
 
+class CheckEntity(Request):
+    """reg-check-entity: is this PAN's business known to the network (EnKash's research facts)."""
+
+    checkInstitute: CheckInstitute
+
+
+class RegisterEntity(Request):
+    """reg-entity: register the business (ours: the body); answered by respRegEntity with its orgId."""
+
+    entity: EntityRegistration
+
+
+class RegisterId(Request):
+    """reg-id: ask the B2B id of a registered organisation (ours: the body); respRegId carries it."""
+
+    orgId: ObjectId
+    pan: str
+    gstin: str | None = None
+
+
+class SearchEntity(Request):
+    """search-entity (path inferred): the entities matching a GSTIN, a PAN or a name, answered in the sync
+    payload as ``{"entities": [Entity, …]}`` (ours)."""
+
+    searchEntity: EntityQuery
+
+
 class Response(Part):
     """A resp-*: the outcome of one of the sender's requests (and the object it concerned, if any)."""
 
     resp: Resp
     b2bIds: B2BIds | None = None
+
+
+class RegisteredEntity(Response):
+    """respRegEntity (ours beyond resp): the organisation id the network gave the business."""
+
+    orgId: ObjectId
+
+
+class RegisteredId(Response):
+    """respRegId (ours beyond resp): the business's B2B id."""
+
+    orgId: ObjectId
+    b2bId: B2BId
 
 
 def ok(payload: Any = None) -> dict[str, Any]:
