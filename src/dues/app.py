@@ -21,6 +21,7 @@ from dues.adjustments.endpoints import router as adjustment_router
 from dues.audit.endpoints import router as audit_router
 from dues.auth.endpoints import router as auth_router
 from dues.auth.pages import router as login_pages
+from dues.bharat_connect.flows_endpoints import router as bharat_connect_flows_router
 from dues.collection.endpoints import router as collection_router
 from dues.collection.pages import router as outbox_pages
 from dues.companies.endpoints import router as company_router
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(aging_router)
     app.include_router(webhook_router)
     app.include_router(pay_router)
+    app.include_router(bharat_connect_flows_router)
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.
     app.include_router(login_pages)
     app.include_router(outbox_pages)
