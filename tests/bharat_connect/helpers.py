@@ -159,9 +159,7 @@ def _envelope(supplier_b2b_id: str, buyer_b2b_id: str, **objects: Any) -> dict[s
     }
 
 
-def confirmation(
-    presented_body: dict[str, Any], response: str, remarks: str | None = None
-) -> dict[str, Any]:
+def confirmation(presented_body: dict[str, Any], response: str, remarks: str | None = None) -> dict[str, Any]:
     """The buyer's req-confirm-invoice answering a req-send-invoice (or edit) dues sent."""
     sent_invoice = presented_body["invoice"]
     version = sent_invoice["objectVersion"]["newVersion"]
@@ -180,7 +178,10 @@ def confirmation(
 
 
 def pay_info(
-    presented_body: dict[str, Any], paid: str, adjustment: str = "0", splits: list[dict[str, Any]] | None = None
+    presented_body: dict[str, Any],
+    paid: str,
+    adjustment: str = "0",
+    splits: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     sent_invoice = presented_body["invoice"]
     version = sent_invoice["objectVersion"]["newVersion"]
@@ -212,7 +213,9 @@ def payment(
     """The buyer's req-pay paying ``paid`` of a presented invoice (or the ``infos`` given)."""
     infos = infos or [pay_info(presented_body, paid)]
     net = sum((Decimal(str(i["invoicePaymentAmount"]["netPaidAmount"])) for i in infos), Decimal(0))
-    adjustment = sum((Decimal(str(i["invoicePaymentAmount"]["netAdjustmentAmount"])) for i in infos), Decimal(0))
+    adjustment = sum(
+        (Decimal(str(i["invoicePaymentAmount"]["netAdjustmentAmount"])) for i in infos), Decimal(0)
+    )
     ids = presented_body["b2bIds"]
     body = {
         "objectId": "PMT" + secrets.token_hex(16).upper(),
@@ -274,6 +277,10 @@ def purchase_order(
                 "total": Decimal("236.00"),
             },
         ],
-        "poValueDetails": {"taxableValue": Decimal("1000.00"), "totalTax": Decimal("180.00"), "totalAmount": Decimal("1180.00")},
+        "poValueDetails": {
+            "taxableValue": Decimal("1000.00"),
+            "totalTax": Decimal("180.00"),
+            "totalAmount": Decimal("1180.00"),
+        },
     }
     return _envelope(supplier_b2b_id, buyer_b2b_id, purchaseOrder=order)

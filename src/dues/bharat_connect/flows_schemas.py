@@ -40,7 +40,7 @@ class StatusChangeRequest(CamelInput):
 class StatusChangeResult(CamelModel):
     invoice_id: str
     object_id: str = Field(description="the invoice's objectId on the network (INV + 32)")
-    version: int
+    version: int = Field(description="its objectVersion on the network (a status change does not bump it)")
     status: wire.InvoiceStatus = Field(description="its status on the network after the change")
     message_id: str = Field(description="the req-status-change-invoice queued for the network")
 
@@ -65,17 +65,19 @@ class NetworkPaymentRead(CamelModel):
 
     object_id: str = Field(description="the network's PMT... id")
     payment_id: str | None = Field(description="dues's PAY... id once recorded; null while held or rejected")
-    type: wire.PaymentType
+    type: wire.PaymentType = Field(description="ONPLATFORM (the money moved on the network) or OFFPLATFORM")
     mode: str = Field(description="EnKash's mode, as the network sent it (NEFT, INTERNET BANKING ...)")
-    utr: str | None
-    net_paid_amount: Money
-    net_adjustment_amount: Money
+    utr: str | None = Field(description="the transfer's UTR, when the network gave one")
+    net_paid_amount: Money = Field(description="the money paid (paymentAmount.netPaidAmount)")
+    net_adjustment_amount: Money = Field(
+        description="what the buyer settled other than in cash, its TDS among it (netAdjustmentAmount)"
+    )
     total_amount: Money
     status: str = Field(description="HELD (awaiting the supplier's confirmation), RECORDED or REJECTED")
     invoice_ids: list[str]
-    supplier_remarks: str | None
+    supplier_remarks: str | None = Field(description="what the supplier told the buyer with its answer")
     received_on: IstDateTime
-    confirmed_on: IstDateTime | None
+    confirmed_on: IstDateTime | None = Field(description="when it was accepted or rejected; null while held")
     message_id: str | None = Field(None, description="the req-pay-confirmation queued for the network")
 
 
@@ -83,26 +85,28 @@ class NetworkMessageRead(CamelModel):
     message_id: str
     direction: str = Field(description="OUT (dues to the network) or IN")
     type: str = Field(description="the message's kind: its EnKash path's last part, e.g. req-send-invoice")
-    path: str
-    req_msg_id: str
+    path: str = Field(description="EnKash's path of the message, e.g. /api/v0/invoice/req-send-invoice")
+    req_msg_id: str = Field(description="the message's own id on the network (reqMsgId)")
     at: IstDateTime
     state: str = Field(description="OUT: QUEUED, SENT, ACKED or FAILED; IN: APPLIED or REFUSED")
-    result: str | None
-    error_cd: str | None
-    error_dtl: str | None
+    result: str | None = Field(description="the network's result in its resp-* (OUT), or null")
+    error_cd: str | None = Field(
+        description="the network's error code in its resp-*, or why dues refused it (IN)"
+    )
+    error_dtl: str | None = Field(description="the error's detail, for a person")
 
 
 class InvoiceNetworkRead(CamelModel):
     """An invoice on the Bharat Connect network."""
 
     invoice_id: str
-    object_id: str
-    version: int
+    object_id: str = Field(description="the invoice's id on the network (INV + 32 letters and digits)")
+    version: int = Field(description="its objectVersion on the network: 1 when presented, + 1 per edit")
     status: wire.InvoiceStatus
-    buyer_b2b_id: str = Field(alias="buyerB2BId")
+    buyer_b2b_id: str = Field(alias="buyerB2BId", description="the buyer's B2B id it was presented to")
     buyer_response: str | None = Field(description="ACCEPT, REJECT or RETURN; null until the buyer answers")
-    buyer_remarks: str | None
-    responded_on: IstDateTime | None
+    buyer_remarks: str | None = Field(description="what the buyer said with its answer")
+    responded_on: IstDateTime | None = Field(description="when the buyer answered")
     messages: list[NetworkMessageRead]
 
 
@@ -125,13 +129,15 @@ class PurchaseOrderSearch(CamelInput):
 
     statuses: list[PurchaseOrderStatus] | None = Field(None, max_length=5)
     customer_ids: list[SearchId] | None = Field(None, max_length=5000)
-    buyer_b2b_ids: list[SearchId] | None = Field(None, max_length=5000, alias="buyerB2BIds")
-    po_ids: list[SearchId] | None = Field(None, max_length=5000)
+    buyer_b2b_ids: list[SearchId] | None = Field(
+        None, max_length=5000, alias="buyerB2BIds", description="Only orders of these buyers (B2B ids)"
+    )
+    po_ids: list[SearchId] | None = Field(None, max_length=5000, description="Only these orders (PO...)")
     buyer_po_number: Annotated[SearchText, StringConstraints(max_length=50)] | None = Field(
         None, alias="buyerPONumber", description="the buyer's own number of the order"
     )
-    order_date_from: FilterDate | None = None
-    order_date_to: FilterDate | None = None
+    order_date_from: FilterDate | None = Field(None, description="Only orders dated on or after this")
+    order_date_to: FilterDate | None = Field(None, description="Only orders dated on or before this")
 
 
 ORDERABLE = {
@@ -144,31 +150,31 @@ ORDERABLE = {
 
 
 class PurchaseOrderLine(CamelModel):
-    sl_no: int
+    sl_no: int = Field(description="the line's number in the order")
     description: str
     hsn_sac: str | None
     quantity: Decimal | None
     unit: str | None
     unit_price: Money | None
-    taxable_value: Money | None
+    taxable_value: Money | None = Field(description="the line's value before GST")
     gst_rate: Decimal | None
     total: Money | None
 
 
 class PurchaseOrderRead(CamelModel):
-    po_id: str
+    po_id: str = Field(description="dues's id of the order received: PO + 14 characters")
     object_id: str = Field(description="the network's id of the order")
-    version: int
-    buyer_po_number: str = Field(alias="buyerPONumber")
-    buyer_b2b_id: str = Field(alias="buyerB2BId")
-    buyer_legal_name: str | None
+    version: int = Field(description="the order's objectVersion: a buyer's revision raises it")
+    buyer_po_number: str = Field(alias="buyerPONumber", description="the buyer's own number of the order")
+    buyer_b2b_id: str = Field(alias="buyerB2BId", description="the buyer's Bharat Connect B2B id")
+    buyer_legal_name: str | None = Field(description="the buyer's name, as its order gives it")
     customer_id: str | None = Field(description="the customer whose bharatConnectB2BId is the buyer's")
-    order_date: date
-    delivery_date: date | None
+    order_date: date = Field(description="the order's date (yyyy-MM-dd)")
+    delivery_date: date | None = Field(description="when the buyer wants it delivered (yyyy-MM-dd)")
     subject: str | None
     total_amount: Money
     status: PurchaseOrderStatus
-    supplier_remarks: str | None
+    supplier_remarks: str | None = Field(description="what the supplier told the buyer with its answer")
     invoice_id: str | None = Field(description="the invoice made from it (status INVOICED)")
     line_items: list[PurchaseOrderLine]
     created_on: IstDateTime

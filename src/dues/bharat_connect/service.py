@@ -317,11 +317,11 @@ async def change_status(
             + "; ".join(f"{p.rejected_value} {p.message}" for p in problems),
             problems,
         )
-    if request.action is wire.SupplierAction.WITHDRAW:
-        await _withdraw_from_collection(session, principal, company_id, wanted, request.remarks)
     supplier_b2b_id = await messages.supplier_b2b_id(session, company_id)
     if supplier_b2b_id is None:
         raise Unprocessable("The company is not registered on Bharat Connect: register it first.")
+    if request.action is wire.SupplierAction.WITHDRAW:
+        await _withdraw_from_collection(session, principal, company_id, wanted, request.remarks)
     _, new = ACTIONS[request.action]
     numbers = await repository.invoice_numbers(session, company_id, wanted)
     results, trail = [], []
