@@ -241,3 +241,16 @@ async def test_a_payment_dues_cannot_apply_is_refused_and_leaves_nothing(
     assert await _payments(tenant, invoice_id) == []
     assert await sql(db, "SELECT 1 FROM bc_payments") == []
     assert (await network_row(db, invoice_id) or ())[2] == "ACCEPTED"
+
+
+async def test_tds_without_the_deductors_tan_stays_owed(tenant: Tenant, db: Database) -> None:
+    invoice_id, body = await _accepted(tenant, db)
+    info = pay_info(body, "1160.00", adjustment="20.00", splits=[{"name": "tds", "value": Decimal("20.00")}])
+
+    await deliver(db, tenant.company_id, wire.PAY, payment(body, "1160.00", infos=[info]))
+
+    [recorded] = await _payments(tenant, invoice_id)
+    assert (recorded["amount"], recorded["tdsAmount"], recorded["deductorTan"]) == (1160.0, 0.0, None)
+    shown = await _invoice(tenant, invoice_id)
+    assert (shown["status"], shown["balanceAmount"]) == ("PARTIALLY_PAID", 20.0)
+    assert (await network_row(db, invoice_id) or ())[2] == "PARTIALLY_PAID"

@@ -60,7 +60,10 @@ async def change_invoice_status(
     response_model=Envelope[NetworkPaymentRead],
     summary="Payment Confirmation Request",
     responses=errors(
-        {422: "UNPROCESSABLE_REQUEST: REJECT of an ONPLATFORM payment, or of one accepted already"}
+        {
+            404: "RECORD_NOT_FOUND: the network reported no payment with this paymentId to the company",
+            422: "UNPROCESSABLE_REQUEST: REJECT of an ONPLATFORM payment, or of one accepted already",
+        }
     ),
     description=(
         "The supplier's answer to a payment the Bharat Connect network reported (req-pay-confirmation to "

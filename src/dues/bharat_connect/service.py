@@ -342,6 +342,9 @@ async def change_status(
         message_id = await messages.queue(
             session, company_id, wire.STATUS_CHANGE_INVOICE, body, dues_id=invoice_id, object_id=bc.object_id
         )
+        if request.action is wire.SupplierAction.REOPEN:
+            # Presented again, it awaits a new answer: the old one stays in the audit trail.
+            bc.buyer_response = bc.buyer_remarks = bc.responded_on = None
         bc.status = new
         trail.append(
             _trail(bc, principal.user_id, f"BHARAT_CONNECT_{request.action.value}", before, request.remarks)

@@ -170,6 +170,7 @@ _NETWORK = "LEFT JOIN bc_invoices b ON b.company_id = i.company_id AND b.invoice
 # Network statuses that stop reminders: the buyer refused the invoice, or the seller cancelled or withdrew
 # it there (dues.bharat_connect.service); presented again (an edit, REOPEN), it is reminded again.
 HELD_STATUSES = ("REJECTED", "RETURNED", "CANCELLED", "WITHDRAWN")
+_HELD = ", ".join(f"'{status}'" for status in HELD_STATUSES)
 _N_STATE = len(InvoiceState.__dataclass_fields__)
 _REMINDERS_AT = list(InvoiceState.__dataclass_fields__).index("customer_reminders")
 
@@ -274,7 +275,7 @@ _DUE = text(
      WHERE i.company_id = :company_id AND i.invoice_id > :after
        AND i.status IN ('DISPATCHED', 'PARTIALLY_PAID') AND i.dispatched AND i.balance_amount > 0
        AND c.status = 'ACTIVE' AND NOT c.deleted
-       AND (b.status IS NULL OR b.status NOT IN ({", ".join(f"'{s}'" for s in HELD_STATUSES)}))
+       AND (b.status IS NULL OR b.status NOT IN ({_HELD}))
        AND o.occurrence IS NOT NULL
        AND ((i.due_date + o.occurrence) + r.send_at) AT TIME ZONE 'Asia/Kolkata' > i.dispatched_on
        AND NOT EXISTS (
