@@ -23,6 +23,7 @@ from dues.auth.endpoints import router as auth_router
 from dues.auth.pages import router as login_pages
 from dues.bharat_connect import network as bharat_connect
 from dues.bharat_connect.endpoints import router as bharat_connect_router
+from dues.bharat_connect.flows_endpoints import router as bharat_connect_flows_router
 from dues.bharat_connect.inbound import router as bharat_connect_inbound
 from dues.collection.endpoints import router as collection_router
 from dues.collection.pages import router as outbox_pages
@@ -269,6 +270,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(webhook_router)
     app.include_router(bharat_connect_router)
     app.include_router(pay_router)
+    app.include_router(bharat_connect_flows_router)
     # What the Bharat Connect network sends dues (its webhooks and the resp-* of dues's messages): signed by
     # the network, outside /api/, in EnKash's envelope.
     app.include_router(bharat_connect_inbound)

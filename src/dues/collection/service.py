@@ -33,6 +33,7 @@ from dues.collection.schemas import (
 from dues.companies import service as companies
 from dues.config import get_settings
 from dues.errors import Unprocessable
+from dues.events.bus import InvoicesDispatched, publish
 from dues.invoices import approvals
 from dues.invoices.schemas import ApprovalStatus
 from dues.kit import ids, tds
@@ -275,6 +276,8 @@ async def _dispatch(
     await repository.add_events(session, company_id, events)
     await repository.add_audit(session, company_id, principal.user_id, None, request_id, audits)
     await enqueue_sending(session, company_id, len(messages))
+    # Invoices of customers on Bharat Connect are presented to them there (api.md §8), in this transaction.
+    await publish(session, InvoicesDispatched(company_id, tuple(c.invoice_id for c in go)))
 
 
 @dataclass(frozen=True)

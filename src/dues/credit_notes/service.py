@@ -32,6 +32,7 @@ from dues.credit_notes.schemas import (
 )
 from dues.customers import service as customers
 from dues.errors import Forbidden, NotFound, SubError, Unprocessable, ValidationFailed
+from dues.events.bus import CreditNoteApproved, publish
 from dues.invoices import approvals, kinds
 from dues.invoices import repository as invoice_series
 from dues.invoices import service as invoices
@@ -501,6 +502,7 @@ async def _issue(
         )
     )
     await ledger.post(session, company_id, entries)
+    await publish(session, CreditNoteApproved(company_id, note.credit_note_id))
 
 
 def _state(paid: Decimal, balance: Decimal, status: str) -> dict[str, Any]:

@@ -31,6 +31,42 @@ class InvoicesSettled:
     actor: str = ""
 
 
+@dataclass(frozen=True)
+class InvoicesDispatched:
+    """Invoices went out for collection (Dispatch Invoice Collection, dispatchNow), re-dispatches included."""
+
+    company_id: str
+    invoice_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InvoiceAmended:
+    """An invoice was edited (updateInvoice changed something of it)."""
+
+    company_id: str
+    invoice_id: str
+
+
+@dataclass(frozen=True)
+class CreditNoteApproved:
+    """A credit note was issued (approved): it now lowers the balances of the invoices it is against."""
+
+    company_id: str
+    credit_note_id: str
+
+
+@dataclass(frozen=True)
+class InvoicesHeld:
+    """Invoices that must not be reminded of for now: the buyer rejected or returned them on Bharat Connect
+    (``cause`` REJECTED or RETURNED, with the buyer's ``remarks``), or the seller cancelled them there
+    (CANCELLED). A disputes feature (api.md §11) opens its dispute from here."""
+
+    company_id: str
+    invoice_ids: tuple[str, ...]
+    cause: str
+    remarks: str | None = None
+
+
 def subscribe(kind: type, handler: Handler) -> None:
     if handler not in _handlers[kind]:
         _handlers[kind].append(handler)

@@ -38,6 +38,7 @@ from dues.errors import (
     ValidationFailed,
     sub_errors_from_pydantic,
 )
+from dues.events.bus import InvoiceAmended, publish
 from dues.invoices import approvals, kinds, repository
 from dues.invoices.schemas import (
     CLEARABLE,
@@ -230,11 +231,13 @@ async def create(
     data: InvoiceCreate,
     *,
     on_behalf: bool = False,
+    via: CreatedVia = CreatedVia.API,
 ) -> InvoiceRead:
     """Create an invoice, bill of supply or debit note: every check, then one statement. ``on_behalf``: dues
     makes it as part of another movement that the principal may make and that is a decision of its own (a
     reversal's charge, api.md §9.3, by an ADMIN or APPROVER): the principal need not be a maker, and the
-    document is approved at once whatever the approval chain."""
+    document is approved at once whatever the approval chain. ``via``: its createdVia (BHARAT_CONNECT for
+    one made from a purchase order received over the network)."""
     if not on_behalf:
         ensure_creator(principal)
     if data.seller_id is not None and data.seller_id != company_id:
@@ -271,7 +274,7 @@ async def create(
         invoice_date,
         fy,
         approval,
-        CreatedVia.API,
+        via,
         document_type=kind,
         posted=approvals.is_approved(approval, company.approval_chain),
         original_invoice_ids=data.original_invoice_ids if kind == kinds.DEBIT_NOTE else None,
@@ -548,6 +551,7 @@ async def update(
         await repository.add_event(
             session, company_id, "invoice.updated", invoice_id, {"changedFields": _changed_fields(changed)}
         )
+        await publish(session, InvoiceAmended(company_id, invoice_id))
     if invoice.posted and was != (invoice.customer_id, invoice.balance_amount):
         await ledger.post(session, company_id, _amended(invoice, *was))
     if patch.dispatch_now:

@@ -154,14 +154,23 @@ class InvoiceState:
     cess: Decimal
     tds_section: str | None
     tds_rate: Decimal | None
+    # Its status on the Bharat Connect network and the buyer's remarks (api.md §8), when it was presented.
+    network_status: str | None = None
+    network_remarks: str | None = None
 
 
 _STATE_COLUMNS = """
     i.invoice_id, i.customer_id, i.invoice_number, i.due_date, i.status, i.dispatched, i.dispatched_on,
     i.total_amount, i.paid_amount, i.balance_amount, i.payment_token, i.email_address,
     c.legal_name, c.status, c.deleted, c.email, c.contact_number, c.customer_reminders,
-    i.cgst, i.sgst, i.igst, i.cess, c.tds_section, c.tds_rate
+    i.cgst, i.sgst, i.igst, i.cess, c.tds_section, c.tds_rate, b.status, b.buyer_remarks
 """
+# An invoice presented on Bharat Connect, as far as reminders care (at most one row: its primary key).
+_NETWORK = "LEFT JOIN bc_invoices b ON b.company_id = i.company_id AND b.invoice_id = i.invoice_id"
+# Network statuses that stop reminders: the buyer refused the invoice, or the seller cancelled or withdrew
+# it there (dues.bharat_connect.service); presented again (an edit, REOPEN), it is reminded again.
+HELD_STATUSES = ("REJECTED", "RETURNED", "CANCELLED", "WITHDRAWN")
+_HELD = ", ".join(f"'{status}'" for status in HELD_STATUSES)
 _N_STATE = len(InvoiceState.__dataclass_fields__)
 _REMINDERS_AT = list(InvoiceState.__dataclass_fields__).index("customer_reminders")
 
@@ -170,6 +179,7 @@ _STATE = text(
     SELECT {_STATE_COLUMNS}
       FROM invoices i
       JOIN customers c ON c.company_id = i.company_id AND c.customer_id = i.customer_id
+      {_NETWORK}
      WHERE i.company_id = :company_id AND i.invoice_id = :invoice_id
     """  # noqa: S608
 )
@@ -241,6 +251,7 @@ _DUE = text(
            ((i.due_date + o.occurrence) + r.send_at) AT TIME ZONE 'Asia/Kolkata'
       FROM invoices i
       JOIN customers c ON c.company_id = i.company_id AND c.customer_id = i.customer_id
+      {_NETWORK}
      CROSS JOIN LATERAL (
            SELECT r.reminder_id, r.steps, r.offsets, r.send_at, r.repeat_every_days,
                   r.offsets[cardinality(r.offsets)] AS last_offset
@@ -264,6 +275,7 @@ _DUE = text(
      WHERE i.company_id = :company_id AND i.invoice_id > :after
        AND i.status IN ('DISPATCHED', 'PARTIALLY_PAID') AND i.dispatched AND i.balance_amount > 0
        AND c.status = 'ACTIVE' AND NOT c.deleted
+       AND (b.status IS NULL OR b.status NOT IN ({_HELD}))
        AND o.occurrence IS NOT NULL
        AND ((i.due_date + o.occurrence) + r.send_at) AT TIME ZONE 'Asia/Kolkata' > i.dispatched_on
        AND NOT EXISTS (

@@ -519,6 +519,22 @@ def _refusal(invoice: InvoiceState) -> str | None:
         return f"The invoice's customer {invoice.customer_id} is deleted."
     if invoice.customer_status != "ACTIVE":
         return f"The invoice's customer {invoice.customer_id} is inactive: activate it first."
+    return _network_hold(invoice)
+
+
+def _network_hold(invoice: InvoiceState) -> str | None:
+    """Why the Bharat Connect network's status of the invoice stops its reminders (api.md §8), or None."""
+    if invoice.network_status in ("REJECTED", "RETURNED"):
+        said = f': "{invoice.network_remarks}"' if invoice.network_remarks else ""
+        return (
+            f"The buyer {invoice.network_status.lower()} this invoice on Bharat Connect{said}; it gets no "
+            "reminders until it is presented again (an edit, or REOPEN)."
+        )
+    if invoice.network_status in repository.HELD_STATUSES:
+        return (
+            f"The invoice is {invoice.network_status} on Bharat Connect; it gets no reminders until it is "
+            "reopened there."
+        )
     return None
 
 
@@ -648,4 +664,11 @@ async def timeline(
 async def invoices_paid(session: AsyncSession, company_id: str, invoice_ids: Sequence[str]) -> None:
     """Invoices just paid in full: their reminders still waiting in the outbox queue are not sent (§7:
     nothing for a paid invoice), in the payment's transaction."""
+    await repository.cancel_unsent(session, company_id, invoice_ids)
+
+
+async def invoices_held(session: AsyncSession, company_id: str, invoice_ids: Sequence[str]) -> None:
+    """Invoices whose reminders stop (the buyer refused them on Bharat Connect, or the seller cancelled them
+    there): their reminders still waiting in the outbox queue are not sent either. The sweep passes such
+    invoices over by their network status (repository.HELD_STATUSES)."""
     await repository.cancel_unsent(session, company_id, invoice_ids)

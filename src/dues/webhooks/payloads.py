@@ -147,6 +147,12 @@ TDS_ENTRY = (
     "matchedAmount",
     "statementId",
 )
+# §8: a Bharat Connect message, as the network received it from dues or dues from the network: EnKash's
+# ``path`` and the ``message`` body as on the wire, beside dues's ids of what it is about.
+BC_INVOICE = ("sellerId", "invoiceId", "objectId", "status", "path", "message")
+BC_PAYMENT = ("sellerId", "objectId", "paymentId", "invoiceIds", "status", "path", "message")
+BC_CD_NOTE = ("sellerId", "creditNoteId", "objectId", "status", "path", "message")
+BC_PURCHASE_ORDER = ("sellerId", "poId", "objectId", "customerId", "status", "path", "message")
 
 # The keys of each event type's data: the contract docs/webhooks.md states and the tests check.
 SHAPES: dict[str, tuple[str, ...]] = {
@@ -168,6 +174,11 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "payment.reversed": PAYMENT_REVERSED,
     "customer.refunded": CUSTOMER_REFUNDED,
     "tds.matched": TDS_ENTRY,
+    "bharat_connect.invoice.presented": BC_INVOICE,
+    "bharat_connect.invoice.confirmed": BC_INVOICE,
+    "bharat_connect.payment.received": BC_PAYMENT,
+    "bharat_connect.cd_note.confirmed": BC_CD_NOTE,
+    "bharat_connect.purchase_order.received": BC_PURCHASE_ORDER,
 }
 
 
@@ -419,6 +430,12 @@ def upload_finished(
         "createdOn": format_ist(created_on),
         "completedOn": format_ist(completed_on),
     }
+
+
+def network_message(seller_id: str, path: str, message: dict[str, Any], **about: Any) -> dict[str, Any]:
+    """A bharat_connect.* event's data: the company, dues's ids of what the message is about (``about``, in
+    the API's names), and the message itself with its EnKash path."""
+    return {"sellerId": seller_id, **about, "path": path, "message": message}
 
 
 def _exact(value: Any) -> Any:

@@ -31,6 +31,11 @@ class WebhookEvent(StrEnum):
     PAYMENT_REVERSED = "payment.reversed"
     CUSTOMER_REFUNDED = "customer.refunded"
     TDS_MATCHED = "tds.matched"
+    BHARAT_CONNECT_INVOICE_PRESENTED = "bharat_connect.invoice.presented"
+    BHARAT_CONNECT_INVOICE_CONFIRMED = "bharat_connect.invoice.confirmed"
+    BHARAT_CONNECT_PAYMENT_RECEIVED = "bharat_connect.payment.received"
+    BHARAT_CONNECT_CD_NOTE_CONFIRMED = "bharat_connect.cd_note.confirmed"
+    BHARAT_CONNECT_PURCHASE_ORDER_RECEIVED = "bharat_connect.purchase_order.received"
 
 
 class DeliveryStatus(StrEnum):
