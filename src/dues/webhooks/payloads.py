@@ -147,6 +147,8 @@ TDS_ENTRY = (
     "matchedAmount",
     "statementId",
 )
+# The Bharat Connect events (docs/bharat-connect.md): the network message and EnKash's webhook path for it.
+BHARAT_CONNECT = ("path", "message")
 
 # The keys of each event type's data: the contract docs/webhooks.md states and the tests check.
 SHAPES: dict[str, tuple[str, ...]] = {
@@ -168,6 +170,11 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "payment.reversed": PAYMENT_REVERSED,
     "customer.refunded": CUSTOMER_REFUNDED,
     "tds.matched": TDS_ENTRY,
+    "bharat_connect.invoice.presented": BHARAT_CONNECT,
+    "bharat_connect.invoice.confirmed": BHARAT_CONNECT,
+    "bharat_connect.payment.received": BHARAT_CONNECT,
+    "bharat_connect.cd_note.confirmed": BHARAT_CONNECT,
+    "bharat_connect.purchase_order.received": BHARAT_CONNECT,
 }
 
 
