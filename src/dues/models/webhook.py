@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dues.models.base import Base, Timestamps
 
 DELIVERY_STATUSES = ("PENDING", "DELIVERED", "FAILED")
+FORMATS = ("standard", "enkash")
 
 
 class WebhookEndpoint(Timestamps, Base):
@@ -39,11 +40,14 @@ class WebhookEndpoint(Timestamps, Base):
     description: Mapped[str | None] = mapped_column(String(500))
     # Kept in clear: signing needs the key itself (HMAC), so it cannot be hashed like a password.
     secret: Mapped[str] = mapped_column(String(100))
+    # standard: {type, timestamp, data} at url; enkash: a Bharat Connect message at url + EnKash's path.
+    format: Mapped[str] = mapped_column(String(16), server_default="standard")
 
     __table_args__ = (
         PrimaryKeyConstraint("company_id", "webhook_id"),
         ForeignKeyConstraint(["company_id"], ["companies.company_id"], ondelete="CASCADE"),
         CheckConstraint("cardinality(events) > 0", name="events_not_empty"),
+        CheckConstraint("format IN ('standard','enkash')", name="format"),
     )
 
 

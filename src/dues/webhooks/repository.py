@@ -157,6 +157,10 @@ class Claimed:
     secret: str
     payload: str  # the event's payload as JSON text, digit for digit
     event_on: datetime
+    format: str
+    # enkash endpoints only: the EnKash path and the message (JSON text) of the event's data.
+    path: str | None
+    message: str | None
 
 
 # Claiming moves next_attempt_at forward by the lease and commits before anything is sent: other workers
@@ -174,7 +178,9 @@ _CLAIM = text(
     "AND w.company_id = d.company_id AND w.webhook_id = d.webhook_id "
     "AND e.id = d.event_id "
     "RETURNING d.company_id, d.delivery_id, d.webhook_id, d.event_type, d.attempt_count, d.created_on, "
-    "w.url, w.secret, e.payload::text, e.created_on"
+    "w.url, w.secret, e.payload::text, e.created_on, w.format, "
+    "CASE WHEN w.format = 'enkash' THEN e.payload ->> 'path' END, "
+    "CASE WHEN w.format = 'enkash' THEN (e.payload -> 'message')::text END"
 )
 
 

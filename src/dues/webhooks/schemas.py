@@ -31,11 +31,22 @@ class WebhookEvent(StrEnum):
     PAYMENT_REVERSED = "payment.reversed"
     CUSTOMER_REFUNDED = "customer.refunded"
     TDS_MATCHED = "tds.matched"
+    # The Bharat Connect B2B messages (api.md §8): data is {path, message}, the network message as EnKash's
+    # webhook carries it, so an endpoint of format enkash can be sent it at that path, as EnKash does.
     BHARAT_CONNECT_INVOICE_PRESENTED = "bharat_connect.invoice.presented"
     BHARAT_CONNECT_INVOICE_CONFIRMED = "bharat_connect.invoice.confirmed"
     BHARAT_CONNECT_PAYMENT_RECEIVED = "bharat_connect.payment.received"
     BHARAT_CONNECT_CD_NOTE_CONFIRMED = "bharat_connect.cd_note.confirmed"
     BHARAT_CONNECT_PURCHASE_ORDER_RECEIVED = "bharat_connect.purchase_order.received"
+
+
+class WebhookFormat(StrEnum):
+    """How deliveries are written (api.md §6): ``standard``, our {type, timestamp, data} at the endpoint's
+    URL; ``enkash``, EnKash's B2B webhook as it is (the network message, at EnKash's path under the URL), for
+    clients written against EnKash. Both are signed per Standard Webhooks."""
+
+    STANDARD = "standard"
+    ENKASH = "enkash"
 
 
 class DeliveryStatus(StrEnum):
@@ -48,6 +59,14 @@ class WebhookCreate(CamelInput):
     url: str = Field(max_length=URL_MAX, description="http(s) URL on a public address")
     events: list[WebhookEvent] = Field(min_length=1, max_length=len(WebhookEvent))
     description: LongText | None = None
+    format: WebhookFormat = Field(
+        WebhookFormat.STANDARD,
+        description=(
+            "standard (default): {type, timestamp, data} POSTed to url. enkash: each Bharat Connect event"
+            " POSTed to url + EnKash's webhook path, its body the network message as EnKash sends it; such an"
+            " endpoint subscribes to bharat_connect.* events only"
+        ),
+    )
 
     @field_validator("url")
     @classmethod
@@ -72,6 +91,9 @@ class WebhookRead(CamelModel):
     url: str
     events: list[str]
     description: str | None
+    format: WebhookFormat = Field(
+        description="standard: {type, timestamp, data} at url; enkash: EnKash's B2B webhooks at url + path"
+    )
     created_on: IstDateTime
 
 

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dues.audit import service as audit
 from dues.auth.service import Principal
 from dues.db import Database
-from dues.errors import NotFound, Unprocessable, ValidationFailed
+from dues.errors import NotFound, SubError, Unprocessable, ValidationFailed
 from dues.kit import ids
 from dues.kit.pagination import Page, PageParams
 from dues.models.webhook import WebhookEndpoint
-from dues.webhooks import payloads, repository, signing, targets
+from dues.webhooks import enkash, payloads, repository, signing, targets
 from dues.webhooks.repository import Claimed
 from dues.webhooks.schemas import (
     AttemptRead,
@@ -31,6 +31,7 @@ from dues.webhooks.schemas import (
     DeliveryStatus,
     WebhookCreate,
     WebhookCreated,
+    WebhookFormat,
     WebhookRead,
 )
 
@@ -69,6 +70,7 @@ async def create(
         await targets.check(data.url)
     except targets.UnsafeTarget as exc:
         raise ValidationFailed.field("url", str(exc), data.url) from exc
+    _check_format(data)
     if await repository.count(session, company_id) >= MAX_ENDPOINTS:
         raise Unprocessable(f"A company may have at most {MAX_ENDPOINTS} webhooks; delete one first.")
     endpoint = WebhookEndpoint(
@@ -78,6 +80,7 @@ async def create(
         events=[str(e) for e in data.events],
         description=data.description,
         secret=signing.new_secret(),
+        format=str(data.format),
     )
     repository.add(session, endpoint)
     await session.flush()
@@ -87,6 +90,25 @@ async def create(
     )  # fmt: skip
     read = WebhookRead.model_validate(endpoint)
     return WebhookCreated(**read.model_dump(), secret=endpoint.secret)
+
+
+def _check_format(data: WebhookCreate) -> None:
+    """An enkash endpoint takes only the events EnKash has a webhook for: any other would reach it in a shape
+    its EnKash client does not know, so each is refused by name rather than sent."""
+    if data.format != WebhookFormat.ENKASH:
+        return
+    refused = [
+        SubError(
+            f"events[{i}]",
+            f"{event} has no EnKash webhook: an endpoint of format enkash takes only the Bharat Connect "
+            f"events ({enkash.PREFIX}*); register a standard endpoint for it",
+            str(event),
+        )
+        for i, event in enumerate(data.events)
+        if not enkash.carries(event)
+    ]
+    if refused:
+        raise ValidationFailed.of(refused)
 
 
 async def list_all(session: AsyncSession, company_id: str) -> list[WebhookRead]:
@@ -195,7 +217,12 @@ class Outcome:
 
 
 def body_of(claimed: Claimed) -> bytes:
-    """``{"type", "timestamp", "data"}``; the payload goes in as stored, so amounts keep their digits."""
+    """``{"type", "timestamp", "data"}``; the payload goes in as stored, so amounts keep their digits. An
+    enkash endpoint gets the network message alone, as EnKash's webhook carries it (also as stored)."""
+    if claimed.format == WebhookFormat.ENKASH:
+        if claimed.message is None or claimed.message == "null":
+            raise enkash.NotSendable("the event carries no Bharat Connect message")
+        return claimed.message.encode()
     timestamp = claimed.event_on.astimezone(UTC).isoformat().replace("+00:00", "Z")
     head = json.dumps({"type": claimed.event_type, "timestamp": timestamp}, separators=(",", ":"))
     return (head[:-1] + ',"data":' + claimed.payload + "}").encode()
@@ -218,10 +245,16 @@ async def _attempt(client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
         return Outcome(claimed, status_code, error, int((time.monotonic() - started) * 1000))
 
     try:
-        target = await targets.check(claimed.url)
+        url = claimed.url
+        if claimed.format == WebhookFormat.ENKASH:
+            url = enkash.url_for(url, claimed.path)
+        body = body_of(claimed)
+    except enkash.NotSendable as exc:
+        return outcome(None, f"not sent: {exc}"[:500])
+    try:
+        target = await targets.check(url)
     except targets.UnsafeTarget as exc:
         return outcome(None, f"not sent: the url {exc}"[:500])
-    body = body_of(claimed)
     timestamp = int(time.time())
     headers = {
         "content-type": "application/json",
@@ -230,17 +263,17 @@ async def _attempt(client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signing.sign(claimed.secret, claimed.delivery_id, timestamp, body),
     }
-    url = target.url
+    connect_to = target.url
     extensions: dict[str, Any] = {}
     if target.address is not None:
         # Connect to the address that was checked, not to whatever the name resolves to a moment later.
-        url = target.url.copy_with(host=str(target.address))
+        connect_to = target.url.copy_with(host=str(target.address))
         headers["host"] = target.url.netloc.decode("ascii")
         if target.url.scheme == "https":
             extensions["sni_hostname"] = target.host
     try:
         async with client.stream(
-            "POST", url, content=body, headers=headers, extensions=extensions
+            "POST", connect_to, content=body, headers=headers, extensions=extensions
         ) as response:
             # The answer's body is not read: only its status matters, and a receiver could send gigabytes.
             return outcome(response.status_code, None)
