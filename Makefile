@@ -28,6 +28,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench .ci
 	$(BIN)/ruff format --check src tests bench .ci
+	$(BIN)/mypy src
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench .ci

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+from datetime import datetime
 from typing import Any
 
 import procrastinate
@@ -50,15 +51,32 @@ def database() -> Database:
 
 
 _DEFER = text(
-    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, NULL, CAST(:args AS jsonb), NULL)"
-    "::procrastinate_job_to_defer_v1])"
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :queueing_lock, "
+    "CAST(:args AS jsonb), :at)::procrastinate_job_to_defer_v1])"
 )
 
 
 async def enqueue(
-    session: AsyncSession, task: str, *, queue: str = "default", lock: str | None = None, **args: Any
+    session: AsyncSession,
+    task: str,
+    *,
+    queue: str = "default",
+    lock: str | None = None,
+    queueing_lock: str | None = None,
+    at: datetime | None = None,
+    **args: Any,
 ) -> None:
-    await session.execute(_DEFER, {"queue": queue, "task": task, "lock": lock, "args": json.dumps(args)})
+    """Queue ``task`` in the session's transaction, to run at once or at ``at``. With a queueing lock, a
+    second job while one holding it waits is refused by procrastinate's unique index (the caller decides)."""
+    params = {
+        "queue": queue,
+        "task": task,
+        "lock": lock,
+        "queueing_lock": queueing_lock,
+        "args": json.dumps(args),
+        "at": at,
+    }
+    await session.execute(_DEFER, params)
 
 
 def freeze_heap() -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import Text, cast, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from dues import jobs
 from dues.bharat_connect.network import parse
 from dues.models.bharat_connect import BcMessage, BcRegistration
 
@@ -59,15 +60,9 @@ async def add_out(
     )
 
 
-_DEFER = text(
-    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, NULL, '{}'::jsonb, :at)"
-    "::procrastinate_job_to_defer_v1])"
-)
-
-
 async def schedule_send(session: AsyncSession, at: datetime | None) -> None:
     """A sending job, at ``at`` (None: at once), in the caller's transaction."""
-    await session.execute(_DEFER, {"queue": QUEUE, "task": SEND_TASK, "at": at})
+    await jobs.enqueue(session, SEND_TASK, queue=QUEUE, at=at)
 
 
 @dataclass(frozen=True)

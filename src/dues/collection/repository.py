@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import UnaryExpression, and_, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dues import jobs
 from dues.models.invoice import Invoice
 from dues.models.message import Message
 
@@ -259,12 +260,6 @@ async def add_audit(
         )
 
 
-_DEFER_AT = text(
-    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('default', :task, 0, NULL, :queueing_lock, "
-    "CAST(:args AS jsonb), :at)::procrastinate_job_to_defer_v1])"
-)
-
-
 async def defer_at(
     session: AsyncSession, task: str, at: datetime, queueing_lock: str | None, **args: Any
 ) -> bool:
@@ -272,9 +267,7 @@ async def defer_at(
     lock already waits (one is enough)."""
     try:
         async with session.begin_nested():
-            await session.execute(
-                _DEFER_AT, {"task": task, "queueing_lock": queueing_lock, "args": json.dumps(args), "at": at}
-            )
+            await jobs.enqueue(session, task, queueing_lock=queueing_lock, at=at, **args)
     except Exception as exc:  # procrastinate's unique index on the queueing lock
         if "procrastinate_jobs_queueing_lock_idx" in str(exc):
             return False

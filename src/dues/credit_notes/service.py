@@ -99,6 +99,8 @@ def _part_amounts(item: AgainstInvoice, invoice: Invoice, company: Company, fiel
     """The part's amounts by the invoices' own GST rules, at the invoice's place of supply; 422 naming
     ``againstInvoices[i].<field>`` for every figure that breaks them."""
     body = InvoiceCreate.model_construct(
+        customer_id=invoice.customer_id,
+        due_date=invoice.due_date,
         base_amount=item.base_amount,
         cgst=item.cgst,
         sgst=item.sgst,

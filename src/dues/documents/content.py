@@ -100,6 +100,7 @@ def _render(
     planned = _plan(data[table], head, closing, most=chunk_rows, ruled=ruled) if table is not None else None
     if planned is None:
         return render(template, wired)
+    assert table is not None  # planned only with a table
     pages, chunks = planned
     paged = {**wired, table: {**wired[table], "chunks": chunks}, "pages": pages}
     return render(template, paged, pages=len(pages), otherwise=wired)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dues import jobs
 from dues.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # An id that cannot have been issued is not looked up: it answers "not found" like any unknown id.
@@ -134,15 +135,9 @@ async def add_events(session: AsyncSession, company_id: str, rows: Sequence[tupl
         )
 
 
-_DEFER = text(
-    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, NULL, '{}'::jsonb, :at)"
-    "::procrastinate_job_to_defer_v1])"
-)
-
-
 async def schedule_send(session: AsyncSession, at: datetime | None) -> None:
     """A sending job, at ``at`` (None: at once), in the caller's transaction."""
-    await session.execute(_DEFER, {"queue": QUEUE, "task": SEND_TASK, "at": at})
+    await jobs.enqueue(session, SEND_TASK, queue=QUEUE, at=at)
 
 
 @dataclass(frozen=True)
