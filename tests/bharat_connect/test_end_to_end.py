@@ -338,6 +338,14 @@ async def test_a_season_of_trade_on_bharat_connect(
     reported = [message(m)["payment"] for m in await erp_received(erp, wire.PAY, 2)]
     [held] = [p for p in reported if p["type"] == "OFFPLATFORM"]
     assert held["paymentAmount"]["netPaidAmount"] == Decimal("13000.00")
+    # The finance team sees it too, on the invoice, waiting for them: the one payment not yet recorded.
+    network_payments = (await on_the_network(finance, first))["payments"]
+    assert [(p["type"], p["status"], p["paymentId"]) for p in network_payments] == [
+        ("ONPLATFORM", "RECORDED", on_platform["paymentId"]),
+        ("OFFPLATFORM", "HELD", None),
+    ]
+    assert network_payments[1]["objectId"] == held["objectId"]
+    assert network_payments[1]["invoiceIds"] == [first]
     confirmation = seen(
         await finance.post(
             f"{INVOICES}/payment-confirmation",

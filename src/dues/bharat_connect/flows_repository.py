@@ -239,16 +239,17 @@ async def bc_payment_of(
     return (await session.execute(stmt)).scalars().first()
 
 
-_PAYING = text(
-    "SELECT payment_id FROM bc_payments WHERE company_id = :company_id AND payment_id IS NOT NULL "
-    "AND invoices @> CAST(:named AS jsonb)"
-)
-
-
-async def payment_ids_paying(session: AsyncSession, company_id: str, object_id: str) -> list[str]:
-    """dues's ids of the recorded network payments that name the invoice presented as ``object_id``."""
+async def payments_naming(session: AsyncSession, company_id: str, object_id: str) -> list[BcPayment]:
+    """Every network payment (held, recorded or rejected) that names the invoice presented as ``object_id``,
+    oldest first."""
     named = orjson.dumps([{"objectId": object_id}]).decode()
-    return list((await session.execute(_PAYING, {"company_id": company_id, "named": named})).scalars())
+    stmt = (
+        select(BcPayment)
+        .where(BcPayment.company_id == company_id, text("invoices @> CAST(:named AS jsonb)"))
+        .order_by(BcPayment.received_on, BcPayment.object_id)
+        .params(named=named)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 # ------------------------------------------------------------------------------------------------ cd-notes

@@ -107,6 +107,10 @@ class InvoiceNetworkRead(CamelModel):
     buyer_response: str | None = Field(description="ACCEPT, REJECT or RETURN; null until the buyer answers")
     buyer_remarks: str | None = Field(description="what the buyer said with its answer")
     responded_on: IstDateTime | None = Field(description="when the buyer answered")
+    payments: list[NetworkPaymentRead] = Field(
+        description="the payments the network reported for it, oldest first: a HELD one (OFFPLATFORM) awaits "
+        "the Payment Confirmation Request, which names it by its objectId"
+    )
     messages: list[NetworkMessageRead]
 
 

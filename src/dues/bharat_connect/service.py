@@ -44,7 +44,7 @@ from dues.events.bus import InvoiceAmended, InvoicesDispatched, InvoicesHeld, pu
 from dues.kit import envelope
 from dues.kit.timefmt import now
 from dues.models import Company, Customer, Invoice, InvoiceLine
-from dues.models.bharat_connect import BcInvoice
+from dues.models.bharat_connect import BcInvoice, BcPayment
 
 S = wire.InvoiceStatus
 PRESENTED = "bharat_connect.invoice.presented"
@@ -412,8 +412,15 @@ async def status_of(session: AsyncSession, company_id: str, invoice_id: str) -> 
         if not await repository.invoice_states(session, company_id, [invoice_id]):
             raise NotFound(f"No invoice {invoice_id}.")
         raise NotFound(f"Invoice {invoice_id} was not presented on Bharat Connect.")
-    payments = await repository.payment_ids_paying(session, company_id, bc.object_id)
-    found = await repository.messages_of(session, company_id, [invoice_id, *payments])
+    paying = await repository.payments_naming(session, company_id, bc.object_id)
+    # A payment's messages are filed under dues's payment once recorded (under the invoice while held).
+    recorded = [p.payment_id for p in paying if p.payment_id is not None]
+    found = await repository.messages_of(session, company_id, [invoice_id, *recorded])
+    named = {o for p in paying for o in _object_ids(p)}
+    invoices_of = {
+        o: b.invoice_id
+        for o, b in (await repository.bc_invoices_by_object(session, company_id, sorted(named))).items()
+    }
     return InvoiceNetworkRead(
         invoice_id=bc.invoice_id,
         object_id=bc.object_id,
@@ -423,8 +430,16 @@ async def status_of(session: AsyncSession, company_id: str, invoice_id: str) -> 
         buyer_response=bc.buyer_response,
         buyer_remarks=bc.buyer_remarks,
         responded_on=bc.responded_on,
+        payments=[
+            payment_flows.read(p, [invoices_of[o] for o in _object_ids(p) if o in invoices_of])
+            for p in paying
+        ],
         messages=[_message_read(m) for m in found],
     )
+
+
+def _object_ids(payment: BcPayment) -> list[str]:
+    return [str(info.get("objectId")) for info in payment.invoices]
 
 
 # ------------------------------------------------------------------------ the network's messages, received
