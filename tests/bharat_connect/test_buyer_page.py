@@ -94,7 +94,7 @@ async def test_the_buyer_accepts_pays_returns_and_orders_in_the_browser(
     await page.wait_for_selector("#answer")
     assert "Paid" in await page.locator("#answer").inner_text()
     assert await page.locator(f"#invoice-{paid} .status").inner_text() == "PARTIALLY_PAID"
-    assert await page.locator(f"#invoice-{paid} .due").inner_text() == "₹7799.50"
+    assert await page.locator(f"#invoice-{paid} .due").inner_text() == "₹7,799.50"
 
     card = page.locator(f"#invoice-{returned}")
     await card.get_by_label("Remarks (for reject or return)").fill("PO number missing")

@@ -31,7 +31,7 @@ from dues.documents.model import (
 from dues.documents.render import ascii_widths as _ascii_widths
 from dues.documents.render import render, space_widths, text_widths, wrap
 from dues.kit.india import STATE_CODES
-from dues.kit.money import ZERO, to_paise
+from dues.kit.money import ZERO, format_inr, to_paise
 from dues.kit.words import rupees_in_words
 
 __all__ = [
@@ -227,26 +227,6 @@ def _text_lines(texts: Iterable[str], room: int) -> int:
 
 
 # --------------------------------------------------------------------------------------------- values
-
-
-# A document prints the same few amounts again and again (a line's price, its taxes, a column's totals).
-@lru_cache(maxsize=4096)
-def format_inr(amount: Decimal) -> str:
-    """Decimal('12345678.9') → '1,23,45,678.90': Indian grouping (lakhs, crores), half up to the paisa."""
-    if not amount.is_finite():
-        raise ValueError(f"not an amount: {amount}")
-    rounded = to_paise(amount)
-    if not rounded:
-        return "0.00"
-    # Decimal's own formatting groups in thousands, in C; below a lakh that is the Indian grouping too, and
-    # above it only the digits before the last thousand are grouped again, by twos (a statement formats a
-    # few thousand amounts, most of them once).
-    text = format(abs(rounded), ",.2f")
-    if len(text) > 9:
-        head = text[:-7].replace(",", "")
-        cut = 2 - len(head) % 2
-        text = ",".join([head[:cut], *(head[k : k + 2] for k in range(cut, len(head), 2))]) + text[-7:]
-    return "-" + text if rounded < 0 else text
 
 
 def _rupees(amount: Decimal) -> str:

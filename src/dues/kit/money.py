@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 PAISA = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -48,3 +49,28 @@ def amount_problem(value: Decimal) -> str | None:
             else "must be at least -99,999,999,999,999.99"
         )
     return None
+
+
+# A document prints the same few amounts again and again (a line's price, its taxes, a column's totals).
+@lru_cache(maxsize=4096)
+def format_inr(amount: Decimal) -> str:
+    """Decimal('12345678.9') → '1,23,45,678.90': Indian grouping (lakhs, crores), half up to the paisa."""
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {amount}")
+    rounded = to_paise(amount)
+    if not rounded:
+        return "0.00"
+    # Decimal's own formatting groups in thousands, in C; below a lakh that is the Indian grouping too, and
+    # above it only the digits before the last thousand are grouped again, by twos (a statement formats a
+    # few thousand amounts, most of them once).
+    text = format(abs(rounded), ",.2f")
+    if len(text) > 9:
+        head = text[:-7].replace(",", "")
+        cut = 2 - len(head) % 2
+        text = ",".join([head[:cut], *(head[k : k + 2] for k in range(cut, len(head), 2))]) + text[-7:]
+    return "-" + text if rounded < 0 else text
+
+
+def rupees(value: Decimal) -> str:
+    """₹ with Indian digit grouping, for pages: 1234567.5 → ₹12,34,567.50; -5 → -₹5.00."""
+    return ("-" if value < 0 else "") + "₹" + format_inr(abs(value))

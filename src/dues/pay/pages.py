@@ -4,7 +4,6 @@ pages load nothing from anywhere else."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ import qrcode.image.svg
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
+
+from dues.kit.money import rupees
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -31,20 +32,6 @@ _HEADERS = {
         "frame-ancestors 'none'; base-uri 'none'"
     ),
 }
-
-
-def rupees(value: Decimal) -> str:
-    """₹ with Indian digit grouping (lakh, crore): 1234567.5 → ₹12,34,567.50."""
-    sign = "-" if value < 0 else ""
-    whole, paise = f"{abs(value):.2f}".split(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups: list[str] = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return f"{sign}₹{','.join([*groups, tail])}.{paise}"
 
 
 def long_date(value: date) -> str:

@@ -23,13 +23,12 @@ from dues.audit import service as audit
 from dues.config import get_settings
 from dues.errors import Unprocessable
 from dues.kit import ids, tds
-from dues.kit.money import decimal_places
+from dues.kit.money import decimal_places, rupees
 from dues.kit.timefmt import now
 from dues.models import Company, Invoice
 from dues.models.gateway import PaymentAttempt
 from dues.pay import repository
 from dues.pay.gateway import GATEWAYS, CallbackResult, CheckoutRequest
-from dues.pay.pages import rupees
 from dues.payments import service as payments
 from dues.payments.schemas import PaymentMode
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from dues.bharat_connect.sandbox import peer, store
 from dues.bharat_connect.sandbox.peer import Delivery, Peer, SandboxError
 from dues.db import Database
 from dues.kit.envelope import JSONBody, error_response, ok
+from dues.kit.money import rupees
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -39,6 +41,8 @@ _pages = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Amounts come as Decimals from the sandbox's tables and as JSON numbers from bodies it keeps.
+_pages.filters["rupees"] = lambda value: rupees(Decimal(str(value)))
 # A test-mode page: never cached, never framed, nothing loaded from anywhere else.
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
