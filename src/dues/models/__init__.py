@@ -2,6 +2,7 @@
 
 # Modules whose models are not exported yet: imported so that their tables are part of Base.metadata.
 from dues.models import bharat_connect as bharat_connect
+from dues.models import dispute as dispute
 from dues.models import gateway as gateway
 from dues.models import message as message
 from dues.models import payment as payment
