@@ -32,6 +32,7 @@ from dues.config import Settings, get_settings
 from dues.credit_notes.endpoints import router as credit_note_router
 from dues.customers.endpoints import router as customer_router
 from dues.db import Database, FairGate, resolve_database_url
+from dues.disputes.endpoints import router as dispute_router
 from dues.health.endpoints import router as health_router
 from dues.invoices.endpoints import router as invoice_router
 from dues.kit import ids, leniency
@@ -259,6 +260,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customer_router)
     app.include_router(collection_router)
     app.include_router(payment_router)
+    app.include_router(dispute_router)
     app.include_router(credit_note_router)
     app.include_router(adjustment_router)
     app.include_router(ledger_router)

@@ -31,6 +31,7 @@ TASK_MODULES = [
     "dues.reminders.tasks",
     "dues.statements.tasks",
     "dues.bharat_connect.tasks",
+    "dues.disputes.tasks",
 ]
 
 job_app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)

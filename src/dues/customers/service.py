@@ -28,6 +28,7 @@ from dues.customers.schemas import (
     gstin_state_problem,
     tds_pair_problem,
 )
+from dues.disputes import repository as disputes
 from dues.errors import NotFound, SubError, Unprocessable, ValidationFailed, sub_errors_from_pydantic
 from dues.kit import ids, india
 from dues.kit.logging import current_request_id
@@ -160,7 +161,11 @@ async def get(session: AsyncSession, company_id: str, customer_id: str) -> Custo
     customer = await repository.get(session, company_id, customer_id)
     if customer is None:
         raise _not_found(customer_id)
-    return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
+    read = to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
+    read.promises_kept, read.promises_broken, read.open_disputes = await disputes.customer_counts(
+        session, company_id, customer_id
+    )
+    return read
 
 
 async def search(

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dues.adjustments import write_offs
 from dues.bharat_connect import cd_notes as network_cd_notes
 from dues.bharat_connect import service as network
+from dues.disputes import service as disputes
 from dues.events.bus import (
     CreditNoteApproved,
     InvoiceAmended,
@@ -34,6 +35,8 @@ async def _reminders_of_held(session: AsyncSession, event: InvoicesHeld) -> None
 
 
 subscribe(InvoicesHeld, _reminders_of_held)
+# A buyer's REJECT or RETURN on the network opens a dispute with the buyer's remarks (api.md §11).
+subscribe(InvoicesHeld, disputes.opened_on_network)
 # Bharat Connect (api.md §8): what dispatch, edits and credit notes mean on the network, queued in the same
 # transaction as the change (the transport sends the messages after the commit).
 subscribe(InvoicesDispatched, network.present_dispatched)

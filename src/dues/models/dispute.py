@@ -56,7 +56,11 @@ class Dispute(Base):
         CheckConstraint("amount IS NULL OR amount > 0", name="amount_positive"),
         # At most one open dispute per invoice, whoever races; also what the reminder engine looks up.
         Index(
-            "uq_disputes_open", "company_id", "invoice_id", unique=True, postgresql_where=text("status = 'OPEN'")
+            "uq_disputes_open",
+            "company_id",
+            "invoice_id",
+            unique=True,
+            postgresql_where=text("status = 'OPEN'"),
         ),
         Index("ix_disputes_customer", "company_id", "customer_id"),
     )
@@ -89,7 +93,11 @@ class Promise(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         # A new promise replaces the open one: at most one open per invoice.
         Index(
-            "uq_promises_open", "company_id", "invoice_id", unique=True, postgresql_where=text("status = 'OPEN'")
+            "uq_promises_open",
+            "company_id",
+            "invoice_id",
+            unique=True,
+            postgresql_where=text("status = 'OPEN'"),
         ),
         Index("ix_promises_customer", "company_id", "customer_id"),
         # The settling job reads open promises by date, across companies.

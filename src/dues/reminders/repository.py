@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dues.kit.timefmt import today_ist
 from dues.models.message import Message
 from dues.models.reminder import Reminder, ReminderSend
 
@@ -157,13 +158,27 @@ class InvoiceState:
     # Its status on the Bharat Connect network and the buyer's remarks (api.md §8), when it was presented.
     network_status: str | None = None
     network_remarks: str | None = None
+    # DISPUTED or PROMISED while an open dispute or a promise to pay not yet due pauses it (api.md §11).
+    paused: str | None = None
 
 
-_STATE_COLUMNS = """
+# What else holds an invoice's reminders (api.md §11): an open dispute, or an open promise to pay whose date
+# (``:today``, IST) has not passed; once it has, reminders resume, whether or not the promise job has run.
+_PAUSED = """
+    CASE WHEN EXISTS (SELECT 1 FROM disputes d
+                       WHERE d.company_id = i.company_id AND d.invoice_id = i.invoice_id
+                         AND d.status = 'OPEN')
+         THEN 'DISPUTED'
+         WHEN EXISTS (SELECT 1 FROM promises p
+                       WHERE p.company_id = i.company_id AND p.invoice_id = i.invoice_id AND p.status = 'OPEN'
+                         AND p.promised_date >= CAST(:today AS date))
+         THEN 'PROMISED'
+    END"""
+_STATE_COLUMNS = f"""
     i.invoice_id, i.customer_id, i.invoice_number, i.due_date, i.status, i.dispatched, i.dispatched_on,
     i.total_amount, i.paid_amount, i.balance_amount, i.payment_token, i.email_address,
     c.legal_name, c.status, c.deleted, c.email, c.contact_number, c.customer_reminders,
-    i.cgst, i.sgst, i.igst, i.cess, c.tds_section, c.tds_rate, b.status, b.buyer_remarks
+    i.cgst, i.sgst, i.igst, i.cess, c.tds_section, c.tds_rate, b.status, b.buyer_remarks, {_PAUSED}
 """
 # An invoice presented on Bharat Connect, as far as reminders care (at most one row: its primary key).
 _NETWORK = "LEFT JOIN bc_invoices b ON b.company_id = i.company_id AND b.invoice_id = i.invoice_id"
@@ -192,14 +207,16 @@ def _state(row: Sequence[Any]) -> InvoiceState:
 
 
 async def invoice_state(
-    session: AsyncSession, company_id: str, invoice_id: str, *, lock: bool = False
+    session: AsyncSession, company_id: str, invoice_id: str, *, lock: bool = False, today: date | None = None
 ) -> InvoiceState | None:
     """The invoice (None when it is not this company's), locked against payments and withdrawal when about
-    to be reminded, so the balance a reminder states is the balance at that moment."""
+    to be reminded, so the balance a reminder states is the balance at that moment. ``today`` (IST, default
+    now) decides whether a promise to pay still pauses it."""
     if not _INVOICE_ID.match(invoice_id):
         return None
     query = text(str(_STATE) + " FOR UPDATE OF i") if lock else _STATE
-    row = (await session.execute(query, {"company_id": company_id, "invoice_id": invoice_id})).first()
+    params = {"company_id": company_id, "invoice_id": invoice_id, "today": today or today_ist()}
+    row = (await session.execute(query, params)).first()
     return _state(row) if row is not None else None
 
 
@@ -275,7 +292,7 @@ _DUE = text(
      WHERE i.company_id = :company_id AND i.invoice_id > :after
        AND i.status IN ('DISPATCHED', 'PARTIALLY_PAID') AND i.dispatched AND i.balance_amount > 0
        AND c.status = 'ACTIVE' AND NOT c.deleted
-       AND (b.status IS NULL OR b.status NOT IN ({_HELD}))
+       AND (b.status IS NULL OR b.status NOT IN ({_HELD})) AND ({_PAUSED}) IS NULL
        AND o.occurrence IS NOT NULL
        AND ((i.due_date + o.occurrence) + r.send_at) AT TIME ZONE 'Asia/Kolkata' > i.dispatched_on
        AND NOT EXISTS (
@@ -306,6 +323,7 @@ async def due_batch(
         "now_ist": now_ist,
         "limit": limit,
         "after": after,
+        "today": now_ist.date(),
     }
     rows = (await session.execute(_DUE, params)).all()
     return [Due(_state(row), *row[_N_STATE:]) for row in rows]

@@ -523,7 +523,8 @@ def _refusal(invoice: InvoiceState) -> str | None:
 
 
 def _network_hold(invoice: InvoiceState) -> str | None:
-    """Why the Bharat Connect network's status of the invoice stops its reminders (api.md §8), or None."""
+    """Why the Bharat Connect network's status of the invoice (api.md §8), or an open dispute or promise to
+    pay (§11), stops its reminders, or None."""
     if invoice.network_status in ("REJECTED", "RETURNED"):
         said = f': "{invoice.network_remarks}"' if invoice.network_remarks else ""
         return (
@@ -534,6 +535,12 @@ def _network_hold(invoice: InvoiceState) -> str | None:
         return (
             f"The invoice is {invoice.network_status} on Bharat Connect; it gets no reminders until it is "
             "reopened there."
+        )
+    if invoice.paused == "DISPUTED":
+        return "The invoice is disputed; it gets no reminders until the dispute is resolved."
+    if invoice.paused == "PROMISED":
+        return (
+            "The customer promised to pay this invoice; it gets no reminders until the promised date passes."
         )
     return None
 

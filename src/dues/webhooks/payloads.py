@@ -154,6 +154,11 @@ BC_PAYMENT = ("sellerId", "objectId", "paymentId", "invoiceIds", "status", "path
 BC_CD_NOTE = ("sellerId", "creditNoteId", "objectId", "status", "path", "message")
 BC_PURCHASE_ORDER = ("sellerId", "poId", "objectId", "customerId", "status", "path", "message")
 
+# §11: a dispute opened or resolved, a promise to pay broken (dues.disputes.service).
+DISPUTED = (*INVOICE_CORE, "disputeId", "reason", "remarks", "amount", "source", "openedOn")
+DISPUTE_RESOLVED = (*DISPUTED, "outcome", "resolutionRemarks", "resolvedOn")
+PROMISE_BROKEN = (*INVOICE_CORE, "promiseId", "promisedDate", "amount", "promisedOn")
+
 # The keys of each event type's data: the contract docs/webhooks.md states and the tests check.
 SHAPES: dict[str, tuple[str, ...]] = {
     "invoice.created": INVOICE_DETAILS,
@@ -174,6 +179,9 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "payment.reversed": PAYMENT_REVERSED,
     "customer.refunded": CUSTOMER_REFUNDED,
     "tds.matched": TDS_ENTRY,
+    "invoice.disputed": DISPUTED,
+    "invoice.dispute_resolved": DISPUTE_RESOLVED,
+    "invoice.promise_broken": PROMISE_BROKEN,
     "bharat_connect.invoice.presented": BC_INVOICE,
     "bharat_connect.invoice.confirmed": BC_INVOICE,
     "bharat_connect.payment.received": BC_PAYMENT,

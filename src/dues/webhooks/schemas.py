@@ -31,6 +31,10 @@ class WebhookEvent(StrEnum):
     PAYMENT_REVERSED = "payment.reversed"
     CUSTOMER_REFUNDED = "customer.refunded"
     TDS_MATCHED = "tds.matched"
+    # Disputes and promises to pay (api.md §11).
+    INVOICE_DISPUTED = "invoice.disputed"
+    INVOICE_DISPUTE_RESOLVED = "invoice.dispute_resolved"
+    INVOICE_PROMISE_BROKEN = "invoice.promise_broken"
     # The Bharat Connect B2B messages (api.md §8): data is {path, message}, the network message as EnKash's
     # webhook carries it, so an endpoint of format enkash can be sent it at that path, as EnKash does.
     BHARAT_CONNECT_INVOICE_PRESENTED = "bharat_connect.invoice.presented"
