@@ -283,10 +283,13 @@ async def test_a_withdrawn_invoice_promise_is_not_counted(tenant: Tenant, db: Da
     assert await _counts(tenant, customer_id) == (0, 0, 0)
 
 
-async def test_a_buyer_return_on_bharat_connect_opens_a_dispute(tenant: Tenant, db: Database) -> None:
+async def test_a_buyer_return_on_bharat_connect_opens_a_dispute_closed_when_presented_again(
+    tenant: Tenant, db: Database
+) -> None:
+    await set_default(tenant, (await reminder(tenant))["reminderId"])
     await register(db, tenant)
     customer_id, _ = await buyer(tenant)
-    invoice_id = await presented(tenant, customer_id)
+    invoice_id = await presented(tenant, customer_id, dueDate=f"{YEAR}-06-30")
     [body] = await sent(db, tenant.company_id, wire.SEND_INVOICE)
 
     await deliver(
@@ -302,4 +305,17 @@ async def test_a_buyer_return_on_bharat_connect_opens_a_dispute(tenant: Tenant, 
     )
     assert await _counts(tenant, customer_id) == (0, 0, 1)
     [event] = await _events(db, tenant.company_id, "invoice.disputed")
-    assert (event["invoiceId"], event["source"]) == (invoice_id, "BHARAT_CONNECT")
+    assert (event["invoiceId"], event["source"], event["remarks"]) == (
+        invoice_id,
+        "BHARAT_CONNECT",
+        "Wrong PO number on it",
+    )
+    assert await run_at(db, f"{YEAR}-06-27 10:00") == 0
+
+    # The seller corrects it: presented again, the refusal's dispute is closed and reminders resume.
+    payload(await tenant.patch(f"{INVOICES}/{invoice_id}", json={"dueDate": f"{YEAR}-07-03"}))
+
+    [closed] = payload(await tenant.get(f"{INVOICES}/{invoice_id}/disputes"))
+    assert (closed["status"], closed["outcome"]) == ("RESOLVED", "PRESENTED_AGAIN")
+    assert await _counts(tenant, customer_id) == (0, 0, 0)
+    assert await run_at(db, f"{YEAR}-06-30 10:00") == 1

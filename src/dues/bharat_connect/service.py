@@ -40,7 +40,7 @@ from dues.collection import service as collection
 from dues.collection.schemas import DeleteRequest
 from dues.companies import service as companies
 from dues.errors import NotFound, SubError, Unprocessable
-from dues.events.bus import InvoiceAmended, InvoicesDispatched, InvoicesHeld, publish
+from dues.events.bus import InvoiceAmended, InvoicesDispatched, InvoicesHeld, InvoicesPresentedAgain, publish
 from dues.kit import envelope
 from dues.kit.timefmt import now
 from dues.models import Company, Customer, Invoice, InvoiceLine
@@ -207,11 +207,14 @@ async def present_amended(session: AsyncSession, event: InvoiceAmended) -> None:
         session, company_id, wire.EDIT_INVOICE, body, dues_id=invoice_id, object_id=bc.object_id
     )
     bc.version += 1
+    refused = bc.status in (S.REJECTED, S.RETURNED)
     if status != bc.status:
         # The new version awaits its own answer: the buyer's answer to the old one is in the audit trail.
         bc.status = status
         bc.buyer_response = bc.buyer_remarks = bc.responded_on = None
     await session.flush()
+    if refused:
+        await publish(session, InvoicesPresentedAgain(company_id, (invoice_id,)))
     await audit.record_many(session, [_trail(bc, NETWORK_ACTOR, "BHARAT_CONNECT_EDIT", before)])
     await emit(
         session,
@@ -325,6 +328,7 @@ async def change_status(
     _, new = ACTIONS[request.action]
     numbers = await repository.invoice_numbers(session, company_id, wanted)
     results, trail = [], []
+    presented_again: list[str] = []
     for invoice_id in wanted:
         bc = locked[invoice_id]
         before = _network_state(bc)
@@ -343,6 +347,8 @@ async def change_status(
             session, company_id, wire.STATUS_CHANGE_INVOICE, body, dues_id=invoice_id, object_id=bc.object_id
         )
         if request.action is wire.SupplierAction.REOPEN:
+            if bc.status in (S.REJECTED, S.RETURNED):
+                presented_again.append(invoice_id)
             # Presented again, it awaits a new answer: the old one stays in the audit trail.
             bc.buyer_response = bc.buyer_remarks = bc.responded_on = None
         bc.status = new
@@ -362,6 +368,8 @@ async def change_status(
     await audit.record_many(session, trail)
     if request.action is wire.SupplierAction.CANCEL:
         await publish(session, InvoicesHeld(company_id, tuple(wanted), S.CANCELLED.value, request.remarks))
+    if presented_again:
+        await publish(session, InvoicesPresentedAgain(company_id, tuple(presented_again)))
     return results
 
 

@@ -312,12 +312,10 @@ class CustomerRead(CamelModel):
     credit_balance: Money
     created_on: IstDateTime
     updated_on: IstDateTime
-    # api.md §11, on GET /customer/{customerId} only (null in lists and searches): counted when read.
-    promises_kept: int | None = Field(None, description="Promises to pay kept (GET of one customer only)")
-    promises_broken: int | None = Field(None, description="Promises to pay broken (GET of one customer only)")
-    open_disputes: int | None = Field(
-        None, description="Its invoices' open disputes (GET of one customer only)"
-    )
+    # api.md §11: counted when read, from the disputes and promises tables.
+    promises_kept: int = Field(0, description="How many of its promises to pay were kept")
+    promises_broken: int = Field(0, description="How many of its promises to pay were broken")
+    open_disputes: int = Field(0, description="How many of its invoices' disputes are open")
 
 
 class CustomerSearch(CamelInput):

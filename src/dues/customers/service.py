@@ -46,6 +46,19 @@ def to_read(customer: Customer, contacts: list[Contact]) -> CustomerRead:
     return read
 
 
+async def _counted(session: AsyncSession, company_id: str, reads: list[CustomerRead]) -> list[CustomerRead]:
+    """The answers with their promisesKept, promisesBroken and openDisputes (api.md §11), in one query."""
+    counts = await disputes.customer_counts(session, company_id, [r.customer_id for r in reads])
+    for read in reads:
+        read.promises_kept, read.promises_broken, read.open_disputes = counts.get(read.customer_id, (0, 0, 0))
+    return reads
+
+
+async def _read(session: AsyncSession, company_id: str, customer: Customer) -> CustomerRead:
+    contacts = await repository.contacts_of(session, company_id, [customer.customer_id])
+    return (await _counted(session, company_id, [to_read(customer, contacts)]))[0]
+
+
 def _not_found(customer_id: str) -> NotFound:
     return NotFound(f"No customer {customer_id}.")
 
@@ -161,11 +174,7 @@ async def get(session: AsyncSession, company_id: str, customer_id: str) -> Custo
     customer = await repository.get(session, company_id, customer_id)
     if customer is None:
         raise _not_found(customer_id)
-    read = to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
-    read.promises_kept, read.promises_broken, read.open_disputes = await disputes.customer_counts(
-        session, company_id, customer_id
-    )
-    return read
+    return await _read(session, company_id, customer)
 
 
 async def search(
@@ -192,7 +201,7 @@ async def search(
     by_customer: dict[str, list[Contact]] = defaultdict(list)
     for contact in contacts:
         by_customer[contact.customer_id].append(contact)
-    items = [to_read(c, by_customer[c.customer_id]) for c in rows]
+    items = await _counted(session, company_id, [to_read(c, by_customer[c.customer_id]) for c in rows])
     return Page[CustomerRead](items=items, total=total, offset=page.offset, limit=page.limit)
 
 
@@ -267,7 +276,7 @@ async def update(
         await _updated(session, company_id, customer_id, list(new))
     if "customer_key_contacts" in patch.model_fields_set:
         await _replace_contacts(session, principal, customer, patch.customer_key_contacts or [])
-    return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
+    return await _read(session, company_id, customer)
 
 
 async def _replace_contacts(
@@ -327,7 +336,7 @@ async def _set_status(
             {"status": status},
         )
         await _updated(session, company_id, customer_id, ["status"])
-    return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
+    return await _read(session, company_id, customer)
 
 
 async def activate(
@@ -353,7 +362,7 @@ async def delete(
 ) -> CustomerRead:
     customer = await _for_change(session, company_id, customer_id)
     if customer.deleted:
-        return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
+        return await _read(session, company_id, customer)
     if await has_invoices_under_collection(session, company_id, customer_id):
         raise Unprocessable(
             f"Customer {customer_id} has invoices under collection with a balance; withdraw them first."
@@ -370,7 +379,7 @@ async def delete(
         {"deleted": True},
     )
     await _updated(session, company_id, customer_id, ["deleted"])
-    return to_read(customer, await repository.contacts_of(session, company_id, [customer_id]))
+    return await _read(session, company_id, customer)
 
 
 # Contacts -------------------------------------------------------------------------------------------------

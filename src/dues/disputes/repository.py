@@ -98,14 +98,23 @@ async def promises_due(session: AsyncSession, company_id: str, today: date) -> l
 
 _COUNTS = text(
     """
-    SELECT (SELECT count(*) FROM promises WHERE company_id = :c AND customer_id = :k AND status = 'KEPT'),
-           (SELECT count(*) FROM promises WHERE company_id = :c AND customer_id = :k AND status = 'BROKEN'),
-           (SELECT count(*) FROM disputes WHERE company_id = :c AND customer_id = :k AND status = 'OPEN')
+    SELECT k.customer_id,
+           (SELECT count(*) FROM promises p
+             WHERE p.company_id = :c AND p.customer_id = k.customer_id AND p.status = 'KEPT'),
+           (SELECT count(*) FROM promises p
+             WHERE p.company_id = :c AND p.customer_id = k.customer_id AND p.status = 'BROKEN'),
+           (SELECT count(*) FROM disputes d
+             WHERE d.company_id = :c AND d.customer_id = k.customer_id AND d.status = 'OPEN')
+      FROM unnest(CAST(:k AS varchar[])) AS k(customer_id)
     """
 )
 
 
-async def customer_counts(session: AsyncSession, company_id: str, customer_id: str) -> tuple[int, int, int]:
-    """(promises kept, promises broken, disputes open) of the company's customer."""
-    row = (await session.execute(_COUNTS, {"c": company_id, "k": customer_id})).one()
-    return int(row[0]), int(row[1]), int(row[2])
+async def customer_counts(
+    session: AsyncSession, company_id: str, customer_ids: list[str]
+) -> dict[str, tuple[int, int, int]]:
+    """customerId → (promises kept, promises broken, disputes open), for the company's customers given."""
+    if not customer_ids:
+        return {}
+    rows = await session.execute(_COUNTS, {"c": company_id, "k": customer_ids})
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows.all()}

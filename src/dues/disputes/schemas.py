@@ -55,7 +55,7 @@ class DisputeResolve(CamelInput):
 
 
 class DisputeRead(CamelModel):
-    dispute_id: str
+    dispute_id: str = Field(description="DS + 14 characters")
     invoice_id: str
     customer_id: str
     reason: str
@@ -63,11 +63,11 @@ class DisputeRead(CamelModel):
     amount: Money | None
     status: str = Field(description="OPEN or RESOLVED")
     outcome: str | None
-    resolution_remarks: str | None
-    opened_by: str
+    resolution_remarks: str | None = Field(description="What the resolver said")
+    opened_by: str = Field(description="The user who opened it, or network:bharat-connect")
     source: str = Field(description="API, PORTAL or BHARAT_CONNECT")
     created_on: IstDateTime
-    resolved_on: IstDateTime | None
+    resolved_on: IstDateTime | None = Field(description="When it was resolved (IST)")
 
 
 class PromiseCreate(CamelInput):
@@ -83,11 +83,11 @@ class PromiseCreate(CamelInput):
 
 
 class PromiseRead(CamelModel):
-    promise_id: str
+    promise_id: str = Field(description="PP + 14 characters")
     invoice_id: str
     customer_id: str
-    promised_date: date
+    promised_date: date = Field(description="The date the customer promised to pay by")
     amount: Money
     status: str = Field(description="OPEN, KEPT, BROKEN, or SUPERSEDED (a newer promise replaced it)")
     created_on: IstDateTime
-    settled_on: IstDateTime | None
+    settled_on: IstDateTime | None = Field(description="When it became KEPT, BROKEN or SUPERSEDED (IST)")

@@ -26,7 +26,7 @@ from dues.auth.service import Principal
 from dues.disputes import repository
 from dues.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, PromiseCreate, PromiseRead
 from dues.errors import NotFound, Unprocessable, ValidationFailed
-from dues.events.bus import InvoicesHeld
+from dues.events.bus import InvoicesHeld, InvoicesPresentedAgain
 from dues.kit import ids
 from dues.kit.timefmt import format_ist, now, today_ist
 from dues.models import Invoice
@@ -138,19 +138,14 @@ async def open_dispute(
     return DisputeRead.model_validate(dispute)
 
 
-async def resolve(
-    session: AsyncSession, principal: Principal, company_id: str, invoice_id: str, body: DisputeResolve
-) -> DisputeRead:
-    invoice = await repository.lock_invoice(session, company_id, invoice_id)
-    if invoice is None:
-        raise _not_found(invoice_id)
-    dispute = await repository.open_dispute(session, company_id, invoice_id)
-    if dispute is None:
-        raise Unprocessable(f"Invoice {invoice_id} has no open dispute to resolve.")
+async def _close(
+    session: AsyncSession, invoice: Invoice, dispute: Dispute, outcome: str, remarks: str | None, actor: str
+) -> None:
+    company_id, invoice_id = invoice.company_id, invoice.invoice_id
     dispute.status = "RESOLVED"
-    dispute.outcome = body.outcome.value
-    dispute.resolution_remarks = body.remarks
-    dispute.resolved_by = principal.user_id
+    dispute.outcome = outcome
+    dispute.resolution_remarks = remarks
+    dispute.resolved_by = actor
     dispute.resolved_on = now()
     await session.flush()
     data = {
@@ -161,10 +156,22 @@ async def resolve(
     }
     await webhooks.emit(session, company_id, "invoice.dispute_resolved", invoice_id, data)
     await audit.record(
-        session, company_id, principal.user_id, "invoice", invoice_id, "DISPUTE_RESOLVED",
+        session, company_id, actor, "invoice", invoice_id, "DISPUTE_RESOLVED",
         {"disputeId": dispute.dispute_id, "status": "OPEN"},
-        {"disputeId": dispute.dispute_id, "status": "RESOLVED", "outcome": dispute.outcome}, body.remarks,
+        {"disputeId": dispute.dispute_id, "status": "RESOLVED", "outcome": outcome}, remarks,
     )  # fmt: skip
+
+
+async def resolve(
+    session: AsyncSession, principal: Principal, company_id: str, invoice_id: str, body: DisputeResolve
+) -> DisputeRead:
+    invoice = await repository.lock_invoice(session, company_id, invoice_id)
+    if invoice is None:
+        raise _not_found(invoice_id)
+    dispute = await repository.open_dispute(session, company_id, invoice_id)
+    if dispute is None:
+        raise Unprocessable(f"Invoice {invoice_id} has no open dispute to resolve.")
+    await _close(session, invoice, dispute, body.outcome.value, body.remarks, principal.user_id)
     return DisputeRead.model_validate(dispute)
 
 
@@ -189,6 +196,21 @@ async def opened_on_network(session: AsyncSession, event: InvoicesHeld) -> None:
         if await repository.open_dispute(session, event.company_id, invoice_id) is not None:
             continue
         await _open(session, invoice, "OTHER", event.remarks, None, NETWORK_ACTOR, "BHARAT_CONNECT")
+
+
+async def closed_on_network(session: AsyncSession, event: InvoicesPresentedAgain) -> None:
+    """Invoices the buyer refused were presented to it again: the disputes the refusal opened are resolved
+    (PRESENTED_AGAIN), and reminders resume while the buyer's new answer is awaited, as before disputes; a
+    dispute a user opened stays open."""
+    for invoice_id in event.invoice_ids:
+        invoice = await repository.lock_invoice(session, event.company_id, invoice_id)
+        dispute = await repository.open_dispute(session, event.company_id, invoice_id)
+        if invoice is None or dispute is None or dispute.source != "BHARAT_CONNECT":
+            continue
+        await _close(
+            session, invoice, dispute, "PRESENTED_AGAIN", "Presented to the buyer again on Bharat Connect",
+            NETWORK_ACTOR,
+        )  # fmt: skip
 
 
 # Promises to pay.
@@ -284,8 +306,3 @@ async def settle_due(session: AsyncSession, company_id: str, today: date) -> dic
         counts[status] = counts.get(status, 0) + 1
     await session.flush()
     return counts
-
-
-async def customer_counts(session: AsyncSession, company_id: str, customer_id: str) -> tuple[int, int, int]:
-    """(promisesKept, promisesBroken, openDisputes) of a customer."""
-    return await repository.customer_counts(session, company_id, customer_id)

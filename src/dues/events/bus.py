@@ -67,6 +67,15 @@ class InvoicesHeld:
     remarks: str | None = None
 
 
+@dataclass(frozen=True)
+class InvoicesPresentedAgain:
+    """Invoices the buyer had rejected or returned on Bharat Connect were presented to it again (an edit's
+    new version, or the seller's REOPEN) and await a new answer: the dispute the refusal opened is closed."""
+
+    company_id: str
+    invoice_ids: tuple[str, ...]
+
+
 def subscribe(kind: type, handler: Handler) -> None:
     if handler not in _handlers[kind]:
         _handlers[kind].append(handler)

@@ -13,6 +13,7 @@ from dues.events.bus import (
     InvoiceAmended,
     InvoicesDispatched,
     InvoicesHeld,
+    InvoicesPresentedAgain,
     InvoicesSettled,
     subscribe,
 )
@@ -37,6 +38,7 @@ async def _reminders_of_held(session: AsyncSession, event: InvoicesHeld) -> None
 subscribe(InvoicesHeld, _reminders_of_held)
 # A buyer's REJECT or RETURN on the network opens a dispute with the buyer's remarks (api.md §11).
 subscribe(InvoicesHeld, disputes.opened_on_network)
+subscribe(InvoicesPresentedAgain, disputes.closed_on_network)
 # Bharat Connect (api.md §8): what dispatch, edits and credit notes mean on the network, queued in the same
 # transaction as the change (the transport sends the messages after the commit).
 subscribe(InvoicesDispatched, network.present_dispatched)

@@ -12,7 +12,9 @@ from dues.models.base import Base
 
 MONEY = Numeric(16, 2)
 DISPUTE_REASONS = ("PRICING", "QUANTITY", "QUALITY", "NOT_RECEIVED", "DUPLICATE", "OTHER")
-DISPUTE_OUTCOMES = ("CREDIT_NOTE", "REJECTED", "WITHDRAWN")
+# PRESENTED_AGAIN: a dispute the buyer's refusal on Bharat Connect opened, closed by dues when the seller
+# presented the invoice to the buyer again (an edit, REOPEN); not a value the resolve call takes.
+DISPUTE_OUTCOMES = ("CREDIT_NOTE", "REJECTED", "WITHDRAWN", "PRESENTED_AGAIN")
 DISPUTE_SOURCES = ("API", "PORTAL", "BHARAT_CONNECT")
 # SUPERSEDED: replaced by a newer promise before its date came (neither kept nor broken).
 PROMISE_STATUSES = ("OPEN", "KEPT", "BROKEN", "SUPERSEDED")

@@ -45,7 +45,7 @@ def upgrade() -> None:
             name=op.f("ck_disputes_reason"),
         ),
         sa.CheckConstraint(
-            "outcome IS NULL OR outcome IN ('CREDIT_NOTE', 'REJECTED', 'WITHDRAWN')",
+            "outcome IS NULL OR outcome IN ('CREDIT_NOTE', 'REJECTED', 'WITHDRAWN', 'PRESENTED_AGAIN')",
             name=op.f("ck_disputes_outcome"),
         ),
         sa.CheckConstraint("source IN ('API', 'PORTAL', 'BHARAT_CONNECT')", name=op.f("ck_disputes_source")),
