@@ -596,7 +596,7 @@ async def timeline(
 ) -> Timeline:
     """The reminders an invoice was sent (each message and what became of it) and the ones planned."""
     at = at or now()
-    invoice = await repository.invoice_state(session, company_id, invoice_id)
+    invoice = await repository.invoice_state(session, company_id, invoice_id, today=at.astimezone(IST).date())
     if invoice is None:
         raise NotFound(f"No invoice {invoice_id}.")
     sends = await repository.sends_of(session, company_id, invoice_id)
