@@ -6,7 +6,7 @@ promise (the partial unique indexes hold the same line in the database).
 
 Reminders: the reminder engine and "remind now" read open disputes and promises themselves
 (dues.reminders.repository, _PAUSED); here, opening one also cancels reminder messages still waiting in the
-outbox. A promise's date passing resumes reminders at once; the daily job (tasks.py) then settles it.
+outbox. A promise's date passing resumes reminders at once; the hourly job (tasks.py) then settles it.
 
 A new promise replaces the open one: if the old one's date has passed it is settled as the job would (KEPT or
 BROKEN, counted); if not, it becomes SUPERSEDED, counted neither way, as the customer renegotiated in time.
