@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.audit import service as audit
 from dues.auth.service import Principal
+from dues.bharat_connect.common import NETWORK_ACTOR
 from dues.disputes import repository
 from dues.disputes.schemas import DisputeCreate, DisputeRead, DisputeResolve, PromiseCreate, PromiseRead
 from dues.errors import NotFound, Unprocessable, ValidationFailed
@@ -35,7 +36,6 @@ from dues.reminders import service as reminders
 from dues.webhooks import payloads
 from dues.webhooks import service as webhooks
 
-NETWORK_ACTOR = "network:bharat-connect"
 ISSUED = ("DISPATCHED", "PARTIALLY_PAID")
 
 
