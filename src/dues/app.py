@@ -50,6 +50,7 @@ from dues.reports.overview.endpoints import router as overview_router
 from dues.statements.endpoints import router as statement_router
 from dues.tds.endpoints import router as tds_router
 from dues.uploads.endpoints import router as upload_router
+from dues.web import routes as web
 from dues.webhooks.endpoints import router as webhook_router
 
 log = structlog.get_logger("dues.http")
@@ -285,6 +286,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # HTML for people (/login, /logout, /outbox): outside /api/, signed in by cookie, never enveloped.
     app.include_router(login_pages)
     app.include_router(outbox_pages)
+    # The finance team's web app (/app) and the customer portal (/portal).
+    web.install(app)
     apidocs.install(app)
     # /healthz and /readyz for load balancers: outside /api/, no token, no envelope.
     app.include_router(health_router)

@@ -37,7 +37,7 @@ from starlette.responses import Response
 
 from dues.config import Settings
 from dues.embedded import start_embedded
-from dues.errors import DuesError
+from dues.errors import DuesError, unexpected_answer
 from dues.kit.envelope import error_response
 
 log = structlog.get_logger("dues.db")
@@ -513,12 +513,7 @@ class DuesRoute(APIRoute):
                 # Handled here rather than by Starlette's outermost middleware so the 500 still carries the
                 # request id header and goes through the request log.
                 log.exception("unexpected error", path=request.url.path)
-                return error_response(
-                    500,
-                    "SYSTEM_ERROR",
-                    "Something went wrong on our side; it has been logged. Try again.",
-                    [],
-                )
+                return unexpected_answer(request)
             finally:
                 _serving.reset(serving)
                 if gate is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -195,10 +195,39 @@ def _is_malformed_body(errors: Sequence[Any]) -> bool:
     )
 
 
+UNEXPECTED = "Something went wrong on our side; it has been logged. Try again."
+PageRenderer = Callable[[Request, int, str], Response]
+# Paths answered for people (the web app, the portal) and how their errors are shown there: as a page, never
+# the JSON envelope. Set by dues.web when the app is built; errors cannot import the pages themselves.
+_pages: tuple[Callable[[str], bool], PageRenderer] | None = None
+
+
+def answer_pages_with(is_page: Callable[[str], bool], render: PageRenderer) -> None:
+    global _pages
+    _pages = (is_page, render)
+
+
+def _page(request: Request) -> PageRenderer | None:
+    if _pages is not None and _pages[0](request.url.path):
+        return _pages[1]
+    return None
+
+
+def unexpected_answer(request: Request) -> Response:
+    """The 500 for an error nobody expected: a page on the pages' paths, else the envelope."""
+    page = _page(request)
+    if page is not None:
+        return page(request, 500, UNEXPECTED)
+    return error_response(500, ErrorType.SYSTEM_ERROR, UNEXPECTED, [])
+
+
 async def _dues_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DuesError)
     if exc.status_code >= 500:
         log.error("request failed", error=exc.message)
+    page = _page(request)
+    if page is not None:
+        return page(request, exc.status_code, exc.message)
     response = error_response(
         exc.status_code, exc.error_type, exc.message, [s.to_json() for s in exc.sub_errors]
     )
@@ -209,6 +238,10 @@ async def _dues_error(request: Request, exc: Exception) -> Response:
 async def _request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
+    page = _page(request)
+    if page is not None:
+        subs = sub_errors_from_pydantic(errors)
+        return page(request, 422, ValidationFailed.of(subs).message)
     if _is_malformed_body(errors):
         return error_response(
             400, ErrorType.CLIENT_REQUEST_ERROR, "The request body is not a valid JSON object.", []
@@ -247,6 +280,9 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     message = _STATUS_MESSAGES.get(status) or (
         exc.detail if isinstance(exc.detail, str) else "Request failed."
     )
+    page = _page(request)
+    if page is not None and status != 405:
+        return page(request, status, message)
     response = error_response(status, error_type, message, [])
     if exc.headers:
         response.headers.update(exc.headers)
@@ -260,9 +296,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error", path=request.url.path, request_id=current_request_id())
-    return error_response(
-        500, ErrorType.SYSTEM_ERROR, "Something went wrong on our side; it has been logged. Try again.", []
-    )
+    return unexpected_answer(request)
 
 
 def install(app: FastAPI) -> None:

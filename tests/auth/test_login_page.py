@@ -72,18 +72,18 @@ async def test_the_form_asks_for_company_email_and_password(client: httpx.AsyncC
 
     for field in ('name="companyId"', 'name="email"', 'name="password"', 'type="password"'):
         assert field in html
-    assert '<input type="hidden" name="next" value="/outbox">' in html
+    assert '<input type="hidden" name="next" value="/app">' in html
     response = await client.get("/login")
     csp = response.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "form-action 'self'" in csp and "http" not in csp
     assert response.headers["x-frame-options"] == "DENY"
 
 
-async def test_right_password_sets_a_strict_httponly_cookie_and_goes_to_the_outbox(tenant: Tenant) -> None:
+async def test_right_password_sets_a_strict_httponly_cookie_and_goes_to_the_app(tenant: Tenant) -> None:
     response = await _sign_in(tenant)
 
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/outbox"
+    assert response.headers["location"] == "/app"
     raw = _raw_set_cookie(response, SESSION)
     cookie = _cookies(response)[SESSION][SESSION]
     assert cookie["httponly"] is True
@@ -221,15 +221,15 @@ async def test_characters_no_database_takes_are_refused_as_a_wrong_login(tenant:
     [
         ("/outbox?channel=SMS&status=FAILED", "/outbox?channel=SMS&status=FAILED"),
         ("/outbox", "/outbox"),
-        ("", "/outbox"),
-        ("https://evil.example/phish", "/outbox"),
-        ("//evil.example/phish", "/outbox"),
-        ("/\\evil.example", "/outbox"),
-        ("/\t/evil.example", "/outbox"),
-        ("javascript:alert(1)", "/outbox"),
-        ("outbox", "/outbox"),
-        ("http:/evil.example", "/outbox"),
-        ("/login", "/outbox"),
+        ("", "/app"),
+        ("https://evil.example/phish", "/app"),
+        ("//evil.example/phish", "/app"),
+        ("/\\evil.example", "/app"),
+        ("/\t/evil.example", "/app"),
+        ("javascript:alert(1)", "/app"),
+        ("outbox", "/app"),
+        ("http:/evil.example", "/app"),
+        ("/login", "/app"),
     ],
 )
 async def test_next_goes_only_to_a_path_of_this_site(tenant: Tenant, given: str, expected: str) -> None:
@@ -243,7 +243,7 @@ async def test_the_form_carries_only_a_safe_next(client: httpx.AsyncClient) -> N
     refused = await client.get("/login", params={"next": "//evil.example"})
 
     assert '<input type="hidden" name="next" value="/outbox?channel=SMS">' in kept.text
-    assert '<input type="hidden" name="next" value="/outbox">' in refused.text
+    assert '<input type="hidden" name="next" value="/app">' in refused.text
     assert "evil" not in refused.text
 
 

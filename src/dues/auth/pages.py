@@ -30,7 +30,7 @@ SESSION_COOKIE = "dues_session"
 # Not a secret: only saves typing the company ID at the next sign-in.
 COMPANY_COOKIE = "dues_company"
 COMPANY_COOKIE_SECONDS = 365 * 24 * 3600
-DEFAULT_NEXT = "/outbox"
+DEFAULT_NEXT = "/app"
 # The one answer to every sign-in that fails for its credentials, whatever the reason.
 WRONG_LOGIN = "Wrong company ID, e-mail or password."
 TEMPLATES = Path(__file__).parent / "templates"
