@@ -75,5 +75,13 @@ def webhook_id() -> str:
     return "WH" + _random(14)
 
 
+def portal_link_id() -> str:
+    return "PL" + _random(14)
+
+
+def saved_view_id() -> str:
+    return "SV" + _random(14)
+
+
 def request_id() -> str:
     return secrets.token_hex(12)

@@ -7,6 +7,7 @@ from dues.models import gateway as gateway
 from dues.models import message as message
 from dues.models import payment as payment
 from dues.models import reminder as reminder
+from dues.models import web as web
 from dues.models import webhook as webhook
 from dues.models.adjustment import (
     CreditNote,

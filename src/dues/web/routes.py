@@ -11,6 +11,7 @@ from dues.db import DuesRoute
 from dues.web import common
 from dues.web.bharat_connect.pages import router as bharat_connect
 from dues.web.customers.pages import router as customers
+from dues.web.invoices.editing import router as invoice_editing
 from dues.web.invoices.pages import router as invoices
 from dues.web.operations.pages import router as operations
 from dues.web.overview.pages import router as overview
@@ -22,7 +23,17 @@ from dues.web.uploads.pages import router as uploads
 app_pages = APIRouter(
     route_class=DuesRoute, include_in_schema=False, dependencies=[Depends(common.same_site_only)]
 )
-for area in (overview, customers, invoices, payments, uploads, operations, bharat_connect, settings):
+for area in (
+    overview,
+    customers,
+    invoice_editing,
+    invoices,
+    payments,
+    uploads,
+    operations,
+    bharat_connect,
+    settings,
+):
     app_pages.include_router(area)
 
 portal_pages = APIRouter(
