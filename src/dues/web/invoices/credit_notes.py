@@ -342,6 +342,13 @@ async def list_notes(request: Request, user: SignedIn, session: ReadSessionDep) 
         date_from=date_from,
         date_to=date_to,
         customer_id=customer_id,
+        filters={
+            "status": status,
+            "number": number,
+            "from": date_from,
+            "to": date_to,
+            "customerId": customer_id,
+        },
     )
 
 
