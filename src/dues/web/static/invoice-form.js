@@ -181,6 +181,14 @@ function invoiceForm(form) {
       if (!placeTouched) place.value = customerState();
     });
   }
+  // The debit note's fields matter only for a debit note: shown with it, out of the way otherwise.
+  const kind = form.querySelector("[data-document-type]");
+  const debitNote = form.querySelector("[data-debit-note]");
+  function showDebitNote() {
+    if (kind && debitNote) debitNote.hidden = kind.value !== "DEBIT_NOTE";
+  }
+  if (kind) kind.addEventListener("change", showDebitNote);
+  showDebitNote();
   form.addEventListener("input", recompute);
   form.addEventListener("change", recompute);
   renumber();
