@@ -158,3 +158,18 @@ async def test_a_viewer_gets_no_form_and_its_posts_are_refused(
         await tenant.post("/api/v0/invoice/search", json={"customerIds": [customer["customerId"]]})
     )
     assert found["total"] == 0
+
+
+async def test_an_invoice_made_without_lines_keeps_its_amounts_when_its_notes_change(tenant: Tenant) -> None:
+    cookie = await sign_in(tenant)
+    customer = await tenant.create_customer(state="Karnataka")
+    body = {"customerId": customer["customerId"], "dueDate": "2099-12-31", "baseAmount": 1000, "igst": 180}
+    made = payload(await tenant.post("/api/v0/invoice", json=body))
+    page = await tenant.http.get(f"/app/invoices/{made['invoiceId']}/edit", headers=cookie)
+    assert page.status_code == 200 and "made without lines, for ₹1,000.00 before tax" in page.text
+    data = form_of_lines(customer["customerId"], [], op="save", description="Against PO 88")
+    data |= {"invoiceDate": made["invoiceDate"], "invoiceNumber": made["invoiceNumber"]}
+    response = await tenant.http.post(f"/app/invoices/{made['invoiceId']}/edit", data=data, headers=cookie)
+    assert response.status_code == 303, response.text
+    after = await invoice(tenant, made["invoiceId"])
+    assert (after["description"], after["totalAmount"], after["lineItems"]) == ("Against PO 88", 1180.0, [])
