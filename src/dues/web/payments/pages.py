@@ -43,7 +43,7 @@ from dues.web.common import (
     render,
     text,
 )
-from dues.web.payments import allocation, repository
+from dues.web.payments import allocation, repository, tds_pages
 from dues.web.payments.repository import Filters
 
 router = APIRouter(route_class=DuesRoute)
@@ -463,3 +463,7 @@ async def reverse_payment(
         f"/app/payments/{payment_id}",
         flash=f"Payment {payment_id} reversed: {owed_again} invoice(s) owe again{charged}.",
     )
+
+
+# The TDS register's pages are this area's too (a payment's TDS lands there); served by the same router.
+router.include_router(tds_pages.router)

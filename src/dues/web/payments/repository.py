@@ -147,3 +147,14 @@ async def credit_balance(session: AsyncSession, company_id: str, customer_id: st
         Customer.company_id == company_id, Customer.customer_id == customer_id
     )
     return Decimal((await session.execute(stmt)).scalar_one_or_none() or 0)
+
+
+async def customer_names(
+    session: AsyncSession, company_id: str, customer_ids: Sequence[str]
+) -> dict[str, str]:
+    if not customer_ids:
+        return {}
+    stmt = select(Customer.customer_id, Customer.legal_name).where(
+        Customer.company_id == company_id, Customer.customer_id.in_(list(set(customer_ids)))
+    )
+    return {cid: name for cid, name in (await session.execute(stmt)).all()}
