@@ -11,6 +11,7 @@ import httpx
 import pytest_asyncio
 
 from dues.db import Database
+from dues.kit.timefmt import today_ist
 from tests.payments.helpers import money
 from tests.support import Tenant, TenantFactory
 from tests.web.browser import PHONE, Watched, needs_chromium
@@ -96,3 +97,36 @@ async def test_record_a_cheque_with_tds_by_suggestion_then_reverse_it(
     await page.wait_for_url(f"{server}/app/payments")
     assert await page.locator("#payments .badge-reversed").inner_text() == "Reversed"
     await watched.check("payments-list")
+
+
+async def test_record_a_form_16a_certificate_in_the_register(
+    browser: Browser, server: str, seller: tuple[Tenant, Scene]
+) -> None:
+    tenant, s = seller
+    body = {
+        "mode": "NEFT",
+        "amount": 11600,
+        "reference": "UTR-BROWSER-1",
+        "paidOn": today_ist().isoformat(),
+        "customerId": s.customer_id,
+        "tdsSection": "194J",
+        "deductorTan": TAN,
+        "allocations": [{"invoiceId": s.older["invoiceId"], "amount": 11600, "tdsAmount": 200}],
+    }
+    assert (await tenant.post("/api/v0/payment", json=body)).status_code == 200
+    watched = Watched(await browser.new_page(viewport=PHONE))
+    page = watched.page
+    await watched.sign_in(server, tenant.company_id, tenant.username, tenant.password)
+    await page.goto(f"{server}/app/payments")
+    await page.get_by_role("link", name="TDS register").click()
+    await page.wait_for_url(f"{server}/app/tds")
+    await watched.check("payments-tds-register")
+    await page.locator("#tds-entries a").first.click()
+    await page.wait_for_url(f"{server}/app/tds/TD*")
+    await page.get_by_label("Certificate number").fill("ABCD1234")
+    await page.get_by_label("Certificate date").fill(today_ist().isoformat())
+    await page.get_by_label("Certificate amount (₹)").fill("200")
+    await page.get_by_role("button", name="Record certificate").click()
+    await page.locator("#flash").wait_for()
+    assert await page.locator("#tds-status").inner_text() == "Certificate received"
+    await watched.check("payments-tds-entry")
