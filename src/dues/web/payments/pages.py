@@ -149,6 +149,7 @@ async def _record_page(
         await repository.customer(session, user.company_id, form.customer_id) if form.customer_id else None
     )
     rows: list[allocation.Owed] = []
+    more = False
     tds_default = ""
     if customer is not None:
         company = await companies.get(session, user.company_id)
@@ -160,7 +161,10 @@ async def _record_page(
             for i in open_
             if approvals.is_approved(ApprovalStatus(i.approval_status), company.approval_chain)
         ]
-        rows = allocation.owed(approved, customer.tds_rate, company.tds_sanity_percent)
+        more = len(approved) > repository.ALLOCATION_ROWS
+        rows = allocation.owed(
+            approved[: repository.ALLOCATION_ROWS], customer.tds_rate, company.tds_sanity_percent
+        )
         if customer.tds_section and customer.tds_rate:
             tds_default = describe(customer.tds_section, customer.tds_rate)
             form.values.setdefault("tdsSection", customer.tds_section)
@@ -177,6 +181,7 @@ async def _record_page(
         customer_missing=bool(form.customer_id) and customer is None,
         customers=customers,
         rows=rows,
+        more=more,
         tds_default=tds_default,
         unallocated=unallocated,
         modes=MODES,

@@ -23,6 +23,9 @@ _CUSTOMER_ID = re.compile(r"^KC[A-Z0-9]{14}\Z", re.ASCII)
 _PAYMENT_ID = re.compile(r"^PAY[A-Z0-9]{13}\Z", re.ASCII)
 # A select of customers stays usable up to a few hundred names; past that the list page's filter is the way.
 CUSTOMER_CHOICES = 500
+# The allocation table posts three fields a row and a form holds at most common.MAX_FORM_FIELDS: the oldest
+# 300 open invoices are shown (a payment beyond them is left to the service's oldest-first spreading).
+ALLOCATION_ROWS = 300
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ async def open_invoices(
             Invoice.balance_amount > 0,
         )
         .order_by(Invoice.due_date, Invoice.invoice_date, Invoice.invoice_id)
+        .limit(ALLOCATION_ROWS + 1)
     )
     return list((await session.execute(stmt)).scalars())
 

@@ -77,6 +77,17 @@ function paymentsAllocation(form) {
     return true;
   }
 
+  // A second click on "Record payment" while the first is on its way would record the money twice (a
+  // cheque's number is not unique the way a UTR is).
+  form.addEventListener("submit", (event) => {
+    if (event.submitter && event.submitter.dataset.suggest !== undefined) return;
+    if (form.dataset.sent === "true") event.preventDefault();
+    form.dataset.sent = "true";
+  });
+  // Back to this page from the browser's history: the form may be sent again.
+  window.addEventListener("pageshow", () => {
+    form.dataset.sent = "false";
+  });
   received.addEventListener("input", update);
   rows.forEach((row) => row.querySelector("[data-cash]").addEventListener("input", update));
   const button = form.querySelector("[data-suggest]");
