@@ -39,6 +39,7 @@ SENDS_PAGE = 25
 ReminderIdPath = Annotated[str, Path(max_length=16)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 CHANNELS = [c.value for c in ReminderChannel]
+CHANNEL_NAMES = {"EMAIL": "E-mail", "SMS": "SMS", "WHATSAPP": "WhatsApp"}
 _STEP_KEY = re.compile(r"^steps\[(\d+)\]")
 
 
@@ -160,6 +161,7 @@ def _form_page(
         steps=rule.padded(),
         reminder=reminder,
         channels=CHANNELS,
+        channel_names=CHANNEL_NAMES,
         placeholders=PLACEHOLDERS,
         problems=refused,
     )
