@@ -132,3 +132,11 @@ async def test_another_companys_endpoint_is_not_found(tenants: TenantFactory, te
     assert (await tenant.http.get(f"/app/webhooks/{webhook_id}", headers=other)).status_code == 404
     assert (await tenant.http.post(f"/app/webhooks/{webhook_id}/delete", headers=other)).status_code == 404
     assert len(payload(await tenant.get("/api/v0/webhook"))) == 1
+
+
+async def test_forms_sent_from_another_site_are_refused(tenant: Tenant) -> None:
+    foreign = {**await sign_in(tenant), "Origin": "https://evil.example"}
+    for path in ("/app/webhooks", "/app/reminders", "/app/uploads"):
+        response = await tenant.http.post(path, headers=foreign, data={"url": PUBLIC, "name": "Forged"})
+        assert response.status_code == 403 and "sent from another site" in response.text, path
+    assert payload(await tenant.get("/api/v0/webhook")) == []
