@@ -48,7 +48,7 @@ async def test_an_admin_changes_the_approval_chain_and_upi_and_adds_a_checker(
     # A UPI id with no bank handle is refused on its section, what was typed kept.
     await page.get_by_label("UPI id (VPA)").fill("ganesh.traders")
     await page.get_by_label("UPI payee name").fill("Shree Ganesh Traders")
-    await page.get_by_role("button", name="Save upi").click()
+    await page.get_by_role("button", name="Save UPI").click()
     await page.wait_for_load_state()
     assert "is not a UPI id" in await page.locator("#e-upiVpa").inner_text()
     assert await page.get_by_label("UPI payee name").input_value() == "Shree Ganesh Traders"
@@ -56,7 +56,7 @@ async def test_an_admin_changes_the_approval_chain_and_upi_and_adds_a_checker(
     watched.errors = [e for e in watched.errors if "status of 422" not in e]
     await watched.check("settings-refused")
     await page.get_by_label("UPI id (VPA)").fill("ganesh.traders@okhdfc")
-    await page.get_by_role("button", name="Save upi").click()
+    await page.get_by_role("button", name="Save UPI").click()
     await page.wait_for_load_state()
     assert "UPI settings saved." in await page.locator("#flash").inner_text()
 
