@@ -63,3 +63,24 @@ async def set_logo(
     company.logo = content
     company.logo_content_type = content_type
     await session.flush()
+
+
+async def user(
+    session: AsyncSession, company_id: str, user_id: str, *, for_update: bool = False
+) -> User | None:
+    stmt = select(User).where(User.company_id == company_id, User.user_id == user_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def active_admins(session: AsyncSession, company_id: str) -> list[str]:
+    """The user ids of the company's active ADMINs, locked: two admins demoting each other at once must not
+    both succeed and leave the company with none."""
+    stmt = (
+        select(User.user_id)
+        .where(User.company_id == company_id, User.role == "ADMIN", User.active.is_(True))
+        .order_by(User.user_id)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -18,7 +18,7 @@ from dues.companies.schemas import (
 )
 from dues.documents.logo import LogoProblem, check_logo
 from dues.documents.model import Logo
-from dues.errors import Forbidden, NotFound, ValidationFailed
+from dues.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from dues.kit import ids, india
 from dues.kit.money import ZERO
 from dues.kit.passwords import hash_secret, new_client_secret, new_password
@@ -309,6 +309,58 @@ async def deactivate_user(session: AsyncSession, company_id: str, email: str, ac
     user.active = False
     user.token_version += 1
     await audit.record(session, company_id, actor, "user", user.user_id, "DEACTIVATE")
+
+
+async def set_role(
+    session: AsyncSession, company_id: str, user_id: str, role: str, actor: str = "cli"
+) -> User:
+    """Another role for a user of the company. The role is read afresh on every request (never carried in a
+    token), so it holds from the user's next request on; the company keeps at least one active ADMIN."""
+    if role not in Role.__members__:
+        raise ValidationFailed.field("role", f"must be one of {', '.join(Role)}", role)
+    user = await _user_by_id(session, company_id, user_id)
+    if user.role == role:
+        return user
+    if user.role == Role.ADMIN and user.active:
+        await _keep_an_admin(session, company_id, user_id, "change its role")
+    before = {"role": user.role}
+    user.role = role
+    await session.flush()
+    await audit.record(session, company_id, actor, "user", user.user_id, "UPDATE", before, {"role": role})
+    return user
+
+
+async def set_active(
+    session: AsyncSession, company_id: str, user_id: str, active: bool, actor: str = "cli"
+) -> User:
+    """Deactivate (every token it holds stops working at once, as ``deactivate_user``) or reactivate a user
+    of the company; the company keeps at least one active ADMIN."""
+    user = await _user_by_id(session, company_id, user_id)
+    if user.active == active:
+        return user
+    if not active and user.role == Role.ADMIN:
+        await _keep_an_admin(session, company_id, user_id, "deactivate it")
+    user.active = active
+    user.token_version += 1
+    await session.flush()
+    await audit.record(
+        session, company_id, actor, "user", user.user_id, "REACTIVATE" if active else "DEACTIVATE"
+    )
+    return user
+
+
+async def _user_by_id(session: AsyncSession, company_id: str, user_id: str) -> User:
+    user = await repository.user(session, company_id, user_id, for_update=True)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+async def _keep_an_admin(session: AsyncSession, company_id: str, user_id: str, what: str) -> None:
+    if await repository.active_admins(session, company_id) == [user_id]:
+        raise Unprocessable(
+            f"This is the company's only active ADMIN: make another user ADMIN before you {what}."
+        )
 
 
 async def set_password(
