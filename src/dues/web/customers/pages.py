@@ -222,7 +222,7 @@ async def _customer_page(
         "contact_problems": NO_PROBLEMS,
         "refund_values": {"paidOn": today.isoformat()},
         "refund_problems": NO_PROBLEMS,
-        "channels": forms.CHANNELS,
+        "channels": (("EMAIL", "E-mail"), ("SMS", "SMS"), ("WHATSAPP", "WhatsApp")),
         **_options(),
     }
     context.update(forms_state)
