@@ -278,10 +278,20 @@ async def test_the_statement_is_a_table_with_its_pdf_and_is_sent_by_e_mail(tenan
     landed = await landing(tenant, sent, cookie)
     assert "Statement sent by e-mail to ap@buyer.example." in landed.text
     outbox = payload(await tenant.get("/api/v0/outbox?channel=EMAIL"))
-    messages = outbox["items"] if isinstance(outbox, dict) else outbox
-    mail = [m for m in messages if m["to"] == "ap@buyer.example"]
+    mail = [m for m in outbox["items"] if m["to"] == "ap@buyer.example"]
     assert mail and "Statement of account" in mail[0]["subject"]
     assert mail[0]["attachments"][0]["contentType"] == "application/pdf"
+
+
+async def test_a_statement_with_nowhere_to_go_says_so(tenant: Tenant) -> None:
+    cookie = await sign_in(tenant)
+    made = await tenant.create_customer()
+    response = await tenant.http.post(
+        f"/app/customers/{made['customerId']}/statement/send", headers=cookie, data={}
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="form-error">[^<]*has no e-mail address', response.text)
+    assert payload(await tenant.get("/api/v0/outbox?channel=EMAIL"))["items"] == []
 
 
 async def test_credit_is_refunded_from_the_customer_page(tenant: Tenant) -> None:
