@@ -9,6 +9,7 @@ import pytest_asyncio
 
 from dues.db import Database
 from tests.customers.helpers import payload
+from tests.payments.helpers import invoice
 from tests.support import Tenant, TenantFactory, gstin_for
 from tests.web.browser import PHONE, Watched, needs_chromium
 
@@ -56,11 +57,28 @@ async def test_create_a_customer_add_a_contact_and_open_its_statement(
     await expect(page.locator("#contact-list")).to_contain_text("Meera Iyer")
     await watched.check("customers-page")
 
+    async with httpx.AsyncClient(base_url=server, timeout=20) as http:
+        seller.http = http
+        sold = await invoice(
+            seller,
+            customer_id,
+            base="1000",
+            invoiceDate="2026-11-02",
+            due="2026-11-30",
+            cgst=0,
+            sgst=0,
+            igst=180,
+        )
+    await page.reload()
+    await expect(page.locator("#invoices")).to_contain_text(sold["invoiceNumber"])
+
     await page.get_by_role("link", name="Statement", exact=True).click()
     await page.wait_for_url(f"{server}/app/customers/{customer_id}/statement")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Statement of account")
     await expect(page.get_by_role("link", name="Download PDF")).to_be_visible()
     await expect(page.get_by_role("button", name="Send by e-mail")).to_be_visible()
+    await expect(page.locator("#statement-lines")).to_contain_text(sold["invoiceNumber"])
+    await expect(page.locator("#closing-balance")).to_have_text("₹1,180.00")
     await watched.check("customers-statement")
 
     async with httpx.AsyncClient(base_url=server, timeout=20) as http:
