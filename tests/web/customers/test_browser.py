@@ -80,6 +80,10 @@ async def test_create_a_customer_add_a_contact_and_open_its_statement(
     await expect(page.locator("#statement-lines")).to_contain_text(sold["invoiceNumber"])
     await expect(page.locator("#closing-balance")).to_have_text("₹1,180.00")
     await watched.check("customers-statement")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Download PDF").click()
+    download = await download_info.value
+    assert (await download.path()).read_bytes().startswith(b"%PDF-")
 
     async with httpx.AsyncClient(base_url=server, timeout=20) as http:
         seller.http = http
