@@ -8,7 +8,18 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, any_, bindparam, exists, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.db import detached, driver_statement, fetch_rows
@@ -152,6 +163,20 @@ def _filters(company_id: str, f: dict[str, Any]) -> list[ColumnElement[bool]]:
         conds.append(any_(Customer.branch_codes) == f["branch_code"])
     if f.get("account_number"):
         conds.append(Customer.account_number == f["account_number"].strip())
+    if f.get("state"):
+        conds.append(Customer.state == f["state"])
+    if f.get("overdue_on") is not None:
+        # The partial index's conditions as literals, so ix_invoices_overdue_customer answers each probe.
+        conds.append(
+            exists().where(
+                Invoice.company_id == company_id,
+                Invoice.customer_id == Customer.customer_id,
+                Invoice.balance_amount > literal_column("0"),
+                Invoice.status != literal_column("'COLLECTION_DELETED'"),
+                Invoice.posted.is_(True),
+                Invoice.due_date < f["overdue_on"],
+            )
+        )
     return conds
 
 

@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -178,9 +179,19 @@ async def get(session: AsyncSession, company_id: str, customer_id: str) -> Custo
 
 
 async def search(
-    session: AsyncSession, company_id: str, query: CustomerSearch, page: PageParams
+    session: AsyncSession,
+    company_id: str,
+    query: CustomerSearch,
+    page: PageParams,
+    *,
+    state: str | None = None,
+    overdue_on: date | None = None,
 ) -> Page[CustomerRead]:
+    """searchCustomer. ``state`` and ``overdue_on`` are the web app's filters beyond EnKash's body: customers
+    of that state, and customers owing on an invoice due before that day."""
     filters: dict[str, Any] = query.model_dump()
+    filters["state"] = state
+    filters["overdue_on"] = overdue_on
     for field, end in (("created_on_from", False), ("created_on_to", True)):
         raw = filters.pop(field)
         if raw:
