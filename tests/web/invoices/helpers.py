@@ -39,6 +39,15 @@ class Seller:
     async def post_form(self, path: str, data: dict[str, Any], cookie: dict[str, str] | None = None) -> Any:
         return await self.admin.http.post(path, data=data, headers=cookie or self.cookie)
 
+    async def follow(self, response: Any, cookie: dict[str, str] | None = None) -> Any:
+        """The page a post redirected to, with the one-time message it left (the flash cookie)."""
+        assert response.status_code == 303, response.text
+        jar = (cookie or self.cookie)["Cookie"]
+        flash = re.search(r"dues_flash=([^;]+);", response.headers.get("set-cookie", ""))
+        if flash:
+            jar += f"; dues_flash={flash.group(1)}"
+        return await self.admin.http.get(response.headers["location"], headers={"Cookie": jar})
+
     async def api_invoice(self, invoice_id: str) -> dict[str, Any]:
         return payload(await self.admin.get(f"/api/v0/invoice/{invoice_id}"))  # type: ignore[no-any-return]
 

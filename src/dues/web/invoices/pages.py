@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from pydantic import ValidationError
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from dues.adjustments import write_offs
@@ -69,8 +70,9 @@ async def _render_list(
     status: int = 200,
     view_problems: Problems = NO_PROBLEMS,
     view_name: str = "",
+    params: QueryParams | None = None,
 ) -> Response:
-    query = views.read_query(request.query_params)
+    query = views.read_query(params if params is not None else request.query_params)
     page = None
     if query.search is not None:
         params = PageParams(views.PAGE_SIZE, query.offset, query.order_by, query.descending)
@@ -118,10 +120,16 @@ async def save_view(request: Request, user: SignedIn, read: ReadSessionDep, sess
         if len(mine) >= repository.MAX_VIEWS and all(v.name != name for v in mine):
             problem = f"You have {repository.MAX_VIEWS} saved views; delete one first."
     if problem:
-        request.scope["query_string"] = query.encode()
         refused = Problems(problem, {"name": problem})
         return await _render_list(
-            request, user, read, session, status=422, view_problems=refused, view_name=name
+            request,
+            user,
+            read,
+            session,
+            status=422,
+            view_problems=refused,
+            view_name=name,
+            params=QueryParams(query),
         )
     await repository.save_view(session, user.company_id, user.principal.user_id, name, query)
     return redirect(request, _list_url(query), flash=f"View “{name}” saved.")
