@@ -238,9 +238,9 @@ async def approval(request: Request, invoice_id: InvoiceId, user: Writer, sessio
 
 def _bulk_outcome(answer: Any, verb: str) -> None:
     """The one id's result of a bulk call: its refusal as the page's error."""
-    result = answer.results[0]
-    if not result.success:
-        raise Unprocessable(f"Not {verb}: {result.error_message}")
+    result = answer["results"][0]
+    if not result["success"]:
+        raise Unprocessable(f"Not {verb}: {result.get('errorMessage')}")
 
 
 @router.post("/app/invoices/{invoice_id}/dispatch")
