@@ -75,8 +75,8 @@ async def _render_list(
     query = views.read_query(params if params is not None else request.query_params)
     page = None
     if query.search is not None:
-        params = PageParams(views.PAGE_SIZE, query.offset, query.order_by, query.descending)
-        page = await invoices.search(read, user.company_id, query.search, params)
+        paging = PageParams(views.PAGE_SIZE, query.offset, query.order_by, query.descending)
+        page = await invoices.search(read, user.company_id, query.search, paging)
     saved = await repository.views_of(session, user.company_id, user.principal.user_id)
     code = 422 if query.problems else status
     return render(

@@ -61,10 +61,6 @@ async def save_view(session: AsyncSession, company_id: str, user_id: str, name: 
     return view
 
 
-async def count_views(session: AsyncSession, company_id: str, user_id: str) -> int:
-    return len(await views_of(session, company_id, user_id))
-
-
 async def delete_view(session: AsyncSession, company_id: str, user_id: str, view_id: str) -> str | None:
     """Deletes the person's own view; its name, or None when it is not theirs (or does not exist)."""
     stmt = (
