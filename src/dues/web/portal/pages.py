@@ -40,8 +40,9 @@ REASONS = [
 
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    # The portal's own layout: no app menu, no signed-in user; a customer's link is never sent onwards.
-    return render(request, template, status, headers={"Referrer-Policy": "no-referrer"}, **context)
+    # The portal's own layout: no app menu, no signed-in user. The app's Referrer-Policy (same-origin) keeps
+    # the link's token from other sites; no-referrer would make form posts send "Origin: null" (refused).
+    return render(request, template, status, **context)
 
 
 def _gateway(request: Request) -> str | None:
@@ -63,7 +64,16 @@ async def _home(
 ) -> Response:
     view = await service.portal(session, holder, offset, online=_gateway(request) is not None)
     status = extra.pop("status", 200)
-    return _page(request, "portal/index.html", status, token=token, p=view, **extra)
+    return _page(
+        request,
+        "portal/index.html",
+        status,
+        token=token,
+        p=view,
+        seller=view.seller,
+        customer=view.customer,
+        **extra,
+    )
 
 
 @router.get("/{token}")

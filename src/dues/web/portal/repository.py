@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -32,8 +33,9 @@ async def names(session: AsyncSession, company_id: str, customer_id: str) -> tup
 
 async def open_invoices(
     session: AsyncSession, company_id: str, customer_id: str, offset: int = 0, limit: int = PAGE
-) -> tuple[list[Invoice], int]:
-    """The customer's open (issued, owing) invoices, oldest due first, one page; and how many in all."""
+) -> tuple[list[Invoice], int, Decimal]:
+    """The customer's open (issued, owing) invoices, oldest due first, one page; how many there are in all,
+    and what they owe in all."""
     where = (
         Invoice.company_id == company_id,
         Invoice.customer_id == customer_id,
@@ -48,8 +50,9 @@ async def open_invoices(
         .offset(offset)
         .limit(limit)
     )
-    total = (await session.execute(select(func.count()).select_from(Invoice).where(*where))).scalar_one()
-    return list(rows.scalars()), int(total)
+    stmt = select(func.count(), func.coalesce(func.sum(Invoice.balance_amount), 0)).where(*where)
+    total, owed = (await session.execute(stmt)).one()
+    return list(rows.scalars()), int(total), Decimal(owed)
 
 
 async def invoice(

@@ -87,7 +87,7 @@ async def portal(session: AsyncSession, holder: Holder, offset: int = 0, *, onli
     if named is None:
         raise PortalNotFound
     seller, customer = named
-    rows, total = await repository.open_invoices(
+    rows, total, owed_in_all = await repository.open_invoices(
         session, holder.company_id, holder.customer_id, max(0, offset), repository.PAGE
     )
     today = today_ist()
@@ -118,7 +118,7 @@ async def portal(session: AsyncSession, holder: Holder, offset: int = 0, *, onli
         total_open=total,
         offset=max(0, offset),
         limit=repository.PAGE,
-        balance=sum((i.balance_amount for i in rows), Decimal("0.00")),
+        balance=owed_in_all,
         disputes=open_disputes,
         certificates_due=[(e, [numbers.get(i, i) for i in e.invoice_ids]) for e in entries],
         online=online,
