@@ -206,7 +206,10 @@ async def raise_dispute(token: str, request: Request, session: SessionDep) -> Re
             raise
         names = await service.names(session, holder)
         status = exc.status_code if isinstance(exc, DuesError) else 422
-        return _dispute_form(request, token, names, invoice, values, _customer_words(problems(exc)), status)
+        found = _customer_words(problems(exc))
+        # The disputes service names the invoice by its id; the customer knows it by its number.
+        found = Problems(found.message.replace(invoice.invoice_id, invoice.invoice_number), found.fields)
+        return _dispute_form(request, token, names, invoice, values, found, status)
     return redirect(
         request,
         f"/portal/{token}",
