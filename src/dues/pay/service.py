@@ -8,6 +8,10 @@ success, since the balance may have changed in between.
 An attempt moves once, STARTED → SUCCEEDED or FAILED, under its row lock; a replayed callback finds it
 settled and changes nothing, so a payment is applied once however often its callback comes. Reconciliation
 (pay.reconcile) settles attempts whose callback never came through the same function, and so the same lock.
+
+The customer portal pays several invoices of one customer in one checkout (start_checkout_of_invoices): the
+attempt names no invoice, its parts are in payment_attempt_invoices, and its success is ONE payment allocated
+across them, settled by the same apply_callback; any invoice that can no longer take its part fails it all.
 """
 
 from __future__ import annotations
