@@ -210,3 +210,16 @@ async def test_the_link_goes_out_in_reminders_and_statements(tenant: Tenant) -> 
     mails = await outbox(tenant, channel="EMAIL")
     statements = [m for m in mails if m["subject"].startswith("Statement of account")]
     assert statements and all(path in m["body"] for m in statements)
+
+
+async def test_a_portal_form_posted_from_another_site_is_refused(tenant: Tenant) -> None:
+    _, (inv,), path = await customer_with_invoices(tenant, "1000")
+    foreign = {"Origin": "https://evil.example"}
+    for url, data in (
+        (f"{path}/dispute", {"invoiceId": inv["invoiceId"], "reason": "OTHER"}),
+        (f"{path}/checkout", {"invoiceId": inv["invoiceId"]}),
+        ("/portal/anything/dispute", {}),
+    ):
+        response = await tenant.http.post(url, data=data, headers=foreign)
+        assert response.status_code == 403, url
+    assert payload(await tenant.get(f"/api/v0/invoice/{inv['invoiceId']}/disputes")) == []
