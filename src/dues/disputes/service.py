@@ -138,6 +138,21 @@ async def open_dispute(
     return DisputeRead.model_validate(dispute)
 
 
+async def open_from_portal(
+    session: AsyncSession, company_id: str, customer_id: str, invoice_id: str, body: DisputeCreate, actor: str
+) -> DisputeRead:
+    """The customer itself disputes one of its invoices through its portal link (source PORTAL); another
+    customer's invoice is not found, exactly as an unknown one."""
+    invoice = await repository.lock_invoice(session, company_id, invoice_id)
+    if invoice is None or invoice.customer_id != customer_id:
+        raise _not_found(invoice_id)
+    problem = _not_open_problem(invoice)
+    if problem:
+        raise Unprocessable(problem)
+    dispute = await _open(session, invoice, body.reason.value, body.remarks, body.amount, actor, "PORTAL")
+    return DisputeRead.model_validate(dispute)
+
+
 async def _close(
     session: AsyncSession, invoice: Invoice, dispute: Dispute, outcome: str, remarks: str | None, actor: str
 ) -> None:

@@ -16,15 +16,16 @@ ATTEMPT_STATUSES = ("STARTED", "SUCCEEDED", "FAILED")
 
 
 class PaymentAttempt(Base, Timestamps):
-    """One try by a payer to pay an invoice through a gateway. It moves once, from STARTED to SUCCEEDED
-    (with the payment it recorded) or FAILED (with why), under a row lock, so a replayed callback finds it
-    settled and changes nothing."""
+    """One try by a payer to pay through a gateway: one invoice (invoice_id, from its payment page), or
+    several of one customer at once (invoice_id NULL, the split in payment_attempt_invoices, from the customer
+    portal). It moves once, from STARTED to SUCCEEDED (with the payment it recorded) or FAILED (with why),
+    under a row lock, so a replayed callback finds it settled and changes nothing."""
 
     __tablename__ = "payment_attempts"
 
     company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
     attempt_id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    invoice_id: Mapped[str] = mapped_column(String(16))
+    invoice_id: Mapped[str | None] = mapped_column(String(16))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     gateway: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(10), server_default="STARTED")
@@ -60,6 +61,31 @@ class PaymentAttempt(Base, Timestamps):
             unique=True,
             postgresql_where=text("payment_id IS NOT NULL"),
         ),
+    )
+
+
+class PaymentAttemptInvoice(Base):
+    """What one attempt over several invoices pays of each; the parts add up to the attempt's amount. The
+    payment its success records is allocated exactly so."""
+
+    __tablename__ = "payment_attempt_invoices"
+
+    company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["company_id", "attempt_id"],
+            ["payment_attempts.company_id", "payment_attempts.attempt_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["company_id", "invoice_id"], ["invoices.company_id", "invoices.invoice_id"], ondelete="CASCADE"
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_payment_attempt_invoices_invoice", "company_id", "invoice_id"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, String, func, text
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Integer, LargeBinary, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dues.models.base import Base
@@ -62,4 +62,31 @@ class SavedView(Base):
     __table_args__ = (
         CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
         Index("uq_saved_views_name", "company_id", "user_id", "page", "name", unique=True),
+    )
+
+
+# A Form 16A is a page or two of PDF; anything far larger is not one.
+CERTIFICATE_MAX_BYTES = 5 * 1024 * 1024
+
+
+class TdsCertificateFile(Base):
+    """The Form 16A PDF a customer uploaded through the portal for one TDS register entry; a new upload for
+    the entry replaces it (as the certificate's details on the entry are replaced)."""
+
+    __tablename__ = "tds_certificate_files"
+
+    company_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tds_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # The portal link it came through: who, as far as dues can tell.
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_on: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["company_id", "tds_id"], ["tds_entries.company_id", "tds_entries.tds_id"], ondelete="CASCADE"
+        ),
+        CheckConstraint(f"size > 0 AND size <= {CERTIFICATE_MAX_BYTES}", name="size_bounded"),
     )

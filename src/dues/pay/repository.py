@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.models import Company, Customer, Invoice
-from dues.models.gateway import PaymentAttempt, SandboxTransaction
+from dues.models.gateway import PaymentAttempt, PaymentAttemptInvoice, SandboxTransaction
 
 # A token that dispatch cannot have made is not looked up (secrets.token_urlsafe, at most 64 characters).
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}\Z", re.ASCII)
@@ -30,6 +30,22 @@ async def invoice_by_token(session: AsyncSession, token: str) -> Invoice | None:
 
 async def company(session: AsyncSession, company_id: str) -> Company | None:
     return await session.get(Company, company_id)
+
+
+async def invoices_of_customer(
+    session: AsyncSession, company_id: str, customer_id: str, invoice_ids: list[str]
+) -> list[Invoice]:
+    """Those of ``invoice_ids`` that are this customer's, by due date."""
+    stmt = (
+        select(Invoice)
+        .where(
+            Invoice.company_id == company_id,
+            Invoice.customer_id == customer_id,
+            Invoice.invoice_id.in_(invoice_ids),
+        )
+        .order_by(Invoice.due_date, Invoice.invoice_id)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def customer_name(session: AsyncSession, company_id: str, customer_id: str) -> str:
@@ -50,6 +66,60 @@ async def customer_terms(
 async def add_attempt(session: AsyncSession, attempt: PaymentAttempt) -> None:
     session.add(attempt)
     await session.flush()
+
+
+async def add_attempt_parts(
+    session: AsyncSession, company_id: str, attempt_id: str, parts: dict[str, Decimal]
+) -> None:
+    session.add_all(
+        PaymentAttemptInvoice(company_id=company_id, attempt_id=attempt_id, invoice_id=i, amount=a)
+        for i, a in parts.items()
+    )
+    await session.flush()
+
+
+async def attempt_parts(session: AsyncSession, company_id: str, attempt_id: str) -> dict[str, Decimal]:
+    """What an attempt over several invoices pays of each (empty for an attempt over one)."""
+    stmt = (
+        select(PaymentAttemptInvoice.invoice_id, PaymentAttemptInvoice.amount)
+        .where(PaymentAttemptInvoice.company_id == company_id, PaymentAttemptInvoice.attempt_id == attempt_id)
+        .order_by(PaymentAttemptInvoice.invoice_id)
+    )
+    return {str(i): a for i, a in (await session.execute(stmt)).all()}
+
+
+async def attempt_of_customer(
+    session: AsyncSession, company_id: str, customer_id: str, attempt_id: str
+) -> tuple[PaymentAttempt, list[tuple[Invoice, Decimal]]] | None:
+    """An attempt over several invoices, all of them this customer's, with each invoice and its part; None
+    for any other attempt (of one invoice, or touching another customer's)."""
+    if not _ATTEMPT_ID.match(attempt_id):
+        return None
+    attempt = (
+        await session.execute(
+            select(PaymentAttempt).where(
+                PaymentAttempt.company_id == company_id,
+                PaymentAttempt.attempt_id == attempt_id,
+                PaymentAttempt.invoice_id.is_(None),
+            )
+        )
+    ).scalar_one_or_none()
+    if attempt is None:
+        return None
+    stmt = (
+        select(Invoice, PaymentAttemptInvoice.amount)
+        .join(
+            Invoice,
+            (Invoice.company_id == PaymentAttemptInvoice.company_id)
+            & (Invoice.invoice_id == PaymentAttemptInvoice.invoice_id),
+        )
+        .where(PaymentAttemptInvoice.company_id == company_id, PaymentAttemptInvoice.attempt_id == attempt_id)
+        .order_by(Invoice.due_date, Invoice.invoice_id)
+    )
+    parts = [(inv, amount) for inv, amount in (await session.execute(stmt)).all()]
+    if not parts or any(inv.customer_id != customer_id for inv, _ in parts):
+        return None
+    return attempt, parts
 
 
 async def attempt_of_invoice(

@@ -8,10 +8,15 @@ success, since the balance may have changed in between.
 An attempt moves once, STARTED → SUCCEEDED or FAILED, under its row lock; a replayed callback finds it
 settled and changes nothing, so a payment is applied once however often its callback comes. Reconciliation
 (pay.reconcile) settles attempts whose callback never came through the same function, and so the same lock.
+
+The customer portal pays several invoices of one customer in one checkout (start_checkout_of_invoices): the
+attempt names no invoice, its parts are in payment_attempt_invoices, and its success is ONE payment allocated
+across them, settled by the same apply_callback; any invoice that can no longer take its part fails it all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -255,6 +260,83 @@ async def start_checkout(session: AsyncSession, token: str, raw_amount: str, *, 
     return Started(attempt_id, checkout.redirect_url)
 
 
+class NothingToPay(Exception):
+    """A checkout of several invoices with none chosen, or one no longer payable: say so to the payer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def start_checkout_of_invoices(
+    session: AsyncSession,
+    company_id: str,
+    customer_id: str,
+    invoice_ids: Sequence[str],
+    *,
+    gateway: str,
+    return_url: Callable[[str], str],
+    actor: str,
+) -> Started:
+    """One checkout for the whole balance of several of one customer's issued invoices (the customer
+    portal): a STARTED attempt naming no invoice, its parts in payment_attempt_invoices; its success is ONE
+    payment allocated across them (apply_callback). ``return_url(attempt_id)``: where the gateway sends the
+    payer back. Refuses (NothingToPay) an invoice not this customer's, not issued, or with nothing due."""
+    chosen = sorted(set(invoice_ids))
+    if not chosen:
+        raise NothingToPay("Choose at least one invoice to pay.")
+    invoices = await repository.invoices_of_customer(session, company_id, customer_id, chosen)
+    if len(invoices) != len(chosen):
+        raise NothingToPay("One of the invoices chosen is not yours to pay here.")
+    for invoice in invoices:
+        if not invoice.dispatched or invoice.status not in OPEN or invoice.balance_amount <= 0:
+            raise NothingToPay(f"There is nothing to pay on invoice {invoice.invoice_number} any more.")
+    company = await repository.company(session, company_id)
+    if company is None:
+        raise PageNotFound()
+    parts = {i.invoice_id: i.balance_amount for i in invoices}
+    amount = sum(parts.values(), Decimal("0.00"))
+    attempt_id = ids.payment_attempt_id()
+    adapter = GATEWAYS[gateway]
+    numbers = ", ".join(i.invoice_number for i in invoices)
+    checkout = adapter.start_checkout(
+        CheckoutRequest(
+            company_id=company_id,
+            attempt_id=attempt_id,
+            amount=amount,
+            merchant_name=company.legal_name,
+            description=f"Invoices {numbers}"[:200] if len(invoices) > 1 else f"Invoice {numbers}",
+            return_url=return_url(attempt_id),
+        )
+    )
+    attempt = PaymentAttempt(
+        company_id=company_id,
+        attempt_id=attempt_id,
+        invoice_id=None,
+        amount=amount,
+        gateway=adapter.name,
+        status="STARTED",
+        gateway_reference=checkout.gateway_reference,
+    )
+    await repository.add_attempt(session, attempt)
+    await repository.add_attempt_parts(session, company_id, attempt_id, parts)
+    await audit.record(
+        session,
+        company_id,
+        actor,
+        "payment_attempt",
+        attempt_id,
+        "START",
+        after={
+            "customer_id": customer_id,
+            "invoices": {k: f"{v:.2f}" for k, v in parts.items()},
+            "amount": f"{amount:.2f}",
+            "gateway": adapter.name,
+        },
+    )
+    return Started(attempt_id, checkout.redirect_url)
+
+
 @dataclass(frozen=True)
 class Settled:
     attempt_id: str
@@ -288,15 +370,15 @@ async def apply_callback(
     elif not result.succeeded:
         reason = result.reason or "The payment was declined."
     else:
+        # One invoice, or several (the portal's checkout): either way ONE payment, allocated as started.
+        parts = (
+            {attempt.invoice_id: attempt.amount}
+            if attempt.invoice_id is not None
+            else await repository.attempt_parts(session, attempt.company_id, attempt.attempt_id)
+        )
         try:
-            payment = await payments.record_for_invoice(
-                session,
-                attempt.company_id,
-                attempt.invoice_id,
-                attempt.amount,
-                PaymentMode.UPI,
-                attempt.attempt_id,
-                actor,
+            payment = await payments.record_for_invoices(
+                session, attempt.company_id, parts, PaymentMode.UPI, attempt.attempt_id, actor
             )
         except Unprocessable as refused:
             reason = f"Paid at the gateway but not applied: {refused.message}"
@@ -369,3 +451,41 @@ async def receipt(session: AsyncSession, token: str, attempt_id: str) -> Receipt
         raise PageNotFound()
     page = await _view(session, token, invoice, company)
     return Receipt(page, attempt.attempt_id, attempt.amount, attempt.status, attempt.failure_reason)
+
+
+@dataclass(frozen=True)
+class PaidPart:
+    invoice_id: str
+    invoice_number: str
+    amount: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class ReceiptOfInvoices:
+    """What an attempt over several invoices came to, for the customer portal's receipt."""
+
+    attempt_id: str
+    amount: Decimal
+    status: str
+    reason: str | None
+    payment_id: str | None
+    parts: list[PaidPart]
+
+
+async def receipt_of_invoices(
+    session: AsyncSession, company_id: str, customer_id: str, attempt_id: str
+) -> ReceiptOfInvoices:
+    """The portal's receipt; PageNotFound for an attempt that is not one over this customer's invoices."""
+    found = await repository.attempt_of_customer(session, company_id, customer_id, attempt_id)
+    if found is None:
+        raise PageNotFound()
+    attempt, parts = found
+    return ReceiptOfInvoices(
+        attempt.attempt_id,
+        attempt.amount,
+        attempt.status,
+        attempt.failure_reason,
+        attempt.payment_id,
+        [PaidPart(i.invoice_id, i.invoice_number, amount, i.balance_amount) for i, amount in parts],
+    )

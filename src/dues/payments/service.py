@@ -432,39 +432,65 @@ async def record_for_invoice(
     The invoice is locked first and checked as the API checks an allocation; when it can no longer take the
     amount (paid meanwhile, withdrawn, a part-payment it does not allow) this raises Unprocessable, whose
     message is for the payer (it names no ids), before anything is written."""
-    locked = await repository.lock_invoices(session, company_id, [invoice_id])
-    if not locked:
-        raise Unprocessable("The invoice no longer exists.")
-    invoice = locked[0]
-    chain = (await companies.get(session, company_id)).approval_chain
-    if invoice.status == InvoiceStatus.COLLECTION_DELETED:
-        raise Unprocessable("The invoice was withdrawn from collection.")
-    if not _approved(invoice, chain):
-        raise Unprocessable("The invoice is not approved for collection.")
-    if invoice.status not in PAYABLE or invoice.balance_amount <= 0:
-        raise Unprocessable("The invoice is already paid.")
-    if amount > invoice.balance_amount:
+    return await record_for_invoices(session, company_id, {invoice_id: amount}, mode, reference, actor)
+
+
+async def record_for_invoices(
+    session: AsyncSession,
+    company_id: str,
+    parts: dict[str, Decimal],
+    mode: PaymentMode,
+    reference: str,
+    actor: str,
+) -> PaymentRead:
+    """Record money a gateway collected for one or more invoices of one customer (the customer portal pays
+    several in one checkout): ONE payment, allocated exactly as ``parts`` says (invoiceId → amount), none
+    to credit. Every invoice is locked first and checked as for one; the first that can no longer take its
+    part refuses the whole (Unprocessable, a message for the payer), before anything is written."""
+    locked = await repository.lock_invoices(session, company_id, list(parts))
+    if len(locked) != len(parts):
         raise Unprocessable(
-            f"The amount ({amount:.2f}) is more than what is still due ({invoice.balance_amount:.2f})."
+            "The invoice no longer exists." if len(parts) == 1 else "An invoice no longer exists."
         )
-    if amount < invoice.balance_amount:
-        if not invoice.partial_payment_allowed:
-            raise Unprocessable("The invoice does not allow part-payment.")
-        minimum = invoice.minimum_partial_amount
-        if minimum is not None and amount < minimum:
-            raise Unprocessable(f"The amount is below the minimum part-payment of {minimum:.2f}.")
+    if len({i.customer_id for i in locked}) != 1:
+        raise Unprocessable("The invoices are not of one customer.")
+    chain = (await companies.get(session, company_id)).approval_chain
+    several = len(parts) > 1
+    for invoice in locked:
+        problem = _gateway_problem(invoice, parts[invoice.invoice_id], chain)
+        if problem:
+            raise Unprocessable(f"Invoice {invoice.invoice_number}: {problem}" if several else problem)
     return await _book(
         session,
         company_id,
         actor,
-        invoice.customer_id,
+        locked[0].customer_id,
         mode.value,
-        amount,
+        sum(parts.values(), ZERO),
         reference,
         today_ist(),
-        {invoice.invoice_id: amount},
-        [invoice],
+        dict(parts),
+        locked,
     )
+
+
+def _gateway_problem(invoice: Invoice, amount: Decimal, chain: str) -> str | None:
+    """Why a locked invoice cannot take ``amount`` a gateway collected (None: it can), for the payer."""
+    if invoice.status == InvoiceStatus.COLLECTION_DELETED:
+        return "The invoice was withdrawn from collection."
+    if not _approved(invoice, chain):
+        return "The invoice is not approved for collection."
+    if invoice.status not in PAYABLE or invoice.balance_amount <= 0:
+        return "The invoice is already paid."
+    if amount > invoice.balance_amount:
+        return f"The amount ({amount:.2f}) is more than what is still due ({invoice.balance_amount:.2f})."
+    if amount < invoice.balance_amount:
+        if not invoice.partial_payment_allowed:
+            return "The invoice does not allow part-payment."
+        minimum = invoice.minimum_partial_amount
+        if minimum is not None and amount < minimum:
+            return f"The amount is below the minimum part-payment of {minimum:.2f}."
+    return None
 
 
 def paid_entry(

@@ -27,6 +27,8 @@ PLACEHOLDERS = (
     "paymentLink",
     "amountAfterTds",
     "msmeInterest",
+    # The customer's portal link when it has a live one; empty otherwise.
+    "portalLink",
 )
 
 

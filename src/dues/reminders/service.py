@@ -42,6 +42,7 @@ from dues.reminders.schemas import (
     StepRead,
     Timeline,
 )
+from dues.web.portal import links as portal_links
 from dues.webhooks import payloads
 
 ENGINE = "reminders"
@@ -333,6 +334,7 @@ def _texts(
     template: str | None,
     today: date,
     owed: msme.MsmeInterest | None = None,
+    portal: str | None = None,
 ) -> tuple[str, str, str]:
     """Subject, e-mail body and short text (SMS, WhatsApp), with the balance as it is now (and, for a micro
     or small seller, the MSMED Act interest accrued to ``today``)."""
@@ -361,6 +363,7 @@ def _texts(
             "paymentLink": link,
             "amountAfterTds": after or "",
             "msmeInterest": interest,
+            "portalLink": portal or "",
         }
         text = template.format_map(values)
         return subject, text, text
@@ -373,13 +376,15 @@ def _texts(
         + (f"{after}\n" if after else "")
         + (f"{interest}\n" if interest else "")
         + "\n"
-        f"Pay online: {link}\n\n"
-        "If you have already paid, please ignore this reminder.\n"
+        f"Pay online: {link}\n"
+        + (f"All your invoices with {seller} (pay several at once, dispute): {portal}\n" if portal else "")
+        + "\nIf you have already paid, please ignore this reminder.\n"
     )
     short = (
         f"{seller}: reminder, invoice {invoice.invoice_number} has {_inr(invoice.balance_amount)} {when}. "
         + (f"{interest_short} " if interest_short else "")
         + f"Pay: {link}"
+        + (f" Your account: {portal}" if portal else "")
     )
     return subject, body, short
 
@@ -402,6 +407,9 @@ async def _write(
     today = at.astimezone(IST).date()
     # The whole batch's interest in two queries (one for a seller that is not micro or small).
     owed = await msme.interest_for(session, company_id, [i.invoice.invoice_id for i in items], today)
+    # The customers' portal links, printed only where one is live (a link is made on purpose, never here).
+    buyers = sorted({i.invoice.customer_id for i in items})
+    portals = await portal_links.live_urls(session, company_id, buyers)
     send_ids = ids.many("RS", len(items), 14)
     sends: list[dict[str, Any]] = []
     messages: dict[str, list[dict[str, Any]]] = {}
@@ -412,7 +420,13 @@ async def _write(
             to = [r for r in to if r.channel.value in item.channels]
         link = collection.payment_link(invoice.payment_token) if invoice.payment_token else ""
         subject, body, short = _texts(
-            seller, invoice, link, item.template, today, owed.get(invoice.invoice_id)
+            seller,
+            invoice,
+            link,
+            item.template,
+            today,
+            owed.get(invoice.invoice_id),
+            portals.get(invoice.customer_id),
         )
         rows = []
         for r, message_id in zip(to, ids.many("MS", len(to), 14), strict=True):

@@ -27,6 +27,7 @@ from dues.ledger import repository as ledger
 from dues.statements import printing, repository, service
 from dues.statements.printing import KIND
 from dues.statements.schemas import StatementMessage, StatementSend, StatementSent
+from dues.web.portal import links
 
 log = structlog.get_logger("dues.statements")
 
@@ -94,7 +95,9 @@ def _inr(amount: Decimal) -> str:
     return f"INR {abs(amount):,.2f}"
 
 
-def _mail(seller: str, customer: str, date_from: date, date_to: date, closing: Decimal) -> tuple[str, str]:
+def _mail(
+    seller: str, customer: str, date_from: date, date_to: date, closing: Decimal, portal: str | None = None
+) -> tuple[str, str]:
     period = f"{date_from:%d %b %Y} to {date_to:%d %b %Y}"
     subject = f"Statement of account from {seller}: {period}"
     if closing > 0:
@@ -110,6 +113,11 @@ def _mail(seller: str, customer: str, date_from: date, date_to: date, closing: D
         f"{standing}\n\n"
         "If anything in it differs from your books, please reply to this e-mail.\n"
     )
+    if portal:
+        body += (
+            f"\nYour account online (open invoices, pay several at once, statements, TDS certificates, "
+            f"disputes): {portal}\n"
+        )
     return subject, body
 
 
@@ -129,7 +137,8 @@ async def send(
         raise NotFound(f"No customer {customer_id}.")
     company = await companies.get(session, company_id)
     closing = await _closing(session, company_id, customer_id, end)
-    subject, text = _mail(company.legal_name, customer.legal_name, start, end, closing)
+    portal = (await links.live_urls(session, company_id, [customer_id])).get(customer_id)
+    subject, text = _mail(company.legal_name, customer.legal_name, start, end, closing, portal)
     mail = DocumentMail(
         customer_id,
         customer.email,
@@ -185,8 +194,11 @@ async def send_month(session: AsyncSession, company_id: str, start: date, end: d
     sent = skipped = messages = 0
     for k in range(0, len(owing), MAIL_BATCH):
         mails = []
-        for o in owing[k : k + MAIL_BATCH]:
-            subject, text = _mail(company.legal_name, o.legal_name, start, end, o.balance)
+        batch = owing[k : k + MAIL_BATCH]
+        portals = await links.live_urls(session, company_id, [o.customer_id for o in batch])
+        for o in batch:
+            portal = portals.get(o.customer_id)
+            subject, text = _mail(company.legal_name, o.legal_name, start, end, o.balance, portal)
             attachment = _attachment(o.customer_id, start, end)
             mails.append(DocumentMail(o.customer_id, o.email, o.contact_number, subject, text, attachment))
         for made in await collection.send_documents(session, company_id, mails, enqueue=False):
