@@ -16,6 +16,7 @@ from dues.web.invoices.pages import router as invoices
 from dues.web.operations.pages import router as operations
 from dues.web.overview.pages import router as overview
 from dues.web.payments.pages import router as payments
+from dues.web.portal.pages import app_router as portal_links
 from dues.web.portal.pages import router as portal
 from dues.web.settings.pages import router as settings
 from dues.web.uploads.pages import router as uploads
@@ -25,6 +26,7 @@ app_pages = APIRouter(
 )
 for area in (
     overview,
+    portal_links,
     customers,
     invoice_editing,
     invoices,
