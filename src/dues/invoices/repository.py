@@ -394,9 +394,15 @@ async def search(
     limit: int,
     offset: int,
     today: date,
+    *,
+    count_cap: int | None = None,
 ) -> tuple[list[tuple[Invoice, str]], int]:
     """A page of the seller's invoices matching every filter, each with its customer's legal name; and the
-    number of matches. The page is found as keys first (from the indexes), then those rows are loaded."""
+    number of matches. The page is found as keys first (from the indexes), then those rows are loaded.
+
+    With ``count_cap``, matches are counted only up to one past it (a number above the cap says "more than
+    that"): a person paging through a list needs no exact count of 800,000 invoices, and counting them
+    costs more than the page itself."""
     conds = _filters(company_id, filters, today)
     joined = and_(Customer.company_id == Invoice.company_id, Customer.customer_id == Invoice.customer_id)
     column = getattr(Invoice, order_column)
@@ -443,9 +449,12 @@ async def search(
         total = int(
             (await session.execute(_OVERDUE_TOTAL, {"company_id": company_id, "today": today})).scalar_one()
         )
+    elif count_cap is not None:
+        capped = select(func.count()).select_from(keys.limit(count_cap + 1).subquery("capped"))
+        total = int((await session.execute(capped)).scalar_one())
     else:
         total = int((await session.execute(matched)).scalar_one())
-    if total == 0 or offset >= total:
+    if total == 0 or (offset >= total and (count_cap is None or total <= count_cap)):
         return [], total
     rows = await page_of(keys.subquery("matches"))
     return [(row[0], row[1]) for row in rows], total

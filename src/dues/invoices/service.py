@@ -858,14 +858,29 @@ def _time_bounds(filters: dict[str, Any]) -> None:
 
 
 async def search(
-    session: AsyncSession, company_id: str, query: InvoiceSearch, page: PageParams
+    session: AsyncSession,
+    company_id: str,
+    query: InvoiceSearch,
+    page: PageParams,
+    *,
+    count_cap: int | None = None,
 ) -> Page[InvoiceRead]:
+    """A page of matches and their number; with ``count_cap`` (the web app's list) a total above the cap
+    means "more than count_cap" (repository.search)."""
     filters: dict[str, Any] = query.model_dump()
     _time_bounds(filters)
     column = page.column(ORDERABLE, "createdOn")
     today = today_ist()
     rows, total = await repository.search(
-        session, company_id, filters, column, page.descending, page.limit, page.offset, today
+        session,
+        company_id,
+        filters,
+        column,
+        page.descending,
+        page.limit,
+        page.offset,
+        today,
+        count_cap=count_cap,
     )
     lines = await repository.lines_of(session, company_id, [invoice.invoice_id for invoice, _ in rows])
     by_invoice: dict[str, list[InvoiceLine]] = defaultdict(list)

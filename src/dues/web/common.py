@@ -73,10 +73,18 @@ def _inr(value: Decimal | int | str | None) -> str:
     return rupees(Decimal(value))
 
 
+def _plain(value: Decimal | int | None) -> str:
+    """A quantity or a rate as a person writes it: 100 not 1E+2 or 100.000, 2.5 not 2.50."""
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f")
+
+
 env: Environment = auth_pages.environment(TEMPLATES)
 env.filters["inr"] = _inr
 env.filters["ist"] = lambda value: f"{format_ist(value)} IST" if value else ""
 env.filters["day"] = _day
+env.filters["plain"] = _plain
 env.globals["query"] = lambda **pairs: urlencode({k: v for k, v in pairs.items() if v not in (None, "")})
 
 

@@ -76,7 +76,7 @@ async def _render_list(
     page = None
     if query.search is not None:
         paging = PageParams(views.PAGE_SIZE, query.offset, query.order_by, query.descending)
-        page = await invoices.search(read, user.company_id, query.search, paging)
+        page = await invoices.search(read, user.company_id, query.search, paging, count_cap=views.COUNT_CAP)
     saved = await repository.views_of(session, user.company_id, user.principal.user_id)
     code = 422 if query.problems else status
     return render(
@@ -93,6 +93,7 @@ async def _render_list(
         view_problems=view_problems,
         view_name=view_name,
         size=views.PAGE_SIZE,
+        count_cap=views.COUNT_CAP,
     )
 
 

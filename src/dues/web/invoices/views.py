@@ -38,6 +38,9 @@ from dues.web.common import Problems, User, amount
 from dues.web.invoices import repository
 
 PAGE_SIZE = 50
+# Matches are counted up to this many on the list; past it the page says "more than 10,000" (counting a
+# million invoices exactly costs more than showing a page of them).
+COUNT_CAP = 10_000
 MAX_OFFSET = 10_000_000
 
 # Query-string name → the search body's field, for filters that take many values (the name repeated).
