@@ -1,19 +1,120 @@
-"""The overview (api.md §10's AR overview as a page): what is owed, how it ages, what came in."""
+"""The overview (api.md §10's AR overview as a page): what is owed, how it ages, what came in, for a period
+chosen in a GET form so that a period is a bookmark."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from dues.db import DuesRoute
+from dues.errors import SubError, ValidationFailed
+from dues.kit.timefmt import today_ist
 from dues.replica import ReadSessionDep
-from dues.reports.overview import service
-from dues.web.common import SignedIn, render
+from dues.reports import buckets
+from dues.reports.overview import formulas, service
+from dues.reports.overview.schemas import OverviewRead
+from dues.web.common import NO_PROBLEMS, SignedIn, problems, render
+from dues.web.overview import charts
 
 router = APIRouter(route_class=DuesRoute)
+
+AGING = (
+    (buckets.CURRENT, "Not yet due", "current"),
+    ("1-30", "1–30 days", "d30"),
+    ("31-60", "31–60 days", "d60"),
+    ("61-90", "61–90 days", "d90"),
+    ("90+", "Over 90 days", "d90plus"),
+)
+# A date typed by hand is at most "yyyy-mm-dd"; anything much longer is not one, and is not echoed whole.
+MAX_DATE_TEXT = 20
+
+
+@dataclass(frozen=True)
+class Preset:
+    label: str
+    date_from: date
+    date_to: date
+
+
+def presets(today: date) -> list[Preset]:
+    """The periods a finance team asks for most, as links: this month, the last, this financial year, the
+    last, and the 365 days to today."""
+    month_start = today.replace(day=1)
+    last_month_end = month_start - timedelta(days=1)
+    fy_start = formulas.financial_year_start(today)
+    last_fy_start = formulas.financial_year_start(fy_start - timedelta(days=1))
+    return [
+        Preset("This month", month_start, today),
+        Preset("Last month", last_month_end.replace(day=1), last_month_end),
+        Preset("This financial year", fy_start, today),
+        Preset("Last financial year", last_fy_start, fy_start - timedelta(days=1)),
+        Preset("Last 365 days", today - timedelta(days=364), today),
+    ]
+
+
+def parse_day(value: str, name: str) -> date | SubError | None:
+    """A date from the form: None when left empty (the service's default), a SubError naming the field
+    when it is not a date."""
+    if not value:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        return SubError(name, "is not a date: give one as yyyy-mm-dd, e.g. 2026-04-01", value)
+
+
+def aging_chart(report: OverviewRead) -> charts.BarChart:
+    values = [report.aging.get(key, charts.ZERO) for key, _, _ in AGING]
+    return charts.bar_chart(
+        [label for _, label, _ in AGING],
+        [charts.Series("aging", "Outstanding", values)],
+        keys=[css for _, _, css in AGING],
+    )
+
+
+def monthly_chart(report: OverviewRead) -> charts.BarChart:
+    months = [date.fromisoformat(m.month + "-01").strftime("%b") for m in report.monthly]
+    return charts.bar_chart(
+        months,
+        [
+            charts.Series("invoiced", "Invoiced", [m.invoiced for m in report.monthly]),
+            charts.Series("collected", "Collected", [m.collected for m in report.monthly]),
+        ],
+        gap=charts.Decimal("0.2"),
+    )
 
 
 @router.get("/app")
 async def overview(request: Request, user: SignedIn, session: ReadSessionDep) -> Response:
-    report = await service.overview(session, user.company_id, None, None)
-    return render(request, "overview/index.html", user=user, report=report)
+    typed = {name: request.query_params.get(name, "").strip()[:MAX_DATE_TEXT] for name in ("from", "to")}
+    parsed = {name: parse_day(value, name) for name, value in typed.items()}
+    today = today_ist()
+    context: dict[str, Any] = {"typed": typed, "presets": presets(today), "today": today}
+    bad = [p for p in parsed.values() if isinstance(p, SubError)]
+    try:
+        if bad:
+            raise ValidationFailed.of(bad)
+        date_from, date_to = (p if isinstance(p, date) else None for p in parsed.values())
+        report = await service.overview(session, user.company_id, date_from, date_to)
+    except ValidationFailed as exc:
+        return render(
+            request, "overview/index.html", exc.status_code, user=user, report=None, problems=problems(exc),
+            **context,
+        )  # fmt: skip
+    return render(
+        request,
+        "overview/index.html",
+        user=user,
+        report=report,
+        problems=NO_PROBLEMS,
+        aging=[(key, label, css, report.aging.get(key, charts.ZERO)) for key, label, css in AGING],
+        aging_chart=aging_chart(report),
+        monthly_chart=monthly_chart(report),
+        **context,
+    )
