@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -111,7 +112,7 @@ async def test_the_figures_are_the_apis_to_the_paisa(tenants: TenantFactory) -> 
                            ("61-90", "61–90 days"), ("90+", "Over 90 days"))
     ]  # fmt: skip
     assert table_rows(page, "monthly-table") == [
-        [m["month"], inr(m["invoiced"]), inr(m["collected"]), inr(m["outstandingAtEnd"])]
+        [_month(m["month"]), inr(m["invoiced"]), inr(m["collected"]), inr(m["outstandingAtEnd"])]
         for m in api["monthly"]
     ]
     assert table_rows(page, "top-overdue") == [
@@ -124,9 +125,11 @@ async def test_the_figures_are_the_apis_to_the_paisa(tenants: TenantFactory) -> 
 
 
 def _day(iso: str) -> str:
-    from datetime import date
-
     return date.fromisoformat(iso).strftime("%d %b %Y")
+
+
+def _month(yyyy_mm: str) -> str:
+    return date.fromisoformat(yyyy_mm + "-01").strftime("%b %Y")
 
 
 async def test_the_charts_are_images_with_their_numbers_beside_them(tenants: TenantFactory) -> None:
@@ -150,6 +153,9 @@ async def test_the_charts_are_images_with_their_numbers_beside_them(tenants: Ten
         for m in re.finditer(r'class="bar bar-aging bar-(\w+)"[^>]*height="([\d.]+)"', aging.group(0))
     }
     assert list(heights) == ["current", "d30", "d60", "d90", "d90plus"]
+    assert re.findall(r'<text class="category"[^>]*>([^<]*)</text>', aging.group(0)) == [
+        "Not due", "1–30", "31–60", "61–90", "90+"
+    ]  # fmt: skip
     assert heights["d90"] == 0
     assert abs(heights["d30"] / heights["d60"] - Decimal("7000.45") / 2800) < Decimal("0.01")
     monthly = re.search(r'id="monthly-chart".*?</svg>', page, re.S)

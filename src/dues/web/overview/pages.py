@@ -22,12 +22,13 @@ from dues.web.overview import charts
 
 router = APIRouter(route_class=DuesRoute)
 
+# The API's bucket, the table's label, the class (colour) and the chart's short label.
 AGING = (
-    (buckets.CURRENT, "Not yet due", "current"),
-    ("1-30", "1–30 days", "d30"),
-    ("31-60", "31–60 days", "d60"),
-    ("61-90", "61–90 days", "d90"),
-    ("90+", "Over 90 days", "d90plus"),
+    (buckets.CURRENT, "Not yet due", "current", "Not due"),
+    ("1-30", "1–30 days", "d30", "1–30"),
+    ("31-60", "31–60 days", "d60", "31–60"),
+    ("61-90", "61–90 days", "d90", "61–90"),
+    ("90+", "Over 90 days", "d90plus", "90+"),
 )
 # A date typed by hand is at most "yyyy-mm-dd"; anything much longer is not one, and is not echoed whole.
 MAX_DATE_TEXT = 20
@@ -70,11 +71,11 @@ def parse_day(value: str, name: str) -> date | SubError | None:
 
 
 def aging_chart(report: OverviewRead) -> charts.BarChart:
-    values = [report.aging.get(key, charts.ZERO) for key, _, _ in AGING]
+    values = [report.aging.get(key, charts.ZERO) for key, *_ in AGING]
     return charts.bar_chart(
-        [label for _, label, _ in AGING],
+        [short for *_, short in AGING],
         [charts.Series("aging", "Outstanding", values)],
-        keys=[css for _, _, css in AGING],
+        keys=[css for _, _, css, _ in AGING],
     )
 
 
@@ -113,7 +114,8 @@ async def overview(request: Request, user: SignedIn, session: ReadSessionDep) ->
         user=user,
         report=report,
         problems=NO_PROBLEMS,
-        aging=[(key, label, css, report.aging.get(key, charts.ZERO)) for key, label, css in AGING],
+        aging=[(key, label, css, report.aging.get(key, charts.ZERO)) for key, label, css, _ in AGING],
+        months=[date.fromisoformat(m.month + "-01").strftime("%b %Y") for m in report.monthly],
         aging_chart=aging_chart(report),
         monthly_chart=monthly_chart(report),
         **context,
