@@ -180,8 +180,12 @@ def server_times(log: Path) -> dict[str, float]:
 
 
 # The server with the overview's memo of the most overdue customers off (reports.overview.memo keeps nothing),
-# for the cost of a first look: `dues serve` with one worker runs the app in its own process.
-MEMO_OFF = "import dues.reports.overview.memo as memo; memo.MAX_KEYS = 0; "
+# for the cost of a first look: `dues serve` with one worker runs the app in its own process. A checkout
+# without the memo (--src of an older branch) is served as it is.
+MEMO_OFF = (
+    "try:\n    import dues.reports.overview.memo as memo\n    memo.MAX_KEYS = 0\n"
+    "except ImportError:\n    pass\n"
+)
 
 
 def run(measures: list[Measure], bench: Bench, args: argparse.Namespace, log: Path, memo: bool) -> None:
@@ -200,7 +204,7 @@ def run(measures: list[Measure], bench: Bench, args: argparse.Namespace, log: Pa
         env["PYTHONPATH"] = os.pathsep.join([str(Path(args.src).resolve()), env.get("PYTHONPATH", "")])
     base = f"http://127.0.0.1:{args.port}"
     preamble = "" if memo else MEMO_OFF
-    command = [sys.executable, "-c", preamble + "from dues.cli import main; main()", "serve"]
+    command = [sys.executable, "-c", preamble + "from dues.cli import main\nmain()", "serve"]
     with log.open("wb") as sink:
         server = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(args.port), "--workers", "1", "--no-demo"],
