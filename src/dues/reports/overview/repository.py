@@ -191,3 +191,19 @@ async def top_overdue(
     params = {"company_id": company_id, "as_of": as_of, "limit": limit}
     rows = await session.execute(statement, params)
     return [OverdueRow(r[0], r[1], Decimal(r[2]), r[3]) for r in rows]
+
+
+_NAMES = text(
+    "SELECT customer_id, legal_name FROM customers WHERE company_id = :company_id AND customer_id = ANY(:ids)"
+)
+
+
+async def with_current_names(
+    session: AsyncSession, company_id: str, rows: list[OverdueRow]
+) -> list[OverdueRow]:
+    """The rows with their customers' names as they are now (a remembered list may predate a rename)."""
+    if not rows:
+        return rows
+    params = {"company_id": company_id, "ids": [r.customer_id for r in rows]}
+    names = {r[0]: r[1] for r in await session.execute(_NAMES, params)}
+    return [r._replace(customer_name=names.get(r.customer_id, r.customer_name)) for r in rows]

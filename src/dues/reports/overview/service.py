@@ -26,7 +26,7 @@ from dues.errors import ValidationFailed
 from dues.kit.money import ZERO, to_paise
 from dues.kit.timefmt import today_ist
 from dues.reports import buckets, summaries
-from dues.reports.overview import formulas, repository
+from dues.reports.overview import formulas, memo, repository
 from dues.reports.overview.repository import AFTER, BEFORE, NO_FLOW, Flow
 from dues.reports.overview.schemas import MonthFigures, OverdueCustomer, OverviewRead
 
@@ -123,7 +123,15 @@ async def overview(
     month_rows = [by_month.get(m) for m in months]
     owed_at_end = formulas.running_totals(opening, (r.moved_on_invoices if r else ZERO for r in month_rows))
 
-    top = await repository.top_overdue(session, company_id, to, after, total, TOP)
+    # The costliest read, and the one that changes least often: remembered while the ledger and the amounts
+    # owed by due date stay as they are (memo.py says why that is enough).
+    remembered = memo.key(company_id, to, total, after, owed)
+    top = memo.get(remembered)
+    if top is None:
+        top = await repository.top_overdue(session, company_id, to, after, total, TOP)
+        memo.put(remembered, top)
+    else:
+        top = await repository.with_current_names(session, company_id, top)
 
     return OverviewRead(
         date_from=start,
