@@ -387,6 +387,14 @@ def main() -> None:
             {"status": args.status, "dueDateTo": (today - timedelta(days=30)).isoformat()},
             page=True,
         ),
+        # Broad filters: most of the million match, or a name matches by part across customers.
+        Measure("invoice list, PAID (829k match)", "/app/invoices", {"status": "PAID"}, page=True),
+        Measure(
+            "invoice list, name contains 'traders'",
+            "/app/invoices",
+            {"customerLegalName": "traders"},
+            page=True,
+        ),
         Measure(
             f"customer page ({bench.customer_invoices:,} invoices)",
             f"/app/customers/{bench.customer_id}",
