@@ -63,3 +63,13 @@ async def test_a_form_post_from_another_site_is_refused(tenants: TenantFactory, 
     assert "sent from another site" in response.text
     portal = await tenant.http.post("/portal/anything/dispute", headers={"Origin": "https://evil.example"})
     assert portal.status_code == 403
+
+
+async def test_every_page_carries_the_same_menu_the_outbox_too(tenant: Tenant) -> None:
+    cookie = await sign_in(tenant)
+    overview = (await tenant.http.get("/app", headers=cookie)).text
+    assert '<a href="/app" aria-current="page">Overview</a>' in overview
+    outbox = await tenant.http.get("/outbox", headers=cookie)
+    assert outbox.status_code == 200, outbox.text
+    assert '<a href="/outbox" aria-current="page">Outbox</a>' in outbox.text
+    assert '<a href="/app/invoices">Invoices</a>' in outbox.text
