@@ -63,7 +63,8 @@ def _day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_ist(value)[:11]
+        # A moment's day in India, written as every other date on a page (not the wire's yyyy-MM-dd).
+        value = date.fromisoformat(format_ist(value)[:10])
     return value.strftime("%d %b %Y")
 
 

@@ -70,7 +70,8 @@ async def test_a_credit_note_is_made_approved_and_lowers_the_balance(
     )
     assert approved.status_code == 303, approved.text
     shown = await tenant.http.get(f"/app/credit-notes/{note_id}", headers=checker_cookie)
-    assert 'id="credit-note-status">ISSUED<' in shown.text and ">Approve</button>" not in shown.text
+    assert 'id="credit-note-status"><span class="badge badge-issued">Issued</span><' in shown.text
+    assert ">Approve</button>" not in shown.text
     assert (await invoice(tenant, invoice_id))["balanceAmount"] == 11800.0 - 1180.59
 
     listed = await tenant.http.get("/app/credit-notes?status=ISSUED", headers=cookie)

@@ -55,7 +55,8 @@ async def test_a_cheque_with_tds_across_two_invoices_pays_both(tenant: Tenant) -
 
     shown = await follow(tenant.http, response, cookie)
     assert f"Payment {payment_id} of ₹17,400.00 recorded" in shown.text
-    assert 'id="payment-status" class="badge badge-recorded">RECORDED<' in shown.text
+    assert 'id="payment-status"><span class="badge badge-recorded">Recorded<' in shown.text
+    assert f"by {tenant.username}</dd>" in shown.text  # who recorded it, by e-mail rather than user id
     assert s.older["invoiceNumber"] in shown.text and "AWAITING_CERTIFICATE" not in shown.text
     assert "Awaiting certificate" in shown.text  # the TDS register's entry
     made = payload(await tenant.get(f"/api/v0/payment/{payment_id}"))
@@ -158,7 +159,8 @@ async def test_reverse_brings_the_balances_back_once(tenant: Tenant) -> None:
     assert done.status_code == 303, done.text
     assert done.headers["location"] == f"/app/payments/{payment_id}"
     page = await follow(tenant.http, done, cookie)
-    assert 'id="payment-status" class="badge badge-reversed">REVERSED<' in page.text
+    assert 'id="payment-status"><span class="badge badge-reversed">Reversed<' in page.text
+    assert f"by {tenant.username}: Cheque bounced" in page.text
     assert f"Payment {payment_id} reversed: 2 invoice(s) owe again" in page.text
     assert "Cheque bounced" in page.text and "Reverse payment" not in page.text
     assert "Reversal" in page.text  # the ledger's mirror entries

@@ -4,6 +4,7 @@ reach, the statement, disputes, TDS certificates, the link page's roles, and the
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 
 from dues.web.portal import links
@@ -33,7 +34,7 @@ async def test_the_portal_shows_the_customers_open_invoices_only(tenant: Tenant)
     assert page.headers["referrer-policy"] == "same-origin"  # the token never goes to another site
     assert "Seller Pvt Ltd" in page.text
     for inv in (first, second):
-        assert f">Pay {inv['invoiceNumber']}</label>" in page.text
+        assert f'>Pay<span class="visually-hidden"> {inv["invoiceNumber"]}</span></label>' in page.text
         assert f"Dispute {inv['invoiceNumber']}" in page.text
         assert f"/invoices/{inv['invoiceId']}/pdf" in page.text
     assert re.search(rf'id="balance-{second["invoiceId"]}">₹2,360.00<', page.text)
@@ -131,6 +132,9 @@ async def test_a_dispute_raised_on_the_portal_pauses_reminders(tenant: Tenant) -
     assert remind.status_code == 422 and "disputed" in remind.text
     page = await tenant.http.get(path)
     assert "Only 8 of 10 boxes" in page.text and f"Dispute {inv['invoiceNumber']}" not in page.text
+    # The day it was raised as every date on the page reads (dd Mon yyyy), then the customer's words.
+    raised_on = datetime.fromisoformat(str(disputes[0]["createdOn"])).strftime("%d %b %Y")
+    assert f"raised on {raised_on}. You wrote: “Only 8 of 10 boxes”" in page.text
     assert f"Dispute {kept['invoiceNumber']}" in page.text
 
 
@@ -189,6 +193,8 @@ async def test_the_link_page_roles(tenants: TenantFactory, tenant: Tenant) -> No
     writer = await sign_in(tenant)
     page = await tenant.http.get(f"/app/customers/{buyer}/portal", headers=writer)
     assert "Revoke link" in page.text and "data-confirm" in page.text
+    # Who made the link is named by e-mail, in the note under it and in the history table.
+    assert f"by {tenant.username};" in page.text and f'data-label="By">{tenant.username}<' in page.text
     twice = await tenant.http.post(f"/app/customers/{buyer}/portal/create", headers=writer)
     assert twice.status_code == 409
 

@@ -410,6 +410,9 @@ async def _payment_page(
         numbers={**numbers, **entry_numbers},
         entries=entries,
         tds=await repository.tds_entry(session, user.company_id, payment_id),
+        who=await repository.user_emails(
+            session, user.company_id, [payment.created_by, payment.reversed_by or ""]
+        ),
         reasons=REASONS,
         problems=problems_,
         values=values or {},

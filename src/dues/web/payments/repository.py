@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.models import Invoice
+from dues.models import Invoice, User
 from dues.models.adjustment import TdsEntry
 from dues.models.customer import Customer
 from dues.models.ledger import LedgerEntry
@@ -162,3 +162,13 @@ async def customer_names(
         Customer.company_id == company_id, Customer.customer_id.in_(list(set(customer_ids)))
     )
     return {cid: name for cid, name in (await session.execute(stmt)).all()}
+
+
+async def user_emails(session: AsyncSession, company_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+    """The e-mail of each of the company's users named, to show who recorded or reversed a payment; a user
+    since removed is simply missing, and the page falls back to the id."""
+    wanted = sorted({u for u in user_ids if u})
+    if not wanted:
+        return {}
+    stmt = select(User.user_id, User.email).where(User.company_id == company_id, User.user_id.in_(wanted))
+    return {row[0]: row[1] for row in (await session.execute(stmt)).all()}

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dues.models import Company, Customer, Invoice, TdsEntry
+from dues.models import Company, Customer, Invoice, TdsEntry, User
 from dues.models.dispute import Dispute
 from dues.models.web import TdsCertificateFile
 
@@ -29,6 +29,16 @@ async def names(session: AsyncSession, company_id: str, customer_id: str) -> tup
     )
     row = (await session.execute(stmt)).one_or_none()
     return None if row is None else (str(row[0]), str(row[1]))
+
+
+async def user_emails(session: AsyncSession, company_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+    """The e-mail of each of the company's users named, to show who made or revoked a portal link; a user
+    since removed is simply missing, and the page falls back to the id."""
+    wanted = sorted({u for u in user_ids if u})
+    if not wanted:
+        return {}
+    stmt = select(User.user_id, User.email).where(User.company_id == company_id, User.user_id.in_(wanted))
+    return {row[0]: row[1] for row in (await session.execute(stmt)).all()}
 
 
 async def open_invoices(

@@ -243,6 +243,8 @@ class LinkState:
     live: PortalLink | None
     url: str | None
     history: list[PortalLink]
+    # user_id -> e-mail of whoever made or revoked a link; an id missing here is shown as it is.
+    who: dict[str, str]
 
 
 async def link_state(session: AsyncSession, company_id: str, customer_id: str) -> LinkState:
@@ -250,12 +252,17 @@ async def link_state(session: AsyncSession, company_id: str, customer_id: str) -
     if named is None:
         raise NotFound(f"No customer {customer_id}.")
     live = await links.live(session, company_id, customer_id)
+    history = await links.history(session, company_id, customer_id)
+    actors = [link.created_by for link in history] + [link.revoked_by or "" for link in history]
+    if live is not None:
+        actors.append(live.created_by)
     return LinkState(
         customer_id,
         named[1],
         live,
         links.url_of(company_id, live.link_id) if live else None,
-        await links.history(session, company_id, customer_id),
+        history,
+        await repository.user_emails(session, company_id, actors),
     )
 
 
