@@ -244,6 +244,7 @@ async def test_the_customer_page_shows_balances_documents_and_ledger(tenant: Ten
         f"/app/payments/new?customerId={customer_id}",
         f"/app/customers/{customer_id}/statement",
         f"/app/customers/{customer_id}/portal",
+        f"/app/credit-notes?customerId={customer_id}",
     ):
         assert f'href="{link}"' in html, link
     # No credit, so no refund form.
@@ -253,9 +254,8 @@ async def test_the_customer_page_shows_balances_documents_and_ledger(tenant: Ten
 async def test_the_ledger_names_entry_types_in_words_and_links_a_credit_note(tenant: Tenant) -> None:
     cookie = await sign_in(tenant)
     customer_id = (await tenant.create_customer(legalName="Ledger Words Ltd"))["customerId"]
-    sold = await invoice(
-        tenant, customer_id, base="1000", invoiceDate="2026-10-01", due="2026-10-31", partialPaymentAllowed=True
-    )
+    dates = {"invoiceDate": "2026-10-01", "due": "2026-10-31"}
+    sold = await invoice(tenant, customer_id, base="1000", partialPaymentAllowed=True, **dates)
     await paid(tenant, customer_id, "500", "2026-10-05", [(sold["invoiceId"], "500")], tds="20")
     note_id = await credit_note(tenant, customer_id, sold["invoiceId"], "100", "2026-10-06")
     html = (await tenant.http.get(f"/app/customers/{customer_id}", headers=cookie)).text

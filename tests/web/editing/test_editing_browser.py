@@ -88,7 +88,7 @@ async def test_an_invoice_with_two_lines_and_a_credit_note_through_the_pages(
         await page.get_by_role("button", name="Create credit note").click()
         await page.wait_for_url(re.compile(r".*/app/credit-notes/CN[A-Z0-9]{14}$"))
         await expect(page.locator("#credit-note-status")).to_have_text("ISSUED")
-        await expect(page.locator("#flash")).to_contain_text("created for 118.00 and issued")
+        await expect(page.locator("#flash")).to_contain_text("created for ₹118.00 and issued")
         await watched.check("editing-credit-note")
         assert payload(await seller.get(f"/api/v0/invoice/{invoice_id}"))["balanceAmount"] == 1219.48
 

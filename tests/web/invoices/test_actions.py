@@ -209,6 +209,7 @@ async def test_the_admin_sees_the_links_to_the_other_pages(tenants: TenantFactor
     assert f'href="{pay}">Record payment' in page
     assert f'href="/app/credit-notes/new?invoiceId={made["invoiceId"]}">Credit note' in page
     assert f'href="/app/invoices/{made["invoiceId"]}/edit">Edit' in page
+    assert 'href="/app/credit-notes">Credit notes</a>' in (await seller.page("/app/invoices")).text
 
 
 async def test_another_companys_invoice_is_a_404_page(tenants: TenantFactory) -> None:

@@ -159,7 +159,7 @@ async def test_reverse_brings_the_balances_back_once(tenant: Tenant) -> None:
     assert done.headers["location"] == f"/app/payments/{payment_id}"
     page = await follow(tenant.http, done, cookie)
     assert 'id="payment-status" class="badge badge-reversed">REVERSED<' in page.text
-    assert f"Payment {payment_id} reversed: 2 invoice(s) owe again" in page.text
+    assert f"Payment {payment_id} reversed: 2 invoices owe again" in page.text
     assert "Cheque bounced" in page.text and "Reverse payment" not in page.text
     assert "Reversal" in page.text  # the ledger's mirror entries
     for inv in (s.older, s.newer):
