@@ -13,6 +13,7 @@ from dues.kit.timefmt import today_ist
 from dues.web.common import FLASH_COOKIE
 from tests.customers.helpers import payload
 from tests.payments.helpers import invoice, pay
+from tests.reports.helpers import credit_note, paid
 from tests.support import Tenant, TenantFactory, gstin_for
 from tests.web.test_shell import sign_in
 
@@ -243,10 +244,24 @@ async def test_the_customer_page_shows_balances_documents_and_ledger(tenant: Ten
         f"/app/payments/new?customerId={customer_id}",
         f"/app/customers/{customer_id}/statement",
         f"/app/customers/{customer_id}/portal",
+        f"/app/credit-notes?customerId={customer_id}",
     ):
         assert f'href="{link}"' in html, link
     # No credit, so no refund form.
     assert "Refund credit</button>" not in html
+
+
+async def test_the_ledger_names_entry_types_in_words_and_links_a_credit_note(tenant: Tenant) -> None:
+    cookie = await sign_in(tenant)
+    customer_id = (await tenant.create_customer(legalName="Ledger Words Ltd"))["customerId"]
+    dates = {"invoiceDate": "2026-10-01", "due": "2026-10-31"}
+    sold = await invoice(tenant, customer_id, base="1000", partialPaymentAllowed=True, **dates)
+    await paid(tenant, customer_id, "500", "2026-10-05", [(sold["invoiceId"], "500")], tds="20")
+    note_id = await credit_note(tenant, customer_id, sold["invoiceId"], "100", "2026-10-06")
+    html = (await tenant.http.get(f"/app/customers/{customer_id}", headers=cookie)).text
+    types = re.findall(r'data-label="Type">([^<]+)<', html)
+    assert "TDS" in types and "Credit note" in types and "Tds" not in types, types
+    assert f'href="/app/credit-notes/{note_id}"' in html
 
 
 async def test_the_statement_is_a_table_with_its_pdf_and_is_sent_by_e_mail(tenant: Tenant) -> None:

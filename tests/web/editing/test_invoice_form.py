@@ -42,7 +42,7 @@ async def test_a_new_invoice_to_another_state_charges_igst(tenant: Tenant) -> No
     follow = await tenant.http.get(
         "/app", headers={**cookie, "Cookie": cookie["Cookie"] + "; " + _flash(response)}
     )
-    assert "created for 1,337.48" in follow.text
+    assert "created for ₹1,337.48" in follow.text
     saved = await invoice(tenant, response.headers["location"].rsplit("/", 1)[1])
     assert (saved["baseAmount"], saved["cgst"], saved["sgst"], saved["igst"]) == (1149.98, 0, 0, 187.5)
     assert saved["placeOfSupply"] == "Karnataka" and saved["description"] == "Delivered to Bengaluru"

@@ -39,6 +39,7 @@ async def test_a_checker_approves_an_invoice_the_admin_made(tenants: TenantFacto
     assert (await seller.api_invoice(invoice_id))["approvalStatus"] == "CHECKER_APPROVED"
     assert 'id="approval-status"><span class="badge badge-checker-approved">' in landed.text
     assert "Approved" in landed.text and "Remarks: Rates checked" in landed.text
+    assert "Approval status: Checker approved (was Checker approval pending)" in landed.text
     assert ">Dispatch</button>" in landed.text
     # The ledger posting of the approval is part of the same moment of the timeline.
     assert "Posted to the ledger" in landed.text
@@ -131,7 +132,12 @@ async def test_a_dispute_is_raised_and_resolved_and_a_promise_recorded(tenants: 
     seller = await make_seller(tenants)
     made = await invoice(seller.admin, seller.customer_id, invoiceNumber="DS-1")
     invoice_id = made["invoiceId"]
+    # Approved but not dispatched: the service refuses both, so the page offers neither.
+    page = (await seller.page(f"/app/invoices/{invoice_id}")).text
+    assert ">Raise dispute</button>" not in page and ">Record promise</button>" not in page
     await api_dispatch(seller.admin, [invoice_id])
+    page = (await seller.page(f"/app/invoices/{invoice_id}")).text
+    assert ">Raise dispute</button>" in page and ">Record promise</button>" in page
     bad = await seller.post_form(
         f"/app/invoices/{invoice_id}/dispute", {"reason": "QUALITY", "remarks": "Rusty", "amount": "99999"}
     )
@@ -203,6 +209,7 @@ async def test_the_admin_sees_the_links_to_the_other_pages(tenants: TenantFactor
     assert f'href="{pay}">Record payment' in page
     assert f'href="/app/credit-notes/new?invoiceId={made["invoiceId"]}">Credit note' in page
     assert f'href="/app/invoices/{made["invoiceId"]}/edit">Edit' in page
+    assert 'href="/app/credit-notes">Credit notes</a>' in (await seller.page("/app/invoices")).text
 
 
 async def test_another_companys_invoice_is_a_404_page(tenants: TenantFactory) -> None:

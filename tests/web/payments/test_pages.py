@@ -161,7 +161,7 @@ async def test_reverse_brings_the_balances_back_once(tenant: Tenant) -> None:
     page = await follow(tenant.http, done, cookie)
     assert 'id="payment-status"><span class="badge badge-reversed">Reversed<' in page.text
     assert f"by {tenant.username}: Cheque bounced" in page.text
-    assert f"Payment {payment_id} reversed: 2 invoice(s) owe again" in page.text
+    assert f"Payment {payment_id} reversed: 2 invoices owe again" in page.text
     assert "Cheque bounced" in page.text and "Reverse payment" not in page.text
     assert "Reversal" in page.text  # the ledger's mirror entries
     for inv in (s.older, s.newer):

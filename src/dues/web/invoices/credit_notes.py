@@ -24,7 +24,7 @@ from dues.errors import DuesError, ValidationFailed
 from dues.invoices import service as invoices
 from dues.invoices.schemas import ApprovalRequest, ApprovalStatus, InvoiceRead, InvoiceSearch, InvoiceStatus
 from dues.kit import gst
-from dues.kit.money import ZERO
+from dues.kit.money import ZERO, rupees
 from dues.kit.pagination import PageParams
 from dues.kit.timefmt import today_ist
 from dues.models import Company
@@ -274,7 +274,7 @@ async def create_note(request: Request, user: Maker, session: SessionDep) -> Res
     return redirect(
         request,
         f"/app/credit-notes/{note.credit_note_id}",
-        flash=f"Credit note {note.note_number} created for {note.total_amount:,.2f}{waiting}.",
+        flash=f"Credit note {note.note_number} created for {rupees(note.total_amount)}{waiting}.",
     )
 
 

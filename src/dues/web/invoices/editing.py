@@ -34,6 +34,7 @@ from dues.invoices.schemas import (
 )
 from dues.kit import gst
 from dues.kit.india import STATES
+from dues.kit.money import rupees
 from dues.kit.pagination import PageParams
 from dues.kit.timefmt import today_ist
 from dues.web.common import NO_PROBLEMS, Maker, Problems, User, form_of, problems, redirect, render
@@ -179,7 +180,7 @@ async def create_invoice(request: Request, user: Maker, session: SessionDep) -> 
     return redirect(
         request,
         f"/app/invoices/{created.invoice_id}",
-        flash=f"{kind} {created.invoice_number} created for {created.total_amount:,.2f}{waiting}.",
+        flash=f"{kind} {created.invoice_number} created for {rupees(created.total_amount)}{waiting}.",
     )
 
 

@@ -258,12 +258,17 @@ def _action_title(action: str) -> str:
     return action.replace("_", " ").capitalize()
 
 
+def _words(code: object) -> str:
+    """A status code as a person reads it: CHECKER_APPROVAL_PENDING → "Checker approval pending"."""
+    return str(code).replace("_", " ").capitalize()
+
+
 def _status_change(row: AuditLog) -> str | None:
     before, after = row.before or {}, row.after or {}
     for key in ("approval_status", "status"):
         if key in after and before.get(key) != after.get(key) and after.get(key):
-            was = f" (was {before[key]})" if before.get(key) else ""
-            return f"{key.replace('_', ' ').capitalize()}: {after[key]}{was}"
+            was = f" (was {_words(before[key])})" if before.get(key) else ""
+            return f"{_words(key)}: {_words(after[key])}{was}"
     return None
 
 
@@ -371,6 +376,8 @@ PENDING_STEP = {
     ApprovalStatus.APPROVER_APPROVAL_PENDING: "APPROVER",
 }
 CLOSED = frozenset({InvoiceStatus.PAID, InvoiceStatus.WRITTEN_OFF, InvoiceStatus.COLLECTION_DELETED})
+# Only an issued invoice is disputed or promised (dues.disputes.service.ISSUED): not before dispatch.
+ISSUED = frozenset({InvoiceStatus.DISPATCHED, InvoiceStatus.PARTIALLY_PAID})
 
 
 @dataclass(frozen=True)
@@ -421,14 +428,15 @@ def allowed(invoice: InvoiceRead, chain: str, user: User, *, open_dispute: bool)
             hint = f"Waiting for a {step} to approve it."
     owing = invoice.balance_amount > 0 and status is not InvoiceStatus.COLLECTION_DELETED
     writer = user.can_write
+    issued = invoice.dispatched and status in ISSUED and invoice.balance_amount > 0
     return Allowed(
         approve=step is not None and not creator and user.role == step,
         submit=chain != "NONE" and approval in REJECTED and user.can_make,
         dispatch=writer and approved and status not in CLOSED,
         write_off=user.can_approve_money and not creator and approved and owing,
-        dispute=writer and approved and owing and not open_dispute,
+        dispute=writer and issued and not open_dispute,
         resolve=writer and open_dispute,
-        promise=writer and approved and owing,
+        promise=writer and issued,
         withdraw=writer
         and status is not InvoiceStatus.COLLECTION_DELETED
         and invoice.paid_amount == 0

@@ -461,6 +461,7 @@ async def reverse_payment(
         status = exc.status_code if isinstance(exc, DuesError) else 422
         return await _payment_page(request, user, session, payment_id, status, problems(exc), values)
     owed_again = len(done.invoices)
+    owing = "1 invoice owes" if owed_again == 1 else f"{owed_again} invoices owe"
     charged = (
         f"; a debit note {done.payment.reversal_charge_invoice_id} charges the bank charge"
         if done.payment.reversal_charge_invoice_id
@@ -469,7 +470,7 @@ async def reverse_payment(
     return redirect(
         request,
         f"/app/payments/{payment_id}",
-        flash=f"Payment {payment_id} reversed: {owed_again} invoice(s) owe again{charged}.",
+        flash=f"Payment {payment_id} reversed: {owing} again{charged}.",
     )
 
 
