@@ -13,6 +13,7 @@ from dues.kit.timefmt import today_ist
 from dues.web.common import FLASH_COOKIE
 from tests.customers.helpers import payload
 from tests.payments.helpers import invoice, pay
+from tests.reminders.helpers import reminder, steps
 from tests.reports.helpers import credit_note, paid
 from tests.support import Tenant, TenantFactory, gstin_for
 from tests.web.test_shell import sign_in
@@ -185,6 +186,31 @@ async def test_a_customer_is_edited_through_the_form(tenant: Tenant) -> None:
     assert cleared.status_code == 422
     assert 'id="e-legalName"' in cleared.text
     assert (await get_customer(tenant, made["customerId"]))["legalName"] == "New Name Ltd"
+
+
+async def test_the_edit_form_chooses_the_customers_reminder_schedules(tenant: Tenant) -> None:
+    """What the reminder engine follows for a customer is its customerReminders: the edit form sets them."""
+    cookie = await sign_in(tenant)
+    gentle = await reminder(tenant, name="Gentle")
+    firm = await reminder(tenant, name="Firm", steps=steps(1, 15))
+    made = await tenant.create_customer(legalName="Schedules Ltd", state="Maharashtra")
+    path = f"/app/customers/{made['customerId']}/edit"
+    form = await tenant.http.get(path, headers=cookie)
+    assert f'name="customerReminders" value="{gentle["reminderId"]}">' in form.text
+    assert f'name="customerReminders" value="{firm["reminderId"]}">' in form.text
+
+    base = {"legalName": "Schedules Ltd", "state": "Maharashtra", "status": "ACTIVE"}
+    chosen = await tenant.http.post(
+        path, headers=cookie, data={**base, "customerReminders": [firm["reminderId"]]}
+    )
+    assert chosen.status_code == 303, chosen.text
+    assert (await get_customer(tenant, made["customerId"]))["customerReminders"] == [firm["reminderId"]]
+    again = await tenant.http.get(path, headers=cookie)
+    assert f'value="{firm["reminderId"]}" checked>' in again.text
+
+    none = await tenant.http.post(path, headers=cookie, data=base)
+    assert none.status_code == 303, none.text
+    assert (await get_customer(tenant, made["customerId"]))["customerReminders"] == []
 
 
 async def test_a_contact_is_added_on_the_customer_page(tenant: Tenant) -> None:

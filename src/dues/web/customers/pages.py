@@ -26,6 +26,8 @@ from dues.kit.pagination import PageParams
 from dues.kit.tds import TdsSection
 from dues.kit.timefmt import today_ist
 from dues.models.payment import MODES
+from dues.reminders import service as reminders
+from dues.reminders.schemas import ReminderRead
 from dues.replica import ReadSessionDep
 from dues.web.common import (
     NO_PROBLEMS,
@@ -152,6 +154,14 @@ async def create_customer(request: Request, user: Writer, session: SessionDep) -
     )
 
 
+# The edit form offers the company's reminder schedules to choose from; a company keeps a handful.
+_SCHEDULES = PageParams(200, 0, None, False)
+
+
+async def _schedules(session: AsyncSession, company_id: str) -> list[ReminderRead]:
+    return (await reminders.list_(session, company_id, None, _SCHEDULES)).items
+
+
 @router.get("/app/customers/{customer_id}/edit")
 async def edit_customer(request: Request, customer_id: str, user: Writer, session: SessionDep) -> Response:
     customer = await customers.get(session, user.company_id, customer_id)
@@ -164,6 +174,8 @@ async def edit_customer(request: Request, customer_id: str, user: Writer, sessio
         values=values,
         problems=NO_PROBLEMS,
         customer=customer,
+        reminders=await _schedules(session, user.company_id),
+        chosen_reminders=set(customer.customer_reminders or []),
         **_options(),
     )
 
@@ -173,8 +185,9 @@ async def update_customer(request: Request, customer_id: str, user: Writer, sess
     customer = await customers.get(session, user.company_id, customer_id)
     form = await form_of(request)
     values = forms.kept(form, (*forms.CUSTOMER_FIELDS, *forms.EDIT_ONLY))
+    chosen = [v for v in form.getlist("customerReminders") if isinstance(v, str)]
     try:
-        patch = CustomerPatch.model_validate(forms.patch_body(values))
+        patch = CustomerPatch.model_validate({**forms.patch_body(values), "customerReminders": chosen})
         changed = await customers.update(session, user.principal, user.company_id, customer_id, patch)
     except (ValidationError, DuesError) as exc:
         status = exc.status_code if isinstance(exc, DuesError) else 422
@@ -186,6 +199,8 @@ async def update_customer(request: Request, customer_id: str, user: Writer, sess
             values=values,
             problems=problems(exc),
             customer=customer,
+            reminders=await _schedules(session, user.company_id),
+            chosen_reminders=set(chosen),
             **_options(),
         )
     return redirect(request, f"/app/customers/{customer_id}", flash=f"Customer {changed.legal_name} saved.")
