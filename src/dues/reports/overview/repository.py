@@ -176,6 +176,56 @@ OPEN_LESS_LATER = text(_NAMED.format(top=_OPEN_LESS_LATER))
 ENTRIES_UP_TO = text(_NAMED.format(top=_ENTRIES_UP_TO))
 
 
+# As of today, first among the customers owing the most in all (customer_ledger_balances.open_sum, kept by
+# the ledger's triggers): what a customer owes past due is part of what it owes (balances are never negative),
+# so once the last of the top `limit` by overdue owes more past due than the last candidate owes in all, no
+# customer outside the candidates can be among them. The candidates' overdue invoices come by
+# ix_invoices_overdue_customer, a few hundred rows instead of grouping every overdue invoice of the seller.
+_BY_OPEN_SUM = text(
+    """
+    WITH candidate AS MATERIALIZED (
+        SELECT customer_id, open_sum FROM customer_ledger_balances
+         WHERE company_id = :company_id AND open_sum > 0
+         ORDER BY open_sum DESC, customer_id
+         LIMIT :candidates
+    ), owed AS (
+        SELECT i.customer_id, sum(i.balance_amount) AS overdue, min(i.due_date) AS oldest_due_date
+          FROM candidate c
+          JOIN invoices i ON i.company_id = :company_id AND i.customer_id = c.customer_id
+         WHERE i.balance_amount > 0 AND i.status <> 'COLLECTION_DELETED' AND i.posted AND i.due_date < :as_of
+         GROUP BY i.customer_id
+    )
+    SELECT o.customer_id, cu.legal_name, o.overdue, o.oldest_due_date,
+           (SELECT min(open_sum) FROM candidate) AS floor, (SELECT count(*) FROM candidate) AS considered
+      FROM owed o
+      JOIN customers cu ON cu.company_id = :company_id AND cu.customer_id = o.customer_id
+     ORDER BY o.overdue DESC, o.customer_id
+     LIMIT :limit
+    """
+)
+# Candidates for the top 10: 20 times as many. On the benchmark's seller (47,000 customers owing past due)
+# the top 10 by overdue are among the first 70 by all they owe.
+_CANDIDATES_PER_PLACE = 20
+
+
+async def _top_by_open_sum(
+    session: AsyncSession, company_id: str, as_of: date, limit: int
+) -> list[OverdueRow] | None:
+    """The top ``limit`` from the customers owing the most in all; None when that cannot be proven to be
+    the answer (the caller then groups every overdue invoice)."""
+    candidates = limit * _CANDIDATES_PER_PLACE + 1
+    params = {"company_id": company_id, "as_of": as_of, "limit": limit, "candidates": candidates}
+    rows = (await session.execute(_BY_OPEN_SUM, params)).all()
+    if not rows:
+        return None  # no candidate owes past due: nothing proven about the rest
+    found = [OverdueRow(r[0], r[1], Decimal(r[2]), r[3]) for r in rows]
+    if rows[0].considered < candidates:
+        return found  # every customer owing anything was a candidate
+    if len(found) == limit and found[-1].overdue > Decimal(rows[0].floor):
+        return found
+    return None
+
+
 async def top_overdue(
     session: AsyncSession, company_id: str, as_of: date, entries_after: int, entries_total: int, limit: int
 ) -> list[OverdueRow]:
@@ -183,6 +233,9 @@ async def top_overdue(
     date of the oldest invoice they owe on. ``entries_after`` and ``entries_total`` (ledger entries dated
     after the day, and in all) pick the reading that touches fewer rows."""
     if entries_after == 0:
+        proven = await _top_by_open_sum(session, company_id, as_of, limit)
+        if proven is not None:
+            return proven
         statement = OPEN_NOW
     elif entries_after * 2 <= entries_total:
         statement = OPEN_LESS_LATER
