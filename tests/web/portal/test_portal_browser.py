@@ -57,6 +57,7 @@ async def test_the_customer_pays_two_invoices_at_once_and_disputes_one(
     await page.get_by_role("button", name="Pay selected").click()
     await page.wait_for_load_state()
     assert "/pay/sandbox/checkout" in page.url, await page.content()
+    await watched.check("portal-sandbox-checkout")
     await page.get_by_role("button", name="Succeed").click()
     await page.wait_for_load_state()
     assert "/receipt/" in page.url
