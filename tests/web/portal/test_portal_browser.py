@@ -85,6 +85,9 @@ async def test_the_customer_pays_two_invoices_at_once_and_disputes_one(
     await watched.check(f"portal-{width}-home-disputed")
     [dispute] = payload(await seller.get(f"/api/v0/invoice/{third['invoiceId']}/disputes"))
     assert (dispute["source"], dispute["reason"]) == ("PORTAL", "NOT_RECEIVED")
+    # While it is open the invoice gets no reminder, not even one asked for by hand.
+    remind = await seller.post(f"/api/v0/invoice/{third['invoiceId']}/remind")
+    assert remind.status_code == 422 and "disputed" in remind.text
 
     await page.get_by_role("link", name="Upload certificate").click()
     await page.wait_for_load_state()
