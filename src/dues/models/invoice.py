@@ -251,4 +251,8 @@ class Event(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_on: Mapped[datetime] = mapped_column(server_default=func.now())
 
-    __table_args__ = (Index("ix_events_company", "company_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_company", "company_id", "id"),
+        # An invoice's (or any entity's) events, for its timeline on the invoice page (migration 0028).
+        Index("ix_events_entity", "company_id", "entity_id", "id"),
+    )

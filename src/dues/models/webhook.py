@@ -81,6 +81,8 @@ class WebhookDelivery(Base):
         CheckConstraint("status IN ('PENDING','DELIVERED','FAILED')", name="status"),
         CheckConstraint("status <> 'PENDING' OR next_attempt_at IS NOT NULL", name="pending_is_scheduled"),
         Index("ix_webhook_deliveries_log", "company_id", "webhook_id", "created_on"),
+        # The deliveries of one event, for an invoice's timeline (migration 0028).
+        Index("ix_webhook_deliveries_event", "company_id", "event_id"),
         # The sender's scan for due deliveries, across companies: only pending rows are in it.
         Index(
             "ix_webhook_deliveries_due",

@@ -159,12 +159,15 @@ async def promise_rows(
 async def webhook_rows(
     session: AsyncSession, company_id: str, invoice_id: str, since: datetime
 ) -> list[tuple[WebhookDelivery, str]]:
-    """Deliveries of this invoice's events (with the endpoint's URL), made since the invoice was: the
-    company's events are indexed by id, so the search starts at the invoice's creation rather than at the
-    company's first event."""
+    """Deliveries of this invoice's events (with the endpoint's URL): its events by ix_events_entity, their
+    deliveries by ix_webhook_deliveries_event (migration 0028); ``since`` (the invoice's creation) bounds it
+    further."""
     stmt = (
         select(WebhookDelivery, WebhookEndpoint.url)
-        .join(Event, Event.id == WebhookDelivery.event_id)
+        .join(
+            Event,
+            (Event.company_id == WebhookDelivery.company_id) & (Event.id == WebhookDelivery.event_id),
+        )
         .join(
             WebhookEndpoint,
             (WebhookEndpoint.company_id == WebhookDelivery.company_id)
