@@ -151,6 +151,9 @@ async def test_a_tds_certificate_uploaded_on_the_portal(tenant: Tenant) -> None:
     _, tds_id, path = await _with_tds(tenant)
     page = await tenant.http.get(path)
     assert f"/tds/{tds_id}" in page.text
+    cookie = await sign_in(tenant)
+    none_yet = await tenant.http.get(f"/app/tds/{tds_id}/certificate.pdf", headers=cookie)
+    assert none_yet.status_code == 404 and "No certificate file" in none_yet.text
 
     not_pdf = await tenant.http.post(
         f"{path}/tds/{tds_id}",
@@ -172,6 +175,13 @@ async def test_a_tds_certificate_uploaded_on_the_portal(tenant: Tenant) -> None:
     entry = payload(await tenant.get(f"/api/v0/tds/{tds_id}"))
     assert (entry["status"], entry["certificateNumber"]) == ("CERTIFICATE_RECEIVED", "ABCD1234")
     assert f"/tds/{tds_id}" not in (await tenant.http.get(path)).text
+
+    # The finance team gets the file from the TDS entry's page in the app.
+    shown = await tenant.http.get(f"/app/tds/{tds_id}", headers=cookie)
+    assert f'href="/app/tds/{tds_id}/certificate.pdf" id="certificate-file"' in shown.text
+    got = await tenant.http.get(f"/app/tds/{tds_id}/certificate.pdf", headers=cookie)
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-disposition"].startswith("attachment;")
 
 
 async def test_the_link_page_roles(tenants: TenantFactory, tenant: Tenant) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -18,6 +18,7 @@ from dues.models.adjustment import TdsEntry
 from dues.models.customer import Customer
 from dues.models.ledger import LedgerEntry
 from dues.models.payment import Payment
+from dues.models.web import TdsCertificateFile
 
 _CUSTOMER_ID = re.compile(r"^KC[A-Z0-9]{14}\Z", re.ASCII)
 _PAYMENT_ID = re.compile(r"^PAY[A-Z0-9]{13}\Z", re.ASCII)
@@ -172,3 +173,30 @@ async def user_emails(session: AsyncSession, company_id: str, user_ids: Sequence
         return {}
     stmt = select(User.user_id, User.email).where(User.company_id == company_id, User.user_id.in_(wanted))
     return {row[0]: row[1] for row in (await session.execute(stmt)).all()}
+
+
+@dataclass(frozen=True)
+class CertificateFileInfo:
+    file_name: str
+    size: int
+    uploaded_on: datetime
+
+
+async def certificate_file_info(
+    session: AsyncSession, company_id: str, tds_id: str
+) -> CertificateFileInfo | None:
+    """What the customer uploaded for this entry through the portal (not the file itself)."""
+    stmt = select(
+        TdsCertificateFile.file_name, TdsCertificateFile.size, TdsCertificateFile.uploaded_on
+    ).where(TdsCertificateFile.company_id == company_id, TdsCertificateFile.tds_id == tds_id)
+    row = (await session.execute(stmt)).first()
+    return CertificateFileInfo(row[0], row[1], row[2]) if row else None
+
+
+async def certificate_file(session: AsyncSession, company_id: str, tds_id: str) -> tuple[str, bytes] | None:
+    """The uploaded Form 16A's name and bytes."""
+    stmt = select(TdsCertificateFile.file_name, TdsCertificateFile.content).where(
+        TdsCertificateFile.company_id == company_id, TdsCertificateFile.tds_id == tds_id
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], bytes(row[1])) if row else None

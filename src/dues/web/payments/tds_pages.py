@@ -91,6 +91,7 @@ async def _entry_page(
         entry=entry,
         customer_name=names.get(entry.customer_id, entry.customer_id),
         numbers=numbers,
+        certificate_file=await repository.certificate_file_info(session, user.company_id, tds_id),
         problems=found,
         values=values or {},
     )
@@ -99,6 +100,25 @@ async def _entry_page(
 @router.get("/app/tds/{tds_id}")
 async def entry(request: Request, tds_id: TdsIdPath, user: SignedIn, session: SessionDep) -> Response:
     return await _entry_page(request, user, session, tds_id)
+
+
+@router.get("/app/tds/{tds_id}/certificate.pdf")
+async def certificate_pdf(tds_id: TdsIdPath, user: SignedIn, session: SessionDep) -> Response:
+    """The Form 16A the customer uploaded through the portal, as a download (never shown inline: it is a
+    file from outside)."""
+    found = await repository.certificate_file(session, user.company_id, tds_id)
+    if found is None:
+        raise NotFound(f"No certificate file was uploaded for TDS entry {tds_id}.")
+    _, content = found
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="form16a-{tds_id}.pdf"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @router.post("/app/tds/{tds_id}/certificate")
