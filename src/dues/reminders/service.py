@@ -29,6 +29,7 @@ from dues.kit.pagination import Page, PageParams
 from dues.kit.timefmt import IST, now
 from dues.models.reminder import Reminder
 from dues.msme import service as msme
+from dues.portal_links import service as portal_links
 from dues.reminders import repository
 from dues.reminders.repository import Due, InvoiceState
 from dues.reminders.schemas import (
@@ -42,7 +43,6 @@ from dues.reminders.schemas import (
     StepRead,
     Timeline,
 )
-from dues.web.portal import links as portal_links
 from dues.webhooks import payloads
 
 ENGINE = "reminders"

@@ -24,10 +24,10 @@ from dues.customers import service as customers
 from dues.errors import NotFound, ValidationFailed
 from dues.kit.money import ZERO
 from dues.ledger import repository as ledger
+from dues.portal_links import service as links
 from dues.statements import printing, repository, service
 from dues.statements.printing import KIND
 from dues.statements.schemas import StatementMessage, StatementSend, StatementSent
-from dues.web.portal import links
 
 log = structlog.get_logger("dues.statements")
 

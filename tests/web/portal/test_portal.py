@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from dues.web.portal import links
+from dues.portal_links import service as links
 from tests.collection.helpers import outbox
 from tests.customers.helpers import payload
 from tests.payments.helpers import customer

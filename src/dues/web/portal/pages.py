@@ -20,11 +20,21 @@ from dues.errors import DuesError
 from dues.models.web import CERTIFICATE_MAX_BYTES
 from dues.pay import service as pay
 from dues.pay.gateway import offered
+from dues.portal_links.service import Holder
 from dues.tds.schemas import CertificateIn
 from dues.web import common
-from dues.web.common import NO_PROBLEMS, Problems, Writer, form_of, problems, redirect, render, text
+from dues.web.common import (
+    NO_PROBLEMS,
+    Problems,
+    Writer,
+    form_of,
+    problems,
+    redirect,
+    refusal_status,
+    render,
+    text,
+)
 from dues.web.portal import service
-from dues.web.portal.links import Holder
 
 router = APIRouter(prefix="/portal", route_class=DuesRoute)
 app_router = APIRouter(prefix="/app/customers", route_class=DuesRoute)
@@ -205,7 +215,7 @@ async def raise_dispute(token: str, request: Request, session: SessionDep) -> Re
         if isinstance(exc, service.PortalNotFound):
             raise
         names = await service.names(session, holder)
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         found = _customer_words(problems(exc))
         # The disputes service names the invoice by its id; the customer knows it by its number.
         found = Problems(found.message.replace(invoice.invoice_id, invoice.invoice_number), found.fields)
@@ -304,7 +314,7 @@ async def upload_certificate(token: str, tds_id: str, request: Request, session:
         if isinstance(exc, service.PortalNotFound):
             raise
         names = await service.names(session, holder)
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         return _certificate_form(request, token, names, entry, values, _customer_words(problems(exc)), status)
     flash = f"Thank you: certificate {recorded.certificate_number} was received."
     if recorded.status == "MISMATCHED":

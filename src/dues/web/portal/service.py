@@ -28,11 +28,12 @@ from dues.models.dispute import Dispute
 from dues.models.web import CERTIFICATE_MAX_BYTES, PortalLink
 from dues.msme import service as msme
 from dues.pay import service as pay
+from dues.portal_links import service as links
+from dues.portal_links.service import Holder
 from dues.statements import sending as statements
 from dues.tds import service as tds_register
 from dues.tds.schemas import CertificateIn, TdsEntryRead
-from dues.web.portal import links, repository
-from dues.web.portal.links import Holder
+from dues.web.portal import repository
 
 NOT_FOUND = "There is no such page here."
 

@@ -5,7 +5,8 @@ under a key derived from the server's secret; the secret part is never stored, s
 does not open anyone's portal. A link is live until revoked; a new link gets a new link_id, so an old URL
 stays dead. Anything that does not verify, or names a revoked or unknown link, is the same "not found".
 
-This module imports nothing of the web layer: statements and reminders print the link from here."""
+A domain of its own, beside the web layer, because statements and reminders print the link too; its SQL is in
+``repository``."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dues.config import get_settings
 from dues.kit import ids
 from dues.kit.timefmt import now
 from dues.models.web import PortalLink
+from dues.portal_links import repository
 
 _TOKEN = re.compile(
     r"^(?P<company>[A-Za-z0-9]{1,10})\.(?P<link>PL[A-Z0-9]{14})\.(?P<sig>[A-Za-z0-9_-]{43})\Z"
@@ -79,64 +80,34 @@ async def open_token(session: AsyncSession, token: str) -> Holder | None:
     if parsed is None:
         return None
     company_id, link_id = parsed
-    stmt = (
-        update(PortalLink)
-        .where(
-            PortalLink.company_id == company_id,
-            PortalLink.link_id == link_id,
-            PortalLink.revoked_on.is_(None),
-        )
-        .values(last_used_on=now())
-        .returning(PortalLink.customer_id)
-    )
-    customer_id = (await session.execute(stmt)).scalar_one_or_none()
+    customer_id = await repository.use_live(session, company_id, link_id)
     return None if customer_id is None else Holder(company_id, customer_id, link_id)
 
 
 async def live(session: AsyncSession, company_id: str, customer_id: str) -> PortalLink | None:
-    stmt = select(PortalLink).where(
-        PortalLink.company_id == company_id,
-        PortalLink.customer_id == customer_id,
-        PortalLink.revoked_on.is_(None),
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await repository.live(session, company_id, customer_id)
 
 
 async def history(
     session: AsyncSession, company_id: str, customer_id: str, limit: int = 20
 ) -> list[PortalLink]:
-    stmt = (
-        select(PortalLink)
-        .where(PortalLink.company_id == company_id, PortalLink.customer_id == customer_id)
-        .order_by(PortalLink.created_on.desc(), PortalLink.link_id)
-        .limit(limit)
-    )
-    return list((await session.execute(stmt)).scalars())
+    return await repository.history(session, company_id, customer_id, limit)
 
 
 async def live_urls(session: AsyncSession, company_id: str, customer_ids: Sequence[str]) -> dict[str, str]:
     """customerId → its live portal link's URL, for those of ``customer_ids`` that have one (one query)."""
     if not customer_ids:
         return {}
-    stmt = select(PortalLink.customer_id, PortalLink.link_id).where(
-        PortalLink.company_id == company_id,
-        PortalLink.customer_id.in_(list(customer_ids)),
-        PortalLink.revoked_on.is_(None),
-    )
-    return {str(c): url_of(company_id, str(link)) for c, link in (await session.execute(stmt)).all()}
+    found = await repository.live_link_ids(session, company_id, customer_ids)
+    return {customer: url_of(company_id, link) for customer, link in found.items()}
 
 
 async def create(session: AsyncSession, company_id: str, customer_id: str, actor: str) -> PortalLink:
     link = PortalLink(
         company_id=company_id, link_id=ids.portal_link_id(), customer_id=customer_id, created_by=actor
     )
-    session.add(link)
-    await session.flush()
-    await session.refresh(link)
-    return link
+    return await repository.add(session, link)
 
 
 async def revoke(session: AsyncSession, link: PortalLink, actor: str) -> None:
-    link.revoked_on = now()
-    link.revoked_by = actor
-    await session.flush()
+    await repository.mark_revoked(session, link, actor, now())

@@ -1,0 +1,1 @@
+"""The customers' portal links (api.md §12): their tokens and their rows."""
