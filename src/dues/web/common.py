@@ -259,6 +259,11 @@ class Problems:
 NO_PROBLEMS = Problems("", {})
 
 
+def refusal_status(exc: DuesError | ValidationError) -> int:
+    """The status a refused form is answered with: the service's error's own, 422 for a field rule."""
+    return exc.status_code if isinstance(exc, DuesError) else 422
+
+
 def problems(exc: DuesError | ValidationError) -> Problems:
     if isinstance(exc, ValidationError):
         subs: list[SubError] = sub_errors_from_pydantic(exc.errors())

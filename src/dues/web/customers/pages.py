@@ -39,6 +39,7 @@ from dues.web.common import (
     form_of,
     problems,
     redirect,
+    refusal_status,
     render,
 )
 from dues.web.customers import forms, repository
@@ -138,7 +139,7 @@ async def create_customer(request: Request, user: Writer, session: SessionDep) -
         made = await customers.create(session, user.principal, user.company_id, body)
     except (ValidationError, DuesError) as exc:
         found = forms.on_create_form(problems(exc))
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         return render(
             request,
             "customers/form.html",
@@ -190,7 +191,7 @@ async def update_customer(request: Request, customer_id: str, user: Writer, sess
         patch = CustomerPatch.model_validate({**forms.patch_body(values), "customerReminders": chosen})
         changed = await customers.update(session, user.principal, user.company_id, customer_id, patch)
     except (ValidationError, DuesError) as exc:
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         return render(
             request,
             "customers/form.html",
@@ -258,7 +259,7 @@ async def add_contact(request: Request, customer_id: str, user: Writer, session:
     except (ValidationError, DuesError) as exc:
         if isinstance(exc, DuesError) and exc.status_code == 404:
             raise
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         return await _customer_page(
             request,
             user,
@@ -280,7 +281,7 @@ async def refund_credit(request: Request, customer_id: str, user: Approver, sess
     except (ValidationError, DuesError) as exc:
         if isinstance(exc, DuesError) and exc.status_code == 404:
             raise
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         return await _customer_page(
             request,
             user,

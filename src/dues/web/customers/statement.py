@@ -15,7 +15,18 @@ from dues.replica import ReadSessionDep
 from dues.statements import sending
 from dues.statements import service as statements
 from dues.statements.schemas import StatementSend
-from dues.web.common import NO_PROBLEMS, Problems, SignedIn, Writer, form_of, problems, redirect, render, text
+from dues.web.common import (
+    NO_PROBLEMS,
+    Problems,
+    SignedIn,
+    Writer,
+    form_of,
+    problems,
+    redirect,
+    refusal_status,
+    render,
+    text,
+)
 
 router = APIRouter(route_class=DuesRoute)
 
@@ -92,7 +103,7 @@ async def send_statement(request: Request, customer_id: str, user: Writer, sessi
         return render(
             request,
             "customers/statement.html",
-            exc.status_code if isinstance(exc, DuesError) else 422,
+            refusal_status(exc),
             user=user,
             statement=made,
             customer_id=customer_id,

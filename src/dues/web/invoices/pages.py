@@ -37,6 +37,7 @@ from dues.web.common import (
     form_of,
     problems,
     redirect,
+    refusal_status,
     render,
     text,
 )
@@ -209,7 +210,7 @@ async def _act(
             raise
         # Nothing of a refused action stays: the page is read from what was there before.
         await session.rollback()
-        code = exc.status_code if isinstance(exc, DuesError) else 422
+        code = refusal_status(exc)
         return await _page(
             request, user, session, invoice_id, status=code, refused={form_name: problems(exc)}, kept=kept
         )

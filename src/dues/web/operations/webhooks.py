@@ -14,7 +14,18 @@ from starlette.responses import Response
 from dues.db import DuesRoute, SessionDep
 from dues.errors import DuesError, NotFound
 from dues.kit.pagination import PageParams
-from dues.web.common import NO_PROBLEMS, Admin, Problems, User, form_of, problems, redirect, render, text
+from dues.web.common import (
+    NO_PROBLEMS,
+    Admin,
+    Problems,
+    User,
+    form_of,
+    problems,
+    redirect,
+    refusal_status,
+    render,
+    text,
+)
 from dues.webhooks import service
 from dues.webhooks.schemas import DeliveryStatus, WebhookCreate, WebhookEvent, WebhookFormat
 
@@ -71,7 +82,7 @@ async def create(request: Request, user: Admin, session: SessionDep) -> Response
         body = WebhookCreate.model_validate({**kept, "description": kept["description"] or None})
         created = await service.create(session, user.principal, user.company_id, body)
     except (DuesError, ValidationError) as exc:
-        code = exc.status_code if isinstance(exc, DuesError) else 422
+        code = refusal_status(exc)
         return await _list_page(request, session, user, form=kept, refused=problems(exc), code=code)
     # Not a redirect: the secret is shown in this answer only (never stored where a later page could read it),
     # as the API answers with it once.

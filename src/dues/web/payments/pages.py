@@ -40,6 +40,7 @@ from dues.web.common import (
     form_of,
     problems,
     redirect,
+    refusal_status,
     render,
     text,
 )
@@ -339,7 +340,7 @@ async def record_payment(request: Request, user: Writer, session: SessionDep) ->
             session, user.company_id, [a["invoiceId"] for a in allocated]
         )
         form.problems = _for_rows(problems(exc), allocated, numbers)
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         return await _record_page(request, user, session, form, status)
     credit = (
         f"; {rupees(made.unallocated_amount)} went to the customer's credit"
@@ -458,7 +459,7 @@ async def reverse_payment(
         raise
     except (DuesError, ValidationError) as exc:
         await session.rollback()
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         return await _payment_page(request, user, session, payment_id, status, problems(exc), values)
     owed_again = len(done.invoices)
     owing = "1 invoice owes" if owed_again == 1 else f"{owed_again} invoices owe"

@@ -28,6 +28,7 @@ from dues.web.common import (
     form_of,
     problems,
     redirect,
+    refusal_status,
     render,
     text,
 )
@@ -147,7 +148,7 @@ async def record_certificate(
         raise
     except (DuesError, ValidationError) as exc:
         await session.rollback()
-        status = exc.status_code if isinstance(exc, DuesError) else 422
+        status = refusal_status(exc)
         return await _entry_page(request, user, session, tds_id, status, problems(exc), values)
     outcome = "it agrees with the register" if done.status != TdsStatus.MISMATCHED else "its amount differs"
     return redirect(
